@@ -1,0 +1,1 @@
+"""The engine: model cards, encoders, comparison, metrics, gallery. No Qt, no torch."""

@@ -1,0 +1,134 @@
+"""What an encoder needs to be used, stored in the ONNX file itself (``metadata_props``).
+
+One file carries everything: the app reads the card, applies the preprocessing it names,
+compares with its metric and judges with its threshold. Keys are prefixed ``siamgui.``;
+structured values are JSON strings.
+
+Add a card to your own model with ``siamgui card MODEL.onnx --set modality=image
+--set preprocess='{"kind": "image", "size": 64, "channels": 3}' --set metric=cosine
+--set threshold=0.4`` or from Python with :func:`write_card`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+PREFIX = "siamgui."
+REQUIRED = ("modality", "preprocess", "metric", "threshold")
+METRICS = ("cosine", "euclidean")
+MODALITIES = ("image", "audio")
+JSON_FIELDS = ("preprocess", "metrics", "provenance")
+
+
+class CardError(ValueError):
+    """A model file that cannot be used, with a message meant for the user."""
+
+
+@dataclass
+class ModelCard:
+    name: str
+    modality: str  # "image" | "audio"
+    preprocess: dict[str, Any]  # see siamgui.media.preprocess
+    metric: str  # "cosine" | "euclidean" (on L2-normalised embeddings)
+    threshold: float  # distance at or below which a pair is judged "same"
+    description: str = ""
+    embedding_dim: int = 0
+    metrics: dict[str, Any] = field(default_factory=dict)  # validation figures from training
+    provenance: dict[str, Any] = field(default_factory=dict)  # data, command, date, seed
+    version: str = "1"
+
+    def to_props(self) -> dict[str, str]:
+        out = {}
+        for key, value in asdict(self).items():
+            out[PREFIX + key] = json.dumps(value) if key in JSON_FIELDS else str(value)
+        return out
+
+    @classmethod
+    def from_props(cls, props: dict[str, str], fallback_name: str = "model") -> "ModelCard":
+        missing = [k for k in REQUIRED if PREFIX + k not in props]
+        if missing:
+            raise CardError(
+                "this .onnx has no SiamGUI model card: missing "
+                + ", ".join(PREFIX + k for k in missing)
+                + " (add one with `siamgui card MODEL.onnx --set KEY=VALUE`; see README, 'Your own model')"
+            )
+
+        def get(key: str, default: str = "") -> str:
+            return props.get(PREFIX + key, default)
+
+        try:
+            parsed = {k: json.loads(get(k, "{}")) for k in JSON_FIELDS}
+            card = cls(
+                name=get("name", fallback_name) or fallback_name,
+                modality=get("modality"),
+                preprocess=parsed["preprocess"],
+                metric=get("metric"),
+                threshold=float(get("threshold")),
+                description=get("description"),
+                embedding_dim=int(get("embedding_dim", "0") or 0),
+                metrics=parsed["metrics"],
+                provenance=parsed["provenance"],
+                version=get("version", "1"),
+            )
+        except (ValueError, TypeError) as exc:
+            raise CardError(f"the model card is malformed: {exc}") from None
+        card.validate()
+        return card
+
+    def validate(self) -> None:
+        from siamgui.media.errors import MediaError
+        from siamgui.media.preprocess import modality, resolve
+
+        if self.metric not in METRICS:
+            raise CardError(f"unknown metric {self.metric!r} (known: {', '.join(METRICS)})")
+        if self.modality not in MODALITIES:
+            raise CardError(f"unknown modality {self.modality!r} (known: {', '.join(MODALITIES)})")
+        if not isinstance(self.preprocess, dict):
+            raise CardError("preprocess must be a JSON object")
+        try:
+            resolve(self.preprocess)
+        except MediaError as exc:
+            raise CardError(str(exc)) from None
+        if modality(self.preprocess) != self.modality:
+            raise CardError(f"preprocess kind {self.preprocess.get('kind')!r} does not fit modality {self.modality!r}")
+
+
+def read_props(path: str | Path) -> dict[str, str]:
+    """metadata_props of an ONNX file, read through onnxruntime (no onnx package needed)."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 4
+    try:
+        sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise CardError(f"{Path(path).name}: not a loadable ONNX model ({_first_line(exc)})") from None
+    return dict(sess.get_modelmeta().custom_metadata_map)
+
+
+def read_card(path: str | Path) -> ModelCard:
+    return ModelCard.from_props(read_props(path), fallback_name=Path(path).stem)
+
+
+def write_card(path: str | Path, card: ModelCard, out: str | Path | None = None) -> Path:
+    """Write ``card`` into the ONNX file's metadata_props (needs the ``onnx`` package)."""
+    import onnx
+
+    card.validate()
+    model = onnx.load(str(path))
+    props = {p.key: p.value for p in model.metadata_props if not p.key.startswith(PREFIX)}
+    props.update(card.to_props())
+    del model.metadata_props[:]
+    for k, v in props.items():
+        model.metadata_props.add(key=k, value=v)
+    target = Path(out or path)
+    onnx.save(model, str(target))
+    return target
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[-1] if text else type(exc).__name__)[:200]

@@ -1,0 +1,1 @@
+"""Turning files, frames and audio into encoder inputs. No Qt, no torch."""

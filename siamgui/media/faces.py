@@ -1,0 +1,130 @@
+"""Face detection and the face crop an encoder sees.
+
+Detection uses OpenCV's Haar cascade shipped inside the opencv-python-headless 4.x wheel (no
+download). Small, tightly cropped photos are upscaled and given a replicated border first, so
+the same detector finds faces in webcam frames and in dataset crops alike; large frames are
+downscaled so detection stays a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from siamgui.media.errors import MediaError
+from siamgui.media.images import to_grey
+
+DETECT_MIN_SIDE = 160  # small crops are upscaled to this before detection
+DETECT_MAX_SIDE = 320  # large frames are downscaled to this before detection
+BORDER = 0.25  # replicated border, as a fraction of the longer side, for tight crops
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned region in image pixels."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def area(self) -> float:
+        return self.w * self.h
+
+    def square(self, margin: float = 0.0) -> "Box":
+        """The square around this box's centre, grown by ``margin`` of its side on each side."""
+        side = max(self.w, self.h) * (1.0 + 2.0 * margin)
+        cx, cy = self.x + self.w / 2, self.y + self.h / 2
+        return Box(cx - side / 2, cy - side / 2, side, side)
+
+    def as_int(self) -> tuple[int, int, int, int]:
+        return int(round(self.x)), int(round(self.y)), int(round(self.w)), int(round(self.h))
+
+
+def cascade_path(name: str = "haarcascade_frontalface_default.xml") -> Path:
+    path = Path(cv2.data.haarcascades) / name
+    if not path.is_file():
+        raise MediaError(f"face detector file {name} is missing from the OpenCV install")
+    return path
+
+
+class FaceDetector:
+    """Finds faces; thread-safe (one cascade per thread, since CascadeClassifier is not)."""
+
+    def __init__(self, scale_factor: float = 1.1, min_neighbors: int = 4, min_face: float = 0.2):
+        self.scale_factor = scale_factor
+        self.min_neighbors = min_neighbors
+        self.min_face = min_face
+        self._local = threading.local()
+
+    def _cascade(self) -> cv2.CascadeClassifier:
+        casc = getattr(self._local, "cascade", None)
+        if casc is None:
+            casc = cv2.CascadeClassifier(str(cascade_path()))
+            if casc.empty():
+                raise MediaError("the OpenCV face detector could not be loaded")
+            self._local.cascade = casc
+        return casc
+
+    def detect(self, image: np.ndarray) -> list[Box]:
+        """All faces in a BGR or grey image, largest first, in the image's own pixels."""
+        grey = to_grey(image)
+        h, w = grey.shape[:2]
+        if min(h, w) < 8:
+            return []
+        scale = 1.0
+        if min(h, w) < DETECT_MIN_SIDE:
+            scale = DETECT_MIN_SIDE / min(h, w)
+        elif max(h, w) > DETECT_MAX_SIDE:
+            scale = DETECT_MAX_SIDE / max(h, w)
+        work = grey
+        if scale != 1.0:
+            interp = cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA
+            work = cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interp)
+        pad = int(BORDER * max(work.shape)) if scale > 1 else 0
+        if pad:
+            work = cv2.copyMakeBorder(work, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        min_side = max(20, int(self.min_face * min(work.shape[:2]) * (0.5 if pad else 1.0)))
+        found = self._cascade().detectMultiScale(
+            work, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors, minSize=(min_side, min_side)
+        )
+        boxes = [Box((x - pad) / scale, (y - pad) / scale, bw / scale, bh / scale) for (x, y, bw, bh) in found]
+        return sorted(boxes, key=lambda b: b.area, reverse=True)
+
+
+_default_detector: FaceDetector | None = None
+
+
+def default_detector() -> FaceDetector:
+    global _default_detector
+    if _default_detector is None:
+        _default_detector = FaceDetector()
+    return _default_detector
+
+
+def crop(image: np.ndarray, box: Box, size: int) -> np.ndarray:
+    """Crop ``box`` (may extend past the edges: replicated) and resize to size x size grey."""
+    grey = to_grey(image)
+    x, y, w, h = box.as_int()
+    w, h = max(w, 1), max(h, 1)
+    H, W = grey.shape[:2]
+    pad = max(0, -x, -y, x + w - W, y + h - H)
+    if pad:
+        grey = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        x, y = x + pad, y + pad
+    patch = grey[y : y + h, x : x + w]
+    interp = cv2.INTER_AREA if w > size else cv2.INTER_LINEAR
+    return cv2.resize(patch, (size, size), interpolation=interp)
+
+
+def face_region(image: np.ndarray, margin: float, detector: FaceDetector | None = None) -> Box:
+    """The square region fed to a face encoder: the largest detected face, grown by ``margin``."""
+    faces = (detector or default_detector()).detect(image)
+    if not faces:
+        raise MediaError("no face found in the image")
+    return faces[0].square(margin)

@@ -1,0 +1,50 @@
+"""Loading still images from disk, robustly (unicode paths, PGM, truncated files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from siamgui.media.errors import MediaError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".pgm", ".ppm", ".pbm", ".bmp", ".tif", ".tiff", ".webp")
+
+
+def is_image_path(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def load_image(path: str | Path) -> np.ndarray:
+    """Read an image as BGR uint8 (H, W, 3). Grey files are expanded to three channels.
+
+    Reads bytes then decodes, so paths with non-ASCII characters work on every platform.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise MediaError(f"{p.name}: file not found")
+    data = np.fromfile(str(p), dtype=np.uint8)
+    if data.size == 0:
+        raise MediaError(f"{p.name}: the file is empty")
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if img is None or img.size == 0:
+        raise MediaError(f"{p.name}: not a readable image (corrupt, truncated or unsupported format)")
+    return to_bgr(img)
+
+
+def to_bgr(img: np.ndarray) -> np.ndarray:
+    """Normalise any decoded image (grey, BGRA, 16-bit) to BGR uint8."""
+    if img.dtype != np.uint8:
+        img = cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    if img.ndim == 2:
+        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    if img.shape[2] == 4:
+        return cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
+    if img.shape[2] == 1:
+        return cv2.cvtColor(img[:, :, 0], cv2.COLOR_GRAY2BGR)
+    return img
+
+
+def to_grey(img: np.ndarray) -> np.ndarray:
+    return img if img.ndim == 2 else cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)

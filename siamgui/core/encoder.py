@@ -1,0 +1,139 @@
+"""Encoder: an ONNX Siamese encoder and the card that says how to feed it.
+
+    enc = Encoder.load("face", device="auto")
+    enc.compare("a.png", "b.png")       # -> Verdict(distance, threshold); .same, .margin
+    enc.embed(["a.png", "b.png"])       # -> (2, D) L2-normalised
+    enc.providers                       # what onnxruntime really runs, e.g. ["CPUExecutionProvider"]
+    enc.provider_note                   # why CUDA is not in use, when it was asked for
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from siamgui.core import device as devices
+from siamgui.core import registry
+from siamgui.core.compare import Verdict, distance, l2_normalise
+from siamgui.core.modelcard import CardError, ModelCard, _first_line
+from siamgui.media.errors import MediaError
+from siamgui.media.preprocess import Prepared, Source, input_shape, prepare
+
+BATCH = 64
+
+
+@dataclass
+class Encoder:
+    path: Path
+    card: ModelCard
+    session: object = field(repr=False)
+    requested: str = "auto"
+    load_seconds: float = 0.0
+
+    # --- loading -------------------------------------------------------------------------
+    @classmethod
+    def load(cls, name_or_path: str | Path, device: str | None = None) -> "Encoder":
+        """Load a shipped model by name or any .onnx with a SiamGUI card; CardError if unusable."""
+        import onnxruntime as ort
+
+        t0 = time.perf_counter()
+        path = registry.find(name_or_path)
+        if path.stat().st_size == 0:
+            raise CardError(f"{path.name}: the model file is empty")
+        choice = devices.choose(device)
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 4  # we report provider fallbacks ourselves, in words
+        try:
+            session = ort.InferenceSession(str(path), opts, providers=choice.providers)
+        except Exception as exc:
+            raise CardError(f"{path.name}: not a loadable ONNX model ({_first_line(exc)})") from None
+        props = dict(session.get_modelmeta().custom_metadata_map)
+        card = ModelCard.from_props(props, fallback_name=path.stem)
+        enc = cls(path=path, card=card, session=session, requested=choice.requested)
+        enc._check_shapes()
+        enc.load_seconds = time.perf_counter() - t0
+        return enc
+
+    def _check_shapes(self) -> None:
+        inputs = self.session.get_inputs()
+        if len(inputs) != 1:
+            raise CardError(f"{self.path.name}: expected one input, the model has {len(inputs)}")
+        shape = inputs[0].shape
+        want = input_shape(self.card.preprocess)
+        if len(shape) != 4 or any(isinstance(s, int) and s != w for s, w in zip(shape[1:], want)):
+            raise CardError(
+                f"{self.path.name}: input shape {shape} does not fit the card's preprocessing "
+                f"(expects [N, {', '.join(map(str, want))}])"
+            )
+        out = self.session.get_outputs()[0].shape
+        if len(out) != 2:
+            raise CardError(f"{self.path.name}: output shape {out} is not (N, D) embeddings")
+
+    # --- facts for the user --------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.card.name
+
+    @property
+    def providers(self) -> list[str]:
+        return list(self.session.get_providers())
+
+    @property
+    def provider_note(self) -> str | None:
+        return devices.provider_note(self.requested, self.providers)
+
+    @property
+    def threshold(self) -> float:
+        return self.card.threshold
+
+    @property
+    def model_hash(self) -> str:
+        """sha256 of the file: embeddings from different files are never compared."""
+        h = hashlib.sha256()
+        with open(self.path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
+
+    # --- work ----------------------------------------------------------------------------
+    def prepare(self, source: Source) -> Prepared:
+        """Preprocess one input exactly as the card says (MediaError names the file)."""
+        try:
+            return prepare(self.card.preprocess, source)
+        except MediaError as exc:
+            name = Path(source).name if isinstance(source, (str, Path)) else None
+            msg = str(exc)
+            raise MediaError(msg if (name is None or msg.startswith(name)) else f"{name}: {msg}") from None
+
+    def run(self, tensors: np.ndarray) -> np.ndarray:
+        """Raw encoder outputs for a (N, C, H, W) float32 batch, in chunks of BATCH."""
+        name = self.session.get_inputs()[0].name
+        x = np.ascontiguousarray(tensors, dtype=np.float32)
+        outs = [self.session.run(None, {name: x[i : i + BATCH]})[0] for i in range(0, len(x), BATCH)]
+        return np.concatenate(outs).astype(np.float32) if outs else np.zeros((0, 0), np.float32)
+
+    def embed_prepared(self, items: Sequence[Prepared]) -> np.ndarray:
+        """One L2-normalised embedding per item; multi-window items (audio) average their windows."""
+        if not items:
+            return np.zeros((0, self.card.embedding_dim), np.float32)
+        counts = [len(p.tensors) for p in items]
+        raw = l2_normalise(self.run(np.concatenate([p.tensors for p in items])))
+        bounds = np.cumsum([0] + counts)
+        return l2_normalise(np.stack([raw[a:b].mean(axis=0) for a, b in zip(bounds[:-1], bounds[1:])]))
+
+    def embed(self, sources: Iterable[Source] | Source) -> np.ndarray:
+        if isinstance(sources, (str, Path, np.ndarray)) and not (isinstance(sources, np.ndarray) and sources.ndim == 1):
+            sources = [sources]
+        return self.embed_prepared([self.prepare(s) for s in sources])
+
+    def compare(self, a: Source, b: Source, threshold: float | None = None) -> Verdict:
+        ea, eb = self.embed([a, b])
+        return Verdict(self.distance(ea, eb), self.threshold if threshold is None else float(threshold))
+
+    def distance(self, a: np.ndarray, b: np.ndarray) -> float:
+        return float(distance(a, b, self.card.metric))

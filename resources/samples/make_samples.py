@@ -1,0 +1,84 @@
+"""Rebuild the sample pairs the app offers (dev tool; its outputs are committed).
+
+Every file is ours to ship:
+- face: NASA's public-domain portrait of astronaut Eileen Collins (shipped in scikit-image as
+  ``astronaut``) and the US Navy's public-domain portrait of Grace Hopper (shipped in
+  matplotlib's sample data). The "same" pair is one photo and a mirrored, relit, rescaled copy
+  of it (no second public-domain photo of either person ships in a package).
+- voice: speech synthesised here with espeak-ng (same voice, different sentences; two voices).
+- glyph: characters drawn by this script (Hershey stroke font, jittered like two hands).
+
+Needs scikit-image, matplotlib and espeak-ng:
+    pip install scikit-image matplotlib && apt-get install espeak-ng
+    python resources/samples/make_samples.py
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def faces(out: Path) -> None:
+    import matplotlib
+    import skimage.data
+
+    out.mkdir(exist_ok=True)
+    astronaut = cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR)
+    hopper = cv2.imread(str(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"))
+    h, w = hopper.shape[:2]
+    hopper = cv2.resize(hopper, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    relit = np.clip(255.0 * (cv2.flip(hopper, 1) / 255.0) ** 1.4 * 0.95, 0, 255).astype(np.uint8)
+    relit = cv2.resize(relit, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA)
+    cv2.imwrite(str(out / "same_a.jpg"), hopper, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    cv2.imwrite(str(out / "same_b.jpg"), relit, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    cv2.imwrite(str(out / "diff_a.jpg"), hopper, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    astro = cv2.resize(astronaut, (384, 384), interpolation=cv2.INTER_AREA)
+    cv2.imwrite(str(out / "diff_b.jpg"), astro, [cv2.IMWRITE_JPEG_QUALITY, 90])
+
+
+def voices(out: Path) -> None:
+    out.mkdir(exist_ok=True)
+    lines = {
+        "same_a": ("en-us", 50, "The quick brown fox jumps over the lazy dog near the river bank."),
+        "same_b": ("en-us", 50, "Please call me back when you have finished reading the report."),
+        "diff_a": ("en-us", 50, "Siamese networks learn a distance between any two inputs."),
+        "diff_b": ("en-gb-x-rp+f3", 75, "Siamese networks learn a distance between any two inputs."),
+    }
+    for name, (voice, pitch, text) in lines.items():
+        subprocess.run(["espeak-ng", "-v", voice, "-p", str(pitch), "-s", "150", "-w", str(out / f"{name}.wav"), text],
+                       check=True)
+
+
+def draw_glyph(char: str, seed: int, size: int = 105) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    canvas = np.full((size * 4, size * 4), 255, np.uint8)
+    cv2.putText(canvas, char, (size // 2, size * 3), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 9.0, 0,
+                thickness=int(rng.integers(14, 22)), lineType=cv2.LINE_AA)
+    angle, scale = rng.uniform(-10, 10), rng.uniform(0.85, 1.1)
+    shear = rng.uniform(-0.15, 0.15)
+    m = cv2.getRotationMatrix2D((size * 2, size * 2), angle, scale)
+    m[0, 1] += shear
+    canvas = cv2.warpAffine(canvas, m, canvas.shape[::-1], borderValue=255)
+    small = cv2.resize(canvas, (size, size), interpolation=cv2.INTER_AREA)
+    return np.where(small > 160, 255, 0).astype(np.uint8)  # 1-bit, like a scanned pen stroke
+
+
+def glyphs(out: Path) -> None:
+    out.mkdir(exist_ok=True)
+    cv2.imwrite(str(out / "same_a.png"), draw_glyph("G", 1))
+    cv2.imwrite(str(out / "same_b.png"), draw_glyph("G", 2))
+    cv2.imwrite(str(out / "diff_a.png"), draw_glyph("G", 3))
+    cv2.imwrite(str(out / "diff_b.png"), draw_glyph("k", 4))
+
+
+if __name__ == "__main__":
+    faces(HERE / "face")
+    voices(HERE / "voice")
+    glyphs(HERE / "glyph")
+    print("samples written under", HERE)

@@ -1,0 +1,277 @@
+"""Command line: ``siamgui`` opens the window; ``siamgui compare|embed|models|card`` work headless.
+
+The headless commands never import Qt, and every user error ends as one line on stderr with a
+non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+EXIT_USER_ERROR = 2
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from siamgui.core.modelcard import CardError
+    from siamgui.media.errors import MediaError
+
+    return (UserError, CardError, MediaError, FileNotFoundError, ValueError)
+
+
+def _load(args) -> "Encoder":  # noqa: F821
+    from siamgui.core.encoder import Encoder
+
+    enc = Encoder.load(args.model, device=args.device)
+    if enc.provider_note and args.device == "cuda":
+        print(f"siamgui: warning: {enc.provider_note}", file=sys.stderr)
+    return enc
+
+
+def _short(providers: list[str]) -> str:
+    from siamgui.core.device import short_name
+
+    return ", ".join(short_name(p) for p in providers)
+
+
+# --- compare -------------------------------------------------------------------------------
+def cmd_compare(args) -> int:
+    if args.pairs:
+        if args.files:
+            raise UserError("give either two files or --pairs PAIRS.csv, not both")
+        return _compare_pairs(args)
+    if len(args.files) != 2:
+        raise UserError("compare needs two files (or --pairs PAIRS.csv)")
+    enc = _load(args)
+    verdict = enc.compare(args.files[0], args.files[1], threshold=args.threshold)
+    if args.json:
+        out = {"a": args.files[0], "b": args.files[1], **verdict.as_dict(), "metric": enc.card.metric,
+               "model": enc.name, "model_path": str(enc.path), "providers": enc.providers,
+               "provider_note": enc.provider_note}
+        print(json.dumps(out, indent=2))
+    else:
+        side = "below" if verdict.same else "above"
+        print(f"{verdict.words().upper()}  distance {verdict.distance:.4f}  threshold {verdict.threshold:.4f}  "
+              f"({abs(verdict.margin):.4f} {side} threshold, {enc.card.metric})")
+        print(f"model {enc.name} on {_short(enc.providers)}")
+    return 0
+
+
+def _resolve(path: str, base: Path) -> str:
+    p = Path(path)
+    return str(p if p.is_absolute() or p.exists() else base / p)
+
+
+def _compare_pairs(args) -> int:
+    from siamgui.core import metrics
+    from siamgui.core.modelcard import CardError
+    from siamgui.media.errors import MediaError
+
+    if not args.out:
+        raise UserError("--pairs needs --out OUT.csv")
+    src = Path(args.pairs)
+    if not src.is_file():
+        raise FileNotFoundError(f"pairs file not found: {src}")
+    with open(src, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        fields = [c.strip() for c in (reader.fieldnames or [])]
+        if "a" not in fields or "b" not in fields:
+            raise UserError(f"{src.name}: needs a header with columns a,b (optional label)")
+        rows = [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in reader]
+    if not rows:
+        raise UserError(f"{src.name}: no pairs in the file")
+    enc = _load(args)
+    threshold = enc.threshold if args.threshold is None else args.threshold
+    embeddings, errors = {}, {}
+    for path in dict.fromkeys(p for r in rows for p in (r["a"], r["b"])):
+        try:
+            embeddings[path] = enc.embed(_resolve(path, src.parent))[0]
+        except (MediaError, CardError, FileNotFoundError) as exc:
+            errors[path] = str(exc)
+    has_label = "label" in fields
+    dists, labels, failed = [], [], 0
+    for r in rows:
+        err = errors.get(r["a"]) or errors.get(r["b"])
+        if err:
+            failed += 1
+            r.update(distance="", same="", error=err)
+            continue
+        d = enc.distance(embeddings[r["a"]], embeddings[r["b"]])
+        r.update(distance=f"{d:.6f}", same=str(int(d <= threshold)), error="")
+        if has_label and r.get("label", "") != "":
+            dists.append(d)
+            labels.append(int(float(r["label"])))
+    out_fields = fields + [c for c in ("distance", "same", "error") if c not in fields]
+    with open(args.out, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=out_fields)
+        w.writeheader()
+        w.writerows(rows)
+    report = {"pairs": len(rows), "failed": failed, "threshold": threshold, "model": enc.name,
+              "providers": enc.providers}
+    if has_label and dists and 0 < sum(labels) < len(labels):
+        s = metrics.summary(dists, labels, threshold)
+        report.update(accuracy=s["accuracy"], auc=s["auc"], eer=s["eer"], eer_threshold=s["eer_threshold"])
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"{len(rows) - failed} of {len(rows)} pairs compared with {enc.name} on {_short(enc.providers)} "
+              f"-> {args.out}")
+        if "auc" in report:
+            print(f"accuracy at threshold {threshold:.4f}: {report['accuracy']:.2%}   "
+                  f"ROC AUC {report['auc']:.4f}   EER {report['eer']:.2%} (at {report['eer_threshold']:.4f})")
+        elif has_label:
+            print("labels need both same (1) and different (0) pairs for accuracy, AUC and EER")
+    for path, err in errors.items():
+        print(f"siamgui: skipped {path}: {err}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+# --- embed ---------------------------------------------------------------------------------
+def cmd_embed(args) -> int:
+    import numpy as np
+
+    enc = _load(args)
+    vectors = {}
+    for path in args.files:
+        vectors[path] = enc.embed(path)[0]
+    out = Path(args.out)
+    np.savez(out, **vectors)
+    print(f"{len(vectors)} embeddings ({enc.card.embedding_dim or len(next(iter(vectors.values())))}-d, "
+          f"{enc.name}) -> {out}")
+    return 0
+
+
+# --- models / card -------------------------------------------------------------------------
+def _model_row(name: str, path: Path) -> dict:
+    from siamgui.core.modelcard import CardError, read_card
+    from siamgui.media.preprocess import input_shape
+
+    try:
+        card = read_card(path)
+    except CardError as exc:
+        return {"name": name, "path": str(path), "error": str(exc)}
+    return {"name": card.name, "path": str(path), "modality": card.modality,
+            "input": {"kind": card.preprocess.get("kind"), "shape": list(input_shape(card.preprocess))},
+            "metric": card.metric, "threshold": card.threshold, "embedding_dim": card.embedding_dim,
+            "metrics": card.metrics, "description": card.description}
+
+
+def cmd_models(args) -> int:
+    from siamgui.core import registry
+
+    rows = [_model_row(n, p) for n, p in registry.available().items()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("no models installed (looked in: " + ", ".join(str(d) for d in registry.search_dirs()) + ")")
+        return 0
+    for r in rows:
+        if "error" in r:
+            print(f"{r['name']:<10} unusable: {r['error']}")
+            continue
+        shape = "x".join(map(str, r["input"]["shape"]))
+        figs = "  ".join(f"{k} {v:.4g}" for k, v in r["metrics"].items() if isinstance(v, (int, float)))
+        print(f"{r['name']:<10} {r['modality']:<6} {r['input']['kind']} {shape:<10} {r['metric']:<9} "
+              f"threshold {r['threshold']:.4f}  {figs}")
+    return 0
+
+
+def cmd_card(args) -> int:
+    from dataclasses import asdict
+
+    from siamgui.core.modelcard import JSON_FIELDS, PREFIX, ModelCard, read_props, write_card
+
+    path = Path(args.model)
+    props = read_props(path)
+    if args.set:
+        for item in args.set:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise UserError(f"--set takes KEY=VALUE, got {item!r}")
+            key = key.strip().removeprefix(PREFIX)
+            if key in JSON_FIELDS:
+                try:
+                    json.loads(value)
+                except json.JSONDecodeError as exc:
+                    raise UserError(f"{key} must be JSON: {exc}") from None
+            props[PREFIX + key] = value
+        card = ModelCard.from_props(props, fallback_name=path.stem)
+        target = write_card(path, card, args.out)
+        print(f"card written to {target}")
+    else:
+        card = ModelCard.from_props(props, fallback_name=path.stem)
+    print(json.dumps(asdict(card), indent=2))
+    return 0
+
+
+# --- entry ---------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="siamgui", description="See how a Siamese network judges similarity. "
+                                "With no command, opens the window.")
+    from siamgui import __version__
+
+    p.add_argument("--version", action="version", version=f"siamgui {__version__}")
+    sub = p.add_subparsers(dest="command")
+
+    def model_opts(sp, default="face"):
+        sp.add_argument("--model", default=default, help="shipped model name or path to an .onnx (default: %(default)s)")
+        sp.add_argument("--device", choices=("auto", "cuda", "cpu"), default=None,
+                        help="execution device (default: $SIAMGUI_DEVICE or auto)")
+
+    c = sub.add_parser("compare", help="distance and same/different verdict for two files or a pairs CSV")
+    c.add_argument("files", nargs="*", metavar="FILE")
+    c.add_argument("--pairs", metavar="PAIRS.csv", help="CSV with columns a,b and optional label (1 = same)")
+    c.add_argument("--out", metavar="OUT.csv", help="with --pairs: where to write rows plus distance,same")
+    c.add_argument("--threshold", type=float, default=None, help="override the model's threshold")
+    c.add_argument("--json", action="store_true", help="print a JSON object")
+    model_opts(c)
+    c.set_defaults(func=cmd_compare)
+
+    e = sub.add_parser("embed", help="save embeddings of files to an .npz keyed by path")
+    e.add_argument("files", nargs="+", metavar="FILE")
+    e.add_argument("--out", required=True, metavar="EMB.npz")
+    model_opts(e)
+    e.set_defaults(func=cmd_embed)
+
+    m = sub.add_parser("models", help="list installed models")
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(func=cmd_models)
+
+    k = sub.add_parser("card", help="show or set the SiamGUI card stored in an .onnx")
+    k.add_argument("model", metavar="MODEL.onnx")
+    k.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="modality, preprocess (JSON), metric, threshold, name, description, ...")
+    k.add_argument("--out", metavar="OUT.onnx", help="write to a new file instead of in place")
+    k.set_defaults(func=cmd_card)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        from siamgui.ui.app import run
+
+        return run([sys.argv[0], *argv])
+    try:
+        return args.func(args)
+    except _user_errors() as exc:
+        msg = str(exc).strip().splitlines()
+        print(f"siamgui: error: {msg[0] if msg else type(exc).__name__}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

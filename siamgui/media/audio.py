@@ -83,10 +83,10 @@ def voiced(clip: AudioClip, below_peak_db: float = 35.0, frame_s: float = 0.03, 
     gate = max(float(db.max()) - below_peak_db, SILENCE_DBFS)
     keep = db > gate
     if hangover:
-        k = np.convolve(keep.astype(np.float32), np.ones(2 * hangover + 1), mode="same") > 0
-        keep = k
+        padded = np.pad(keep.astype(np.float32), hangover)
+        keep = np.convolve(padded, np.ones(2 * hangover + 1), mode="valid") > 0
     n = max(1, int(clip.rate * frame_s))
-    mask = np.repeat(keep, n)
+    mask = np.repeat(keep, n)[: len(clip.samples)]
     samples = clip.samples[: len(mask)][mask]
     return AudioClip(np.ascontiguousarray(samples), clip.rate)
 

@@ -1,0 +1,5 @@
+import sys
+
+from siamgui.cli import main
+
+sys.exit(main())

@@ -1,0 +1,48 @@
+import pytest
+
+from onnx_factory import carded_model, projection_model
+from siamgui.core.modelcard import CardError, ModelCard, read_card, write_card
+
+
+def test_card_round_trips_through_the_onnx_file(tmp_path):
+    path = carded_model(tmp_path / "m.onnx", {"kind": "glyph", "size": 32}, threshold=0.25)
+    card = read_card(path)
+    assert (card.modality, card.metric, card.threshold) == ("image", "cosine", 0.25)
+    card.metrics = {"eer": 0.05}
+    card.threshold = 0.3
+    write_card(path, card)
+    again = read_card(path)
+    assert again.threshold == 0.3 and again.metrics == {"eer": 0.05}
+
+
+def test_missing_card_names_the_missing_keys(tmp_path):
+    path = projection_model(tmp_path / "bare.onnx", (1, 32, 32))
+    with pytest.raises(CardError) as err:
+        read_card(path)
+    for key in ("siamgui.modality", "siamgui.preprocess", "siamgui.metric", "siamgui.threshold"):
+        assert key in str(err.value)
+    assert "siamgui card" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"siamgui.metric": "manhattan"}, "unknown metric"),
+        ({"siamgui.preprocess": "{not json"}, "malformed"),
+        ({"siamgui.threshold": "high"}, "malformed"),
+        ({"siamgui.modality": "audio"}, "does not fit"),
+        ({"siamgui.preprocess": '{"kind": "video"}'}, "unknown preprocessing kind"),
+    ],
+)
+def test_bad_cards_are_explained(change, message):
+    props = ModelCard("m", "image", {"kind": "glyph"}, "cosine", 0.5).to_props()
+    props.update(change)
+    with pytest.raises(CardError, match=message):
+        ModelCard.from_props(props)
+
+
+def test_non_onnx_file_is_explained(tmp_path):
+    bad = tmp_path / "notes.onnx"
+    bad.write_text("not a model")
+    with pytest.raises(CardError, match="not a loadable ONNX model"):
+        read_card(bad)

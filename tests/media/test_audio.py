@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+import soundfile as sf
+
+from conftest import tone
+from siamgui.media import audio
+from siamgui.media.errors import MediaError
+from siamgui.media.preprocess import prepare
+
+SPEC = {"kind": "logmel"}
+
+
+def test_features_shape_and_rate_conversion(tmp_path):
+    p = tone(tmp_path / "t.wav", seconds=3.0, rate=22050)
+    clip = audio.resample(audio.load_audio(p), 16000)
+    assert clip.rate == 16000 and clip.duration == pytest.approx(3.0, abs=0.01)
+    feat = audio.log_mel(clip.samples, clip.rate)
+    assert feat.shape[0] == 40 and feat.shape[1] == pytest.approx(300, abs=2)
+    out = prepare(SPEC, p)
+    assert out.tensors.shape[1:] == (1, 40, 160) and out.tensors.shape[0] >= 2
+
+
+def test_mel_energy_sits_at_the_tone(tmp_path):
+    low = audio.log_mel(audio.load_audio(tone(tmp_path / "l.wav", freqs=(200.0,))).samples, 16000).mean(1)
+    high = audio.log_mel(audio.load_audio(tone(tmp_path / "h.wav", freqs=(3000.0,))).samples, 16000).mean(1)
+    assert np.argmax(low) < np.argmax(high)
+
+
+def test_silence_is_reported_as_silence(tmp_path):
+    p = tmp_path / "silent.wav"
+    sf.write(str(p), np.zeros(16000, np.float32), 16000)
+    with pytest.raises(MediaError, match="silent"):
+        prepare(SPEC, p)
+
+
+def test_zero_length_and_corrupt_clips(tmp_path):
+    empty = tmp_path / "empty.wav"
+    sf.write(str(empty), np.zeros(0, np.float32), 16000)
+    with pytest.raises(MediaError, match="empty"):
+        prepare(SPEC, empty)
+    junk = tmp_path / "junk.flac"
+    junk.write_bytes(b"fLaC not really")
+    with pytest.raises(MediaError, match="not a readable audio file"):
+        prepare(SPEC, junk)
+
+
+def test_short_voiced_clip_is_too_short(tmp_path):
+    p = tone(tmp_path / "blip.wav", seconds=0.2)
+    with pytest.raises(MediaError, match="too little sound"):
+        prepare(SPEC, p)
+
+
+def test_voice_activity_drops_leading_silence(tmp_path):
+    rate = 16000
+    sig = np.r_[np.zeros(rate), 0.3 * np.sin(2 * np.pi * 300 * np.arange(rate) / rate)].astype(np.float32)
+    v = audio.voiced(audio.AudioClip(sig, rate))
+    assert 0.9 < v.duration < 1.3

@@ -149,6 +149,62 @@ def cmd_embed(args) -> int:
     return 0
 
 
+# --- gallery -------------------------------------------------------------------------------
+def _gallery(args):
+    import os
+
+    from siamgui.core.gallery import Gallery
+
+    return Gallery(args.gallery or os.environ.get("SIAMGUI_GALLERY") or None)
+
+
+def cmd_enrol(args) -> int:
+    from siamgui.core.enrolment import enrol_files
+
+    enc = _load(args)
+    with _gallery(args) as g:
+        pid = enrol_files(g, enc, args.name, args.files)
+        person = next(p for p in g.people() if p.id == pid)
+        print(f"enrolled {person.name}: {person.samples} sample(s) with {enc.name} in {g.path}")
+    return 0
+
+
+def cmd_identify(args) -> int:
+    from siamgui.core.enrolment import identify, sync_embeddings
+    from siamgui.core.modelcard import CardError
+    from siamgui.media.errors import MediaError
+
+    enc = _load(args)
+    results, failed = [], 0
+    with _gallery(args) as g:
+        added, problems = sync_embeddings(g, enc)
+        if added:
+            print(f"siamgui: embedded {added} stored sample(s) with {enc.name} first", file=sys.stderr)
+        for p in problems:
+            print(f"siamgui: warning: {p}", file=sys.stderr)
+        if not g.people():
+            raise UserError(f"the gallery is empty ({g.path}); enrol someone first: siamgui enrol NAME FILES...")
+        for f in args.files:
+            try:
+                ident = identify(g, enc, enc.embed(f)[0], args.threshold, args.top)
+            except (MediaError, CardError, FileNotFoundError) as exc:
+                failed += 1
+                print(f"siamgui: error: {exc}", file=sys.stderr)
+                results.append({"file": f, "error": str(exc)})
+                continue
+            results.append({"file": f, "identity": ident.label, "known": ident.known, "threshold": ident.threshold,
+                            "matches": [{"name": m.name, "distance": m.distance} for m in ident.matches]})
+    if args.json:
+        print(json.dumps({"model": enc.name, "providers": enc.providers, "results": results}, indent=2))
+    else:
+        for r in results:
+            if "error" in r:
+                continue
+            best = ", ".join(f"{m['name']} {m['distance']:.4f}" for m in r["matches"][:3])
+            print(f"{r['file']}: {r['identity'].upper() if not r['known'] else r['identity']}   ({best})")
+    return 1 if failed else 0
+
+
 # --- models / card -------------------------------------------------------------------------
 def _model_row(name: str, path: Path) -> dict:
     from siamgui.core.modelcard import CardError, read_card
@@ -241,6 +297,22 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", required=True, metavar="EMB.npz")
     model_opts(e)
     e.set_defaults(func=cmd_embed)
+
+    en = sub.add_parser("enrol", help="enrol a person from 1-5 files (no retraining)")
+    en.add_argument("name")
+    en.add_argument("files", nargs="+", metavar="FILE")
+    en.add_argument("--gallery", metavar="PATH", help="gallery file (default: the user's data folder)")
+    model_opts(en)
+    en.set_defaults(func=cmd_enrol)
+
+    ident = sub.add_parser("identify", help="who is in each file, from the enrolled gallery")
+    ident.add_argument("files", nargs="+", metavar="FILE")
+    ident.add_argument("--gallery", metavar="PATH")
+    ident.add_argument("--threshold", type=float, default=None)
+    ident.add_argument("--top", type=int, default=5)
+    ident.add_argument("--json", action="store_true")
+    model_opts(ident)
+    ident.set_defaults(func=cmd_identify)
 
     m = sub.add_parser("models", help="list installed models")
     m.add_argument("--json", action="store_true")

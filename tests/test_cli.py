@@ -119,3 +119,17 @@ def test_card_command_adds_a_card_to_a_bare_model(tmp_path, glyph_files):
                 "--set", "metric=cosine", "--set", "threshold=0.4")
     assert r.returncode == 0, r.stderr
     assert Encoder.load(bare).threshold == 0.4
+
+
+def test_enrol_then_identify(glyph_model, glyph_files, tmp_path):
+    gal = tmp_path / "gallery.db"
+    r = siamgui("enrol", "Alpha", glyph_files["a1"], "--model", glyph_model, "--gallery", gal)
+    assert r.returncode == 0, r.stderr
+    r = siamgui("enrol", "Beta", glyph_files["b1"], "--model", glyph_model, "--gallery", gal)
+    assert r.returncode == 0, r.stderr
+    r = siamgui("identify", glyph_files["a1"], "--model", glyph_model, "--gallery", gal, "--json")
+    assert r.returncode == 0, r.stderr
+    res = json.loads(r.stdout)["results"][0]
+    assert res["identity"] == "Alpha" and res["matches"][0]["distance"] < 1e-5
+    r = siamgui("identify", glyph_files["a1"], "--model", glyph_model, "--gallery", gal, "--threshold", "-1")
+    assert "UNKNOWN" in r.stdout

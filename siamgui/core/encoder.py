@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from functools import cached_property
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -91,7 +92,7 @@ class Encoder:
     def threshold(self) -> float:
         return self.card.threshold
 
-    @property
+    @cached_property
     def model_hash(self) -> str:
         """sha256 of the file: embeddings from different files are never compared."""
         h = hashlib.sha256()

@@ -1,0 +1,37 @@
+# Two commands do all set-up on a fresh Debian/Ubuntu machine:
+#   make run    creates .venv, installs SiamGUI and the libraries Qt needs, opens the window
+#   make test   the same plus test and training extras, then runs the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: run test setup setup-test system-deps system-deps-test bench clean
+
+run: system-deps setup
+	$(VENV)/bin/siamgui
+
+test: system-deps-test setup-test
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+system-deps:
+	@packaging/system-deps.sh
+
+system-deps-test:
+	@packaging/system-deps.sh --test
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+# Re-install only when pyproject.toml changes (stamp files hold its hash).
+setup: $(PY)
+	@stamp=$(VENV)/.app-$$(sha1sum pyproject.toml | cut -c1-12); \
+	if [ ! -f $$stamp ]; then $(PY) -m pip install -q -e . && touch $$stamp; fi
+
+setup-test: $(PY)
+	@stamp=$(VENV)/.test-$$(sha1sum pyproject.toml | cut -c1-12); \
+	if [ ! -f $$stamp ]; then $(PY) -m pip install -q -e ".[test,train]" && touch $$stamp; fi
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

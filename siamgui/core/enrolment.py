@@ -1,0 +1,48 @@
+"""Enrol and identify with an Encoder and a Gallery: no retraining, ever."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from siamgui.core.encoder import Encoder
+from siamgui.core.gallery import Gallery, Identification
+
+
+def media_bytes(path: str | Path) -> tuple[str, bytes]:
+    p = Path(path)
+    return p.suffix.lower() or ".bin", p.read_bytes()
+
+
+def enrol_files(gallery: Gallery, encoder: Encoder, name: str, files: Sequence[str | Path]) -> int:
+    """Embed the files (all must be usable) and store them under ``name`` in one transaction."""
+    vectors = encoder.embed(list(files))
+    samples = [(encoder.card.modality, *media_bytes(f), str(f)) for f in files]
+    return gallery.enrol(name, samples, vectors, encoder.model_hash, encoder.name)
+
+
+def sync_embeddings(gallery: Gallery, encoder: Encoder) -> tuple[int, list[str]]:
+    """Embed stored samples this model has not seen; returns (count embedded, problems)."""
+    import tempfile
+
+    todo = gallery.missing_embeddings(encoder.model_hash, encoder.card.modality)
+    done, problems = [], []
+    for s in todo:
+        with tempfile.NamedTemporaryFile(suffix=s.suffix) as tmp:
+            tmp.write(s.media)
+            tmp.flush()
+            try:
+                done.append((s.id, encoder.embed(tmp.name)[0]))
+            except ValueError as exc:
+                problems.append(f"sample {s.id} ({s.source}): {exc}")
+    if done:
+        gallery.store_embeddings(done, encoder.model_hash, encoder.name)
+    return len(done), problems
+
+
+def identify(gallery: Gallery, encoder: Encoder, query: np.ndarray, threshold: float | None = None,
+             top: int = 5) -> Identification:
+    thr = encoder.threshold if threshold is None else threshold
+    return gallery.identify(query, encoder.model_hash, encoder.card.metric, thr, top)

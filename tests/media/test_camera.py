@@ -1,0 +1,46 @@
+import cv2
+import numpy as np
+import pytest
+
+from conftest import SAMPLES
+from siamgui.media.camera import CameraError, CameraSource
+from siamgui.media.face_tracker import FaceTracker
+
+
+@pytest.fixture
+def face_video(tmp_path):
+    """A short video of the shipped portrait, panning a little: a fake camera."""
+    face = cv2.imread(str(SAMPLES / "face" / "same_a.jpg"))
+    h, w = face.shape[:2]
+    face = cv2.resize(face, (w * 480 // h, 480))
+    img = np.full((480, 640, 3), 90, np.uint8)
+    x = (640 - face.shape[1]) // 2
+    img[:, x : x + face.shape[1]] = face
+    path = tmp_path / "cam.avi"
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (640, 480))
+    for i in range(12):
+        out.write(np.roll(img, i * 2, axis=1))
+    out.release()
+    return path
+
+
+def test_video_file_stands_in_for_a_camera_and_loops(face_video):
+    with CameraSource(face_video) as cam:
+        frames = [cam.read() for _ in range(15)]  # more than the file holds: it loops
+    assert all(f.shape == (480, 640, 3) for f in frames)
+
+
+def test_missing_camera_is_a_clear_error(tmp_path):
+    with pytest.raises(CameraError, match="not found"):
+        CameraSource(tmp_path / "none.avi")
+    with pytest.raises(CameraError, match="could not be opened"):
+        CameraSource(99)
+
+
+def test_tracker_detects_then_reuses_the_box(face_video):
+    tracker = FaceTracker(every=3)
+    with CameraSource(face_video) as cam:
+        results = [tracker.update(cam.read()) for _ in range(6)]
+    boxes, ran = zip(*results)
+    assert boxes[0] is not None and ran[0]
+    assert ran.count(True) < len(ran)  # not every frame pays for detection

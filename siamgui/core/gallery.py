@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 import zipfile
 from dataclasses import dataclass
@@ -105,6 +106,11 @@ class Gallery:
         self._db.execute("PRAGMA synchronous = FULL")
         self._db.executescript(SCHEMA)
         self._cache: dict[str, tuple] = {}
+        self._lock = threading.RLock()  # one connection, shared by the UI and worker threads
+
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
 
     def close(self) -> None:
         self._db.close()
@@ -118,23 +124,24 @@ class Gallery:
     # --- transactions --------------------------------------------------------------------
     def _write(self, fn):
         """Run fn(cursor) in one IMMEDIATE transaction; all or nothing."""
-        cur = self._db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
-            result = fn(cur)
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        finally:
-            self._cache.clear()
-        return result
+        with self._lock:
+            cur = self._db.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(cur)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                self._cache.clear()
+            return result
 
     # --- reading -------------------------------------------------------------------------
     def people(self) -> list[Person]:
-        rows = self._db.execute(
+        rows = self._query(
             "SELECT p.id, p.name, COUNT(s.id) FROM people p LEFT JOIN samples s ON s.person_id = p.id "
-            "GROUP BY p.id ORDER BY p.name COLLATE NOCASE").fetchall()
+            "GROUP BY p.id ORDER BY p.name COLLATE NOCASE")
         return [Person(*r) for r in rows]
 
     def person(self, name: str) -> Person | None:
@@ -142,25 +149,29 @@ class Gallery:
 
     def samples(self, person_id: int | None = None) -> list[Sample]:
         q = "SELECT id, person_id, modality, suffix, media, COALESCE(source, '') FROM samples"
-        rows = self._db.execute(q + (" WHERE person_id = ?" if person_id is not None else "") + " ORDER BY id",
-                                () if person_id is None else (person_id,)).fetchall()
+        rows = self._query(q + (" WHERE person_id = ?" if person_id is not None else "") + " ORDER BY id",
+                                () if person_id is None else (person_id,))
         return [Sample(*r) for r in rows]
 
     def missing_embeddings(self, model_hash: str, modality: str) -> list[Sample]:
         """Samples of this modality with no embedding from this model (to re-embed)."""
-        rows = self._db.execute(
+        rows = self._query(
             "SELECT s.id, s.person_id, s.modality, s.suffix, s.media, COALESCE(s.source, '') FROM samples s "
             "WHERE s.modality = ? AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.sample_id = s.id "
-            "AND e.model_hash = ?) ORDER BY s.id", (modality, model_hash)).fetchall()
+            "AND e.model_hash = ?) ORDER BY s.id", (modality, model_hash))
         return [Sample(*r) for r in rows]
 
     def matrix(self, model_hash: str) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
         """(sample ids, person ids, names by row, vectors) of every embedding from this model; cached."""
+        with self._lock:
+            return self._matrix(model_hash)
+
+    def _matrix(self, model_hash: str) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
         if model_hash not in self._cache:
-            rows = self._db.execute(
+            rows = self._query(
                 "SELECT e.sample_id, s.person_id, p.name, e.vector FROM embeddings e "
                 "JOIN samples s ON s.id = e.sample_id JOIN people p ON p.id = s.person_id "
-                "WHERE e.model_hash = ? ORDER BY e.sample_id", (model_hash,)).fetchall()
+                "WHERE e.model_hash = ? ORDER BY e.sample_id", (model_hash,))
             if rows:
                 vecs = np.stack([np.frombuffer(r[3], dtype=np.float32) for r in rows])
             else:
@@ -243,7 +254,8 @@ class Gallery:
     def delete_all(self) -> None:
         """Forget everyone, and overwrite the freed pages (VACUUM) so nothing lingers on disk."""
         self._write(lambda cur: cur.execute("DELETE FROM people"))
-        self._db.execute("VACUUM")
+        with self._lock:
+            self._db.execute("VACUUM")
 
     def export(self, target: str | Path) -> Path:
         """A zip with one folder per person holding their original samples, plus people.json."""

@@ -1,0 +1,632 @@
+"""Live view: a person in front of the camera or microphone, judged against a reference.
+
+The capture and inference threads live in ``siamgui.core.live``; this widget only binds their
+callbacks to Qt signals and draws. A face box is drawn only over frames close to the one it
+was computed on (``STALE_FRAMES``), and the crop shown beside the verdict is the crop the
+verdict was computed from.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
+                               QInputDialog, QLabel, QListWidget, QMessageBox, QPushButton, QSizePolicy, QSlider,
+                               QVBoxLayout, QWidget)
+
+from siamgui.core.compare import Verdict
+from siamgui.core.live import CameraLoop, FaceVerifier, FrameResult, MicrophoneLoop, VoiceResult, VoiceVerifier
+from siamgui.media.audio import AudioClip
+from siamgui.media.camera import CameraSource, camera_from_env, list_cameras
+from siamgui.media.errors import MediaError
+from siamgui.media.microphone import FileMicrophone, MicrophoneError, MicrophoneSource, list_microphones
+from siamgui.ui.analysis import qimage_from_array, waveform
+from siamgui.ui.jobs import Jobs
+
+STALE_FRAMES = 4  # a face box older than this many frames is not drawn
+FILE_ITEM = "__file__"
+SLIDER_STEPS = 1000
+
+
+class _Bridge(QObject):
+    """Thread callbacks -> queued Qt signals (delivered on the UI thread)."""
+
+    frame = Signal(object, int)
+    face = Signal(object)
+    chunk = Signal(object, float, bool)
+    voice = Signal(object)
+    error = Signal(str)
+
+
+class FramePreview(QWidget):
+    """The live image, scaled to fit, with the face box of a recent result."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.image: QImage | None = None
+        self.box = None
+        self.box_colour = QColor("#2b6cb0")
+        self.placeholder = "Press Start to open the camera"
+        self.setMinimumSize(320, 240)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def show_frame(self, image: QImage, box, colour: QColor) -> None:
+        self.image, self.box, self.box_colour = image, box, colour
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#1f2933"))
+        if self.image is None:
+            p.setPen(QColor("#cbd2d9"))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+            return
+        iw, ih = self.image.width(), self.image.height()
+        s = min(self.width() / iw, self.height() / ih)
+        target = QRectF((self.width() - iw * s) / 2, (self.height() - ih * s) / 2, iw * s, ih * s)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        p.drawImage(target, self.image)
+        if self.box is not None:
+            p.setPen(QPen(self.box_colour, 3))
+            p.drawRect(QRectF(target.x() + self.box.x * s, target.y() + self.box.y * s, self.box.w * s, self.box.h * s))
+
+
+class LevelScope(QWidget):
+    """Level meter and a scrolling waveform of the last few seconds; voiced chunks in colour."""
+
+    def __init__(self, seconds: float = 5.0, parent=None):
+        super().__init__(parent)
+        self.seconds = seconds
+        self.columns: deque[tuple[float, float, bool]] = deque(maxlen=400)
+        self.level_db = -90.0
+        self.message = "Press Start to open the microphone"
+        self.setMinimumSize(320, 200)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def add(self, chunk: np.ndarray, level_db: float, voice: bool) -> None:
+        lo, hi = waveform(chunk, 1)[:, 0]
+        self.columns.append((float(lo), float(hi), voice))
+        self.level_db = level_db
+        self.update()
+
+    def clear(self) -> None:
+        self.columns.clear()
+        self.level_db = -90.0
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#1f2933"))
+        w, h = self.width(), self.height()
+        meter_h = 18
+        if not self.columns:
+            p.setPen(QColor("#cbd2d9"))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message)
+        mid = (h - meter_h - 8) / 2
+        n = self.columns.maxlen or 1
+        step = w / n
+        for i, (lo, hi, voice) in enumerate(self.columns):
+            x = w - (len(self.columns) - i) * step
+            p.setPen(QPen(QColor("#48bb78") if voice else QColor("#718096"), max(1.0, step)))
+            p.drawLine(QPointF(x, mid - hi * mid * 0.95), QPointF(x, mid - lo * mid * 0.95))
+        frac = min(1.0, max(0.0, (self.level_db + 70) / 70))
+        p.fillRect(QRectF(0, h - meter_h, w, meter_h), QColor("#323f4b"))
+        colour = QColor("#48bb78") if self.level_db < -6 else QColor("#e53e3e")
+        p.fillRect(QRectF(0, h - meter_h, w * frac, meter_h), colour)
+        p.setPen(QColor("#f5f7fa"))
+        p.drawText(QRectF(6, h - meter_h, w, meter_h), Qt.AlignmentFlag.AlignVCenter,
+                   f"{self.level_db:.0f} dBFS" if self.level_db > -89 else "silence")
+
+
+def thumb(label: QLabel, image: QImage | None, size: int = 128) -> None:
+    if image is None:
+        label.clear()
+        return
+    label.setPixmap(QPixmap.fromImage(image).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                                    Qt.TransformationMode.SmoothTransformation))
+
+
+class LiveView(QWidget):
+    """Camera or microphone, verified against a reference or identified against the gallery."""
+
+    status = Signal(str)
+
+    def __init__(self, jobs: Jobs | None = None, gallery_factory=None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("LiveView")
+        self.jobs = jobs or Jobs(self)
+        self.gallery_factory = gallery_factory  # () -> Gallery, opened lazily
+        self.encoder = None
+        self.loop = None
+        self.verifier = None
+        self.reference: np.ndarray | None = None
+        self.reference_name = ""
+        self.threshold: float | None = None
+        self.last_frame: np.ndarray | None = None
+        self.frame_seq = 0
+        self.last_face: FrameResult | None = None
+        self.last_clip: AudioClip | None = None
+        self.result_times: deque[float] = deque(maxlen=30)
+        self.latencies: deque[float] = deque(maxlen=30)
+        self.bridge = _Bridge(self)
+        self.bridge.frame.connect(self._on_frame)
+        self.bridge.face.connect(self._on_face)
+        self.bridge.chunk.connect(self._on_chunk)
+        self.bridge.voice.connect(self._on_voice)
+        self.bridge.error.connect(self._on_error)
+        self._build()
+        self.set_encoder(None)
+
+    # --- layout --------------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.source_label = QLabel("Camera")
+        self.device_combo = QComboBox()
+        self.device_combo.setMinimumWidth(260)
+        self.refresh_btn = QPushButton("Refresh")
+        self.start_btn = QPushButton("Start")
+        self.start_btn.setObjectName("primary")
+        self.mode_combo = QComboBox()
+        self.mode_combo.addItems(["Verify against reference", "Identify from gallery"])
+        for w in (self.source_label, self.device_combo, self.refresh_btn, self.start_btn):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(QLabel("Mode"))
+        bar.addWidget(self.mode_combo)
+        outer.addLayout(bar)
+
+        body = QHBoxLayout()
+        self.preview = FramePreview()
+        self.scope = LevelScope()
+        self.scope.hide()
+        left = QVBoxLayout()
+        left.addWidget(self.preview, 1)
+        left.addWidget(self.scope, 1)
+        self.message = QLabel("")
+        self.message.setObjectName("paneMessage")
+        self.message.setWordWrap(True)
+        left.addWidget(self.message)
+        body.addLayout(left, 3)
+
+        side = QVBoxLayout()
+        ref_box = QGroupBox("Reference")
+        rg = QGridLayout(ref_box)
+        self.ref_thumb = QLabel("none")
+        self.ref_thumb.setFixedSize(128, 128)
+        self.ref_thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.ref_thumb.setFrameShape(QFrame.Shape.StyledPanel)
+        self.live_thumb = QLabel("live")
+        self.live_thumb.setFixedSize(128, 128)
+        self.live_thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.live_thumb.setFrameShape(QFrame.Shape.StyledPanel)
+        rg.addWidget(self.ref_thumb, 0, 0)
+        rg.addWidget(self.live_thumb, 0, 1)
+        self.ref_caption = QLabel("No reference yet")
+        self.ref_caption.setWordWrap(True)
+        rg.addWidget(self.ref_caption, 1, 0, 1, 2)
+        self.ref_file_btn = QPushButton("From file…")
+        self.ref_capture_btn = QPushButton("Use live")
+        self.ref_person = QComboBox()
+        self.ref_person.setPlaceholderText("Enrolled person…")
+        rg.addWidget(self.ref_file_btn, 2, 0)
+        rg.addWidget(self.ref_capture_btn, 2, 1)
+        rg.addWidget(self.ref_person, 3, 0, 1, 2)
+        self.enrol_btn = QPushButton("Enrol live sample…")
+        rg.addWidget(self.enrol_btn, 4, 0, 1, 2)
+        side.addWidget(ref_box)
+
+        verdict_box = QGroupBox("Verdict")
+        vg = QVBoxLayout(verdict_box)
+        self.distance_label = QLabel("–")
+        self.distance_label.setObjectName("distance")
+        self.distance_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.verdict_label = QLabel("Waiting")
+        self.verdict_label.setObjectName("verdict")
+        self.verdict_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.verdict_label.setProperty("state", "idle")
+        self.margin_label = QLabel("")
+        self.margin_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.matches = QListWidget()
+        self.matches.setMaximumHeight(120)
+        self.matches.hide()
+        th = QHBoxLayout()
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, SLIDER_STEPS)
+        self.spin = QDoubleSpinBox()
+        self.spin.setDecimals(3)
+        self.spin.setSingleStep(0.01)
+        th.addWidget(QLabel("Threshold"))
+        th.addWidget(self.slider, 1)
+        th.addWidget(self.spin)
+        self.stats = QLabel("")
+        self.stats.setObjectName("muted")
+        for w in (self.distance_label, self.verdict_label, self.margin_label, self.matches):
+            vg.addWidget(w)
+        vg.addLayout(th)
+        vg.addWidget(self.stats)
+        side.addWidget(verdict_box)
+        side.addStretch(1)
+        holder = QWidget()
+        holder.setLayout(side)
+        holder.setMaximumWidth(380)
+        body.addWidget(holder, 2)
+        outer.addLayout(body, 1)
+
+        self.start_btn.clicked.connect(self.toggle)
+        self.refresh_btn.clicked.connect(self.refresh_devices)
+        self.ref_file_btn.clicked.connect(self.reference_from_file)
+        self.ref_capture_btn.clicked.connect(self.reference_from_live)
+        self.ref_person.activated.connect(lambda _i: self.reference_from_person(self.ref_person.currentData()))
+        self.enrol_btn.clicked.connect(self.enrol_live)
+        self.mode_combo.currentIndexChanged.connect(self._mode_changed)
+        self.slider.valueChanged.connect(lambda v: self.set_threshold(self._slider_to_value(v)))
+        self.spin.valueChanged.connect(self.set_threshold)
+        self.stats_timer = QTimer(self)
+        self.stats_timer.timeout.connect(self._update_stats)
+        self.stats_timer.start(500)
+
+    # --- model ---------------------------------------------------------------------------
+    @property
+    def is_audio(self) -> bool:
+        return bool(self.encoder and self.encoder.card.modality == "audio")
+
+    def set_encoder(self, encoder) -> None:
+        self.stop()
+        self.encoder = encoder
+        self.reference = None
+        self.reference_name = ""
+        thumb(self.ref_thumb, None)
+        self.ref_caption.setText("No reference yet")
+        enabled = encoder is not None and encoder.card.preprocess.get("kind") in ("face", "image", "logmel")
+        for w in (self.start_btn, self.ref_file_btn, self.ref_capture_btn, self.ref_person, self.enrol_btn):
+            w.setEnabled(enabled)
+        if encoder is None:
+            self._say("Choose a model to go live.")
+        elif not enabled:
+            self._say(f"{encoder.name} takes {encoder.card.preprocess.get('kind')} input, which has no live source.")
+        else:
+            self._say("")
+        self.source_label.setText("Microphone" if self.is_audio else "Camera")
+        self.preview.setVisible(not self.is_audio)
+        self.scope.setVisible(self.is_audio)
+        self.ref_capture_btn.setText("Use last utterance" if self.is_audio else "Use live face")
+        if encoder is not None:
+            top = 1.0 if encoder.card.metric == "cosine" else 2.0
+            self.spin.blockSignals(True)
+            self.spin.setRange(0.0, top)
+            self.spin.blockSignals(False)
+            self.set_threshold(encoder.threshold)
+        self.refresh_devices()
+        self.refresh_people()
+        self._show_verdict(None)
+
+    def _slider_to_value(self, v: int) -> float:
+        return v / SLIDER_STEPS * self.spin.maximum()
+
+    def set_threshold(self, value: float) -> None:
+        if self.encoder is None:
+            return
+        self.threshold = float(value)
+        for w, v in ((self.slider, round(value / max(self.spin.maximum(), 1e-9) * SLIDER_STEPS)), (self.spin, value)):
+            w.blockSignals(True)
+            w.setValue(v)
+            w.blockSignals(False)
+        if self.verifier is not None:
+            self.verifier.threshold = self.threshold
+        if self.last_face is not None and self.last_face.smoothed is not None:
+            self._show_verdict(Verdict(self.last_face.smoothed, self.threshold))
+
+    # --- devices -------------------------------------------------------------------------
+    def refresh_devices(self) -> None:
+        self.device_combo.clear()
+        if self.encoder is None:
+            return
+        try:
+            if self.is_audio:
+                for m in list_microphones():
+                    self.device_combo.addItem(m.name + (" (default)" if m.default else ""), m.index)
+                self.device_combo.addItem("Audio file as microphone…", FILE_ITEM)
+            else:
+                env = camera_from_env()
+                if env:
+                    self.device_combo.addItem(f"{Path(env).name} (SIAMGUI_CAMERA)", env)
+                for c in list_cameras():
+                    self.device_combo.addItem(c.name, c.id)
+                self.device_combo.addItem("Video file as camera…", FILE_ITEM)
+        except MicrophoneError as exc:
+            self.device_combo.addItem("Audio file as microphone…", FILE_ITEM)
+            self._say(str(exc))
+            return
+        if self.device_combo.count() == 1:
+            kind = "microphone" if self.is_audio else "camera"
+            self._say(f"No {kind} found. Plug one in and press Refresh, or use a file as the {kind}.")
+
+    def _chosen_source(self):
+        data = self.device_combo.currentData()
+        if data != FILE_ITEM:
+            return data
+        filt = "Audio (*.wav *.flac *.ogg *.mp3)" if self.is_audio else "Video (*.mp4 *.avi *.mkv *.mov *.webm)"
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a file to stand in for the device", "", filt)
+        return path or None
+
+    # --- start / stop --------------------------------------------------------------------
+    def toggle(self) -> None:
+        if self.loop is not None:
+            self.stop()
+        else:
+            self.start(self._chosen_source())
+
+    def start(self, source) -> None:
+        """Start capturing from a device id/index or a file path (a stand-in device)."""
+        if self.encoder is None or source is None:
+            return
+        self.stop()
+        self.result_times.clear()
+        self.latencies.clear()
+        try:
+            if self.is_audio:
+                self.verifier = VoiceVerifier(self.encoder, self.threshold)
+                rate = self.verifier.rate
+                opener = (lambda: FileMicrophone(source, rate=rate)) if isinstance(source, str) and Path(source).is_file() \
+                    else (lambda: MicrophoneSource(device=source, rate=rate))
+                self.loop = MicrophoneLoop(opener, self.verifier, self.bridge.chunk.emit, self.bridge.voice.emit,
+                                           self.bridge.error.emit)
+                self.scope.clear()
+                self.scope.message = "Listening…"
+            else:
+                self.verifier = FaceVerifier(self.encoder, self.threshold)
+                self.loop = CameraLoop(lambda: CameraSource(source), self.verifier, self._emit_frame,
+                                       self.bridge.face.emit, self.bridge.error.emit)
+                self.preview.placeholder = "Opening the camera…"
+                self.preview.update()
+        except MediaError as exc:
+            self._say(str(exc))
+            self.loop = None
+            return
+        self.verifier.set_reference(self.reference)
+        self.loop.start()
+        self.start_btn.setText("Stop")
+        self._say("")
+        self.status.emit("Live: " + ("listening" if self.is_audio else "camera running"))
+
+    def _emit_frame(self, frame, seq) -> None:
+        self.bridge.frame.emit(frame, seq)
+
+    def stop(self) -> None:
+        loop, self.loop = self.loop, None
+        if loop is not None:
+            loop.stop()
+        self.start_btn.setText("Start")
+
+    # --- results (UI thread) -------------------------------------------------------------
+    def _on_frame(self, frame: np.ndarray, seq: int) -> None:
+        if self.loop is None:
+            return
+        self.last_frame, self.frame_seq = frame, seq
+        r = self.last_face
+        fresh = r is not None and r.box is not None and seq - r.seq <= STALE_FRAMES
+        colour = QColor("#2b6cb0")
+        if fresh and r.verdict is not None:
+            colour = QColor("#2f855a") if r.verdict.same else QColor("#c53030")
+        self.preview.show_frame(qimage_from_array(frame), r.box if fresh else None, colour)
+
+    def _on_face(self, r: FrameResult) -> None:
+        if self.loop is None:
+            return
+        self.last_face = r
+        self.result_times.append(r.done)
+        self.latencies.append(r.done - r.captured)
+        thumb(self.live_thumb, qimage_from_array(r.crop) if r.crop is not None else None)
+        if self.mode_combo.currentIndex() == 1 and r.embedding is not None:
+            self._identify(r.embedding)
+        elif r.verdict is not None:
+            self._show_verdict(r.verdict)
+        else:
+            self._show_verdict(None, r.message)
+
+    def _on_chunk(self, chunk: np.ndarray, level: float, voice: bool) -> None:
+        if self.loop is not None:
+            self.scope.add(chunk, level, voice)
+
+    def _on_voice(self, r: VoiceResult) -> None:
+        if self.loop is None:
+            return
+        if r.kind == "utterance":
+            self.last_clip = r.clip
+            self.latencies.append(r.done - r.ended)
+            self.result_times.append(r.done)
+        if self.mode_combo.currentIndex() == 1 and r.embedding is not None:
+            self._identify(r.embedding)
+        elif r.verdict is not None:
+            self._show_verdict(r.verdict, "utterance" if r.kind == "utterance" else "last seconds of voice")
+        elif r.message:
+            self._show_verdict(None, r.message)
+
+    def _on_error(self, message: str) -> None:
+        self._say(message)
+        self.status.emit(message)
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def _show_verdict(self, verdict: Verdict | None, note: str = "") -> None:
+        self.matches.hide()
+        if verdict is None:
+            self.distance_label.setText("–")
+            self.verdict_label.setText(note.capitalize() if note else "Waiting")
+            self.verdict_label.setProperty("state", "idle")
+            self.margin_label.setText("")
+        else:
+            self.distance_label.setText(f"{verdict.distance:.3f}")
+            self.verdict_label.setText("SAME" if verdict.same else "DIFFERENT")
+            self.verdict_label.setProperty("state", "same" if verdict.same else "different")
+            side = "below" if verdict.same else "above"
+            self.margin_label.setText(f"{abs(verdict.margin):.3f} {side} threshold" + (f" · {note}" if note else ""))
+        self.verdict_label.style().unpolish(self.verdict_label)
+        self.verdict_label.style().polish(self.verdict_label)
+
+    def _update_stats(self) -> None:
+        if self.loop is None or len(self.result_times) < 2:
+            self.stats.setText("")
+            return
+        span = self.result_times[-1] - self.result_times[0]
+        rate = (len(self.result_times) - 1) / span if span > 0 else 0.0
+        lat = 1000 * float(np.median(self.latencies)) if self.latencies else 0.0
+        what = "utterance end → verdict" if self.is_audio else "frame → verdict"
+        self.stats.setText(f"{rate:.1f} verdicts/s · {what} {lat:.0f} ms (median)")
+
+    # --- references ----------------------------------------------------------------------
+    def _set_reference(self, embedding: np.ndarray, name: str, image: QImage | None) -> None:
+        self.reference, self.reference_name = embedding, name
+        if self.verifier is not None:
+            self.verifier.set_reference(embedding)
+        thumb(self.ref_thumb, image)
+        if image is None:
+            self.ref_thumb.setText("♪" if self.is_audio else "")
+        self.ref_caption.setText(f"Reference: {name}")
+
+    def reference_from_file(self, path: str | None = None) -> None:
+        if self.encoder is None:
+            return
+        if not path:
+            filt = "Audio (*.wav *.flac *.ogg *.mp3)" if self.is_audio else "Images (*.png *.jpg *.jpeg *.pgm *.bmp)"
+            path, _ = QFileDialog.getOpenFileName(self, "Choose the reference", "", filt)
+            if not path:
+                return
+        enc = self.encoder
+
+        def work():
+            prepared = enc.prepare(path)
+            return prepared, enc.embed_prepared([prepared])[0]
+
+        def done(outcome):
+            if not outcome.ok:
+                self._say(f"Reference not usable: {outcome.error}")
+                return
+            prepared, emb = outcome.value
+            image = qimage_from_array(prepared.view) if prepared.view is not None else None
+            self._set_reference(emb, Path(path).name, image)
+
+        self.jobs.submit(work, done)
+
+    def reference_from_live(self) -> None:
+        if self.is_audio:
+            if self.last_clip is None:
+                self._say("Say something first: the last utterance becomes the reference.")
+                return
+            clip, enc = self.last_clip, self.encoder
+            self.jobs.submit(lambda: enc.embed_prepared([enc.prepare(clip)])[0],
+                             lambda o: self._set_reference(o.value, f"utterance ({clip.duration:.1f} s)", None)
+                             if o.ok else self._say(o.error))
+            return
+        r = self.last_face
+        if r is None or r.embedding is None or r.crop is None:
+            self._say("No face in view yet: look at the camera, then press again.")
+            return
+        self._set_reference(r.embedding, time.strftime("live capture %H:%M:%S"), qimage_from_array(r.crop))
+
+    def refresh_people(self) -> None:
+        self.ref_person.clear()
+        if self.encoder is None or self.gallery_factory is None:
+            return
+        try:
+            gallery = self.gallery_factory()
+            people = gallery.people()
+        except Exception as exc:  # a broken gallery must not break the live view
+            self._say(f"Gallery unavailable: {exc}")
+            return
+        for p in people:
+            self.ref_person.addItem(f"{p.name} ({p.samples})", p.id)
+
+    def reference_from_person(self, person_id) -> None:
+        if person_id is None or self.encoder is None or self.gallery_factory is None:
+            return
+        gallery = self.gallery_factory()
+        _, pids, names, vecs = gallery.matrix(self.encoder.model_hash)
+        rows = np.nonzero(pids == person_id)[0]
+        if len(rows) == 0:
+            self._say("This person has no embeddings for this model yet: re-embed them in the Gallery view.")
+            return
+        mean = vecs[rows].mean(axis=0)
+        self._set_reference(mean / (np.linalg.norm(mean) + 1e-12), names[rows[0]], None)
+
+    # --- gallery -------------------------------------------------------------------------
+    def _mode_changed(self, index: int) -> None:
+        self._show_verdict(None)
+        if index == 1:
+            self.refresh_people()
+
+    def _identify(self, embedding: np.ndarray) -> None:
+        if self.gallery_factory is None:
+            return
+        gallery = self.gallery_factory()
+        ident = gallery.identify(embedding, self.encoder.model_hash, self.encoder.card.metric, self.threshold or 0.0, 3)
+        self.matches.clear()
+        if not ident.matches:
+            self._show_verdict(None, "the gallery has nobody enrolled with this model")
+            return
+        best = ident.best
+        self.distance_label.setText(f"{best.distance:.3f}")
+        self.verdict_label.setText(best.name if ident.known else "UNKNOWN")
+        self.verdict_label.setProperty("state", "same" if ident.known else "different")
+        self.verdict_label.style().unpolish(self.verdict_label)
+        self.verdict_label.style().polish(self.verdict_label)
+        self.margin_label.setText("best match" if ident.known else "nobody under the threshold")
+        for m in ident.matches:
+            self.matches.addItem(f"{m.name}   {m.distance:.3f}")
+        self.matches.show()
+
+    def enrol_live(self) -> None:
+        """Store the current frame (or last utterance) as a sample of a named person."""
+        if self.encoder is None or self.gallery_factory is None:
+            return
+        if self.is_audio:
+            if self.last_clip is None:
+                self._say("Say something first: the last utterance is what gets enrolled.")
+                return
+            import io
+
+            import soundfile as sf
+
+            buf = io.BytesIO()
+            sf.write(buf, self.last_clip.samples, self.last_clip.rate, format="WAV")
+            media, suffix, source = buf.getvalue(), ".wav", "microphone"
+            prepared_source = self.last_clip
+        else:
+            if self.last_frame is None or self.last_face is None or self.last_face.box is None:
+                self._say("No face in view to enrol.")
+                return
+            import cv2
+
+            ok, png = cv2.imencode(".png", self.last_frame)
+            media, suffix, source = png.tobytes(), ".png", "camera"
+            prepared_source = self.last_frame.copy()
+        name, ok = QInputDialog.getText(self, "Enrol", "Name of the person:")
+        if not ok or not name.strip():
+            return
+        enc, gallery_factory = self.encoder, self.gallery_factory
+
+        def work():
+            emb = enc.embed(prepared_source) if not isinstance(prepared_source, AudioClip) else \
+                enc.embed_prepared([enc.prepare(prepared_source)])
+            gallery_factory().enrol(name, [(enc.card.modality, suffix, media, source)], emb, enc.model_hash, enc.name)
+            return name
+
+        def done(outcome):
+            if outcome.ok:
+                self.status.emit(f"Enrolled a sample of {outcome.value}")
+                self.refresh_people()
+            else:
+                QMessageBox.warning(self, "Enrol", outcome.error)
+
+        self.jobs.submit(work, done)
+
+    def shutdown(self) -> None:
+        self.stop()

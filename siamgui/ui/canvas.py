@@ -1,0 +1,212 @@
+"""Drawing widgets: a picture with the encoder's region and crop, a waveform, a spectrogram."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+ACCENT = QColor("#4f46e5")
+MUTED = QColor("#6b7280")
+GRID = QColor("#e5e7eb")
+WAVE = QColor("#4f46e5")
+
+
+def fit_rect(src_w: float, src_h: float, bounds: QRectF) -> QRectF:
+    """The largest rectangle of the source's aspect ratio centred in bounds."""
+    if src_w <= 0 or src_h <= 0:
+        return QRectF()
+    scale = min(bounds.width() / src_w, bounds.height() / src_h)
+    w, h = src_w * scale, src_h * scale
+    return QRectF(bounds.x() + (bounds.width() - w) / 2, bounds.y() + (bounds.height() - h) / 2, w, h)
+
+
+class ImageCanvas(QWidget):
+    """The picture scaled to fit, the region the encoder saw outlined, and an inset of its crop."""
+
+    INSET = 104
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 140)
+        self.image: QImage | None = None
+        self.region = None  # faces.Box
+        self.view: QImage | None = None
+
+    def sizeHint(self) -> QSize:
+        return QSize(420, 320)
+
+    def set_content(self, image: QImage | None, region=None, view: QImage | None = None) -> None:
+        self.image, self.region, self.view = image, region, view
+        self.update()
+
+    def image_rect(self) -> QRectF:
+        if self.image is None:
+            return QRectF()
+        return fit_rect(self.image.width(), self.image.height(), QRectF(self.rect()).adjusted(6, 6, -6, -6))
+
+    def region_rect(self) -> QRectF | None:
+        """The outlined region in widget coordinates (None when there is none to show)."""
+        if self.image is None or self.region is None:
+            return None
+        target = self.image_rect()
+        s = target.width() / max(self.image.width(), 1)
+        r = QRectF(target.x() + self.region.x * s, target.y() + self.region.y * s,
+                   self.region.w * s, self.region.h * s)
+        return r
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        if self.image is None:
+            return
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        target = self.image_rect()
+        p.drawImage(target, self.image)
+        region = self.region_rect()
+        full = region is not None and region.adjusted(-1, -1, 1, 1).contains(target)
+        if region is not None and not full:
+            # dim what the encoder did not see, then outline what it did
+            clip = region.intersected(target)
+            outside = QPainterPath()
+            outside.addRect(target)
+            inside = QPainterPath()
+            inside.addRect(clip)
+            p.fillPath(outside.subtracted(inside), QColor(17, 24, 39, 90))
+            p.setPen(QPen(ACCENT, 2.5))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRoundedRect(region, 4, 4)
+        if self.view is not None:
+            self._draw_inset(p, target)
+        p.end()
+
+    def _draw_inset(self, p: QPainter, target: QRectF) -> None:
+        side = min(self.INSET, self.width() * 0.32, self.height() * 0.42)
+        if side < 40:
+            return
+        caption_h = 18
+        box = QRectF(self.width() - side - 10, self.height() - side - caption_h - 10, side, side + caption_h)
+        p.setPen(QPen(QColor("#d1d5db"), 1))
+        p.setBrush(QColor(255, 255, 255, 240))
+        p.drawRoundedRect(box.adjusted(-4, -4, 4, 4), 8, 8)
+        img_box = fit_rect(self.view.width(), self.view.height(), QRectF(box.x(), box.y(), side, side))
+        p.drawImage(img_box, self.view)
+        p.setPen(QPen(ACCENT, 1.5))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(img_box)
+        f = QFont(self.font())
+        f.setPointSizeF(max(7.0, f.pointSizeF() - 2))
+        p.setFont(f)
+        p.setPen(MUTED)
+        p.drawText(QRectF(box.x() - 4, box.y() + side, side + 8, caption_h), Qt.AlignmentFlag.AlignCenter,
+                   "model's input")
+
+
+class WaveformView(QWidget):
+    """Min/max envelope of a clip, with a time axis in seconds."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(60)
+        self.wave: np.ndarray | None = None
+        self.duration = 0.0
+
+    def sizeHint(self) -> QSize:
+        return QSize(420, 110)
+
+    def set_wave(self, wave: np.ndarray | None, duration: float = 0.0) -> None:
+        self.wave, self.duration = wave, duration
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        if self.wave is None:
+            return
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = QRectF(self.rect()).adjusted(4, 4, -4, -18)
+        mid = r.center().y()
+        p.setPen(QPen(GRID, 1))
+        p.drawLine(QPointF(r.left(), mid), QPointF(r.right(), mid))
+        lo, hi = self.wave
+        n = len(hi)
+        peak = max(float(np.max(np.abs(self.wave))), 1e-4)
+        gain = (r.height() / 2) / max(peak, 0.05)  # quiet clips stay visibly quiet
+        xs = r.left() + np.arange(n) * (r.width() / max(n - 1, 1))
+        top = [QPointF(x, mid - v * gain) for x, v in zip(xs, hi)]
+        bottom = [QPointF(x, mid - v * gain) for x, v in zip(xs[::-1], lo[::-1])]
+        p.setPen(QPen(WAVE, 1))
+        p.setBrush(QColor(79, 70, 229, 150))
+        p.drawPolygon(QPolygonF(top + bottom))
+        # time axis
+        p.setPen(MUTED)
+        f = QFont(self.font())
+        f.setPointSizeF(max(7.0, f.pointSizeF() - 2))
+        p.setFont(f)
+        if self.duration > 0:
+            step = _nice_step(self.duration)
+            t = 0.0
+            while t <= self.duration + 1e-9:
+                x = r.left() + r.width() * t / self.duration
+                p.drawLine(QPointF(x, r.bottom() + 2), QPointF(x, r.bottom() + 5))
+                label = f"{t:g} s"
+                if t == 0:
+                    box, align = QRectF(x, r.bottom() + 4, 60, 14), Qt.AlignmentFlag.AlignLeft
+                elif x > r.right() - 30:
+                    box, align = QRectF(x - 60, r.bottom() + 4, 60, 14), Qt.AlignmentFlag.AlignRight
+                else:
+                    box, align = QRectF(x - 30, r.bottom() + 4, 60, 14), Qt.AlignmentFlag.AlignHCenter
+                p.drawText(box, align | Qt.AlignmentFlag.AlignTop, label)
+                t += step
+        p.end()
+
+
+def _nice_step(duration: float, ticks: int = 6) -> float:
+    raw = duration / ticks
+    for s in (0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300):
+        if s >= raw:
+            return float(s)
+    return 600.0
+
+
+class SpectrogramView(QWidget):
+    """A log-mel spectrogram image stretched to the widget, with a caption."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(60)
+        self.image: QImage | None = None
+
+    def sizeHint(self) -> QSize:
+        return QSize(420, 150)
+
+    def set_image(self, image: QImage | None) -> None:
+        self.image = image
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        if self.image is None:
+            return
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        r = QRectF(self.rect()).adjusted(4, 2, -4, -2)
+        path = QPainterPath()
+        path.addRoundedRect(r, 6, 6)
+        p.setClipPath(path)
+        p.drawImage(r, self.image)
+        p.setClipping(False)
+        f = QFont(self.font())
+        f.setPointSizeF(max(7.0, f.pointSizeF() - 2))
+        p.setFont(f)
+        label = "log-mel spectrogram"
+        w = p.fontMetrics().horizontalAdvance(label) + 12
+        tag = QRectF(r.left() + 6, r.top() + 6, w, 18)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(0, 0, 0, 120))
+        p.drawRoundedRect(tag, 4, 4)
+        p.setPen(QColor("white"))
+        p.drawText(tag, Qt.AlignmentFlag.AlignCenter, label)
+        p.end()

@@ -1,0 +1,213 @@
+"""Compare: two files side by side, their distance, a verdict and a threshold to move."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
+
+from siamgui.ui import resources
+from siamgui.ui.analysis import AudioDisplay, analyse
+from siamgui.ui.jobs import Jobs, Outcome
+from siamgui.ui.pane import InputPane
+from siamgui.ui.player import Player
+from siamgui.ui.verdict import VerdictPanel
+from siamgui.ui.views import View
+
+SIDES = ("A", "B")
+
+
+class CompareView(View):
+    title = "Compare"
+    tooltip = "Compare two files with the current model"
+
+    def __init__(self, jobs: Jobs, parent: QWidget | None = None, samples_root: Path | None = None):
+        super().__init__(parent)
+        self.setObjectName("compareView")
+        self.jobs = jobs
+        self.encoder = None
+        self.samples_root = samples_root
+        self.runs = 0  # analyses started (tests check the threshold never triggers one)
+        self._request = {s: 0 for s in SIDES}
+
+        title = QLabel("Compare")
+        title.setObjectName("viewTitle")
+        self.model_label = QLabel("")
+        self.model_label.setObjectName("muted")
+        self.model_label.setWordWrap(False)
+        self.samples_button = QToolButton()
+        self.samples_button.setObjectName("samplesButton")
+        self.samples_button.setText("Samples")
+        self.samples_button.setToolTip("Load a shipped sample pair for this model")
+        self.samples_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.samples_menu = QMenu(self.samples_button)
+        self.samples_button.setMenu(self.samples_menu)
+        self.swap_button = QPushButton("Swap")
+        self.swap_button.setToolTip("Swap A and B")
+        self.swap_button.clicked.connect(self.swap)
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("Remove both files")
+        self.clear_button.clicked.connect(self.clear)
+        top = QHBoxLayout()
+        top.setSpacing(10)
+        top.addWidget(title)
+        top.addSpacing(6)
+        top.addWidget(self.model_label, 1)
+        top.addWidget(self.samples_button)
+        top.addWidget(self.swap_button)
+        top.addWidget(self.clear_button)
+
+        self.panes = {s: InputPane(s) for s in SIDES}
+        panes = QHBoxLayout()
+        panes.setSpacing(16)
+        for side, pane in self.panes.items():
+            pane.fileChosen.connect(lambda path, side=side: self.load(side, path))
+            pane.playRequested.connect(lambda side=side: self.toggle_play(side))
+            panes.addWidget(pane, 1)
+
+        self.verdict = VerdictPanel()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(14)
+        layout.addLayout(top)
+        layout.addLayout(panes, 1)
+        layout.addWidget(self.verdict)
+
+        self.player = Player(self)
+        self._play_side: str | None = None
+        self._play_id = 0
+        self.player.failed.connect(self._play_failed)
+        self.player.finished.connect(self._play_finished)
+        self._refresh_samples()
+
+    # --- model -----------------------------------------------------------------------------
+    def set_encoder(self, encoder) -> None:
+        self.encoder = encoder
+        self.stop_playback()
+        if encoder is None:
+            self.model_label.setText("")
+            self._refresh_samples()
+            return
+        card = encoder.card
+        kind = str(card.preprocess.get("kind", ""))
+        self.model_label.setText(f"{card.name} model  ·  {card.modality}  ·  {card.description}".rstrip(" ·"))
+        self.model_label.setToolTip(str(encoder.path))
+        for pane in self.panes.values():
+            pane.set_modality(card.modality)
+        self.verdict.set_model(card.metric, card.threshold, kind)
+        self._refresh_samples()
+        for side, pane in self.panes.items():  # judge what is loaded with the new model
+            if pane.path is not None:
+                self.load(side, pane.path)
+            else:
+                pane.clear()
+        self._update_verdict()
+
+    def _refresh_samples(self) -> None:
+        self.samples_menu.clear()
+        pairs = resources.sample_pairs(self.encoder.card, self.samples_root) if self.encoder else []
+        for pair in pairs:
+            action = self.samples_menu.addAction(f"{pair.title}   ({pair.a.name} · {pair.b.name})")
+            action.setData(pair.key)
+            action.triggered.connect(lambda checked=False, pair=pair: self.load_pair(pair.a, pair.b))
+        self.sample_pairs = pairs
+        self.samples_button.setVisible(bool(pairs))
+
+    # --- files -----------------------------------------------------------------------------
+    def load(self, side: str, path: str | Path) -> None:
+        """Analyse one file on a pool thread; only the latest request for a side is drawn."""
+        pane = self.panes[side]
+        if self.encoder is None:
+            pane.show_error("Choose a model first.")
+            return
+        self._request[side] += 1
+        request, encoder = self._request[side], self.encoder
+        if self._play_side == side:
+            self.stop_playback()
+        pane.set_busy(path)
+        self.runs += 1
+        self._update_verdict()
+        self.jobs.submit(lambda: analyse(encoder, path),
+                         lambda outcome: self._analysed(side, request, encoder, outcome))
+
+    def load_pair(self, a: str | Path, b: str | Path) -> None:
+        self.load("A", a)
+        self.load("B", b)
+
+    def _analysed(self, side: str, request: int, encoder, outcome: Outcome) -> None:
+        if request != self._request[side] or encoder is not self.encoder:
+            return  # a newer file or model has replaced this one
+        pane = self.panes[side]
+        if outcome.ok:
+            pane.show_result(outcome.value)
+        else:
+            pane.show_error(outcome.error, outcome.partial)
+        self._update_verdict()
+
+    def clear(self) -> None:
+        self.stop_playback()
+        for side, pane in self.panes.items():
+            self._request[side] += 1
+            pane.clear()
+        self._update_verdict()
+
+    def swap(self) -> None:
+        a, b = self.panes["A"].path, self.panes["B"].path
+        for side, path in (("A", b), ("B", a)):
+            if path is not None:
+                self.load(side, path)
+            else:
+                self._request[side] += 1
+                self.panes[side].clear()
+        self._update_verdict()
+
+    def _update_verdict(self) -> None:
+        ea, eb = (self.panes[s].embedding for s in SIDES)
+        if self.encoder is not None and ea is not None and eb is not None:
+            self.verdict.set_distance(self.encoder.distance(ea, eb))
+            return
+        busy = any(self.panes[s].path is not None and self.panes[s].analysis is None
+                   and self.panes[s].message == "" for s in SIDES)
+        failed = any(self.panes[s].message for s in SIDES)
+        text = "Working…" if busy else ("No verdict (see message)" if failed else "Waiting for two files")
+        self.verdict.set_distance(None, text)
+
+    # --- playback --------------------------------------------------------------------------
+    def toggle_play(self, side: str) -> None:
+        if self._play_side == side and self.player.playing:
+            self.stop_playback()
+            return
+        analysis = self.panes[side].analysis
+        display = analysis.display if analysis is not None else None
+        if not isinstance(display, AudioDisplay):
+            return
+        self.stop_playback()
+        self._play_side = side
+        self.panes[side].show_note("")
+        self.panes[side].set_playing(True)
+        self._play_id = self.player.play(display.clip.samples, display.clip.rate)
+
+    def stop_playback(self) -> None:
+        self.player.stop()
+        if self._play_side:
+            self.panes[self._play_side].set_playing(False)
+        self._play_side = None
+
+    def _play_failed(self, play_id: int, message: str) -> None:
+        if self._play_side and play_id == self._play_id:
+            self.panes[self._play_side].show_note(message)
+
+    def _play_finished(self, play_id: int) -> None:
+        if play_id != self._play_id:
+            return
+        if self._play_side:
+            self.panes[self._play_side].set_playing(False)
+        self._play_side = None
+
+    def deactivated(self) -> None:
+        self.stop_playback()
+
+    def shutdown(self) -> None:
+        self.stop_playback()

@@ -1,0 +1,422 @@
+"""The main window: navigation of views, model picker, device setting, honest status bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+    QProgressBar, QPushButton, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget,
+)
+
+from siamgui.core import registry
+from siamgui.core.device import short_name
+from siamgui.ui import resources
+from siamgui.ui.jobs import Jobs, Outcome
+from siamgui.ui.settings import AppSettings
+from siamgui.ui.views import View
+
+DEVICE_TITLES = {"auto": "Auto", "cuda": "CUDA", "cpu": "CPU"}
+OPEN_MODEL = "__open__"
+NO_MODELS = "No models installed — open an .onnx model file with a SiamGUI card to start."
+
+
+def load_encoder(path: str, device: str):
+    from siamgui.core.encoder import Encoder  # imports onnxruntime: keep it off the UI thread
+
+    return Encoder.load(path, device=device)
+
+
+class EmptyState(QFrame):
+    """Shown instead of the views while no model is loaded."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("emptyState")
+        icon = QLabel()
+        icon.setPixmap(QIcon(str(resources.icon_path())).pixmap(96, 96))
+        icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title = QLabel(NO_MODELS)
+        self.title.setObjectName("emptyTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title.setWordWrap(True)
+        self.detail = QLabel(
+            "Shipped models go in the models/ folder; your own in "
+            f"{registry.user_dir()} or a folder named in $SIAMGUI_MODELS."
+        )
+        self.detail.setObjectName("muted")
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail.setWordWrap(True)
+        self.open_button = QPushButton("Open model…")
+        self.open_button.setObjectName("primaryButton")
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setFixedSize(220, 6)
+        self.busy.hide()
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        layout.addWidget(icon)
+        layout.addSpacing(12)
+        layout.addWidget(self.title)
+        layout.addWidget(self.detail)
+        layout.addSpacing(16)
+        layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.busy, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(3)
+
+    def show_text(self, title: str, detail: str | None = None, busy: bool = False) -> None:
+        self.title.setText(title)
+        if detail is not None:
+            self.detail.setText(detail)
+        self.busy.setVisible(busy)
+        self.open_button.setVisible(not busy)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: AppSettings | None = None, jobs: Jobs | None = None, autoload: bool = True,
+                 samples_root: Path | None = None):
+        super().__init__()
+        self.settings = settings or AppSettings()
+        self.jobs = jobs or Jobs(self)
+        self.encoder = None
+        self.views: list[View] = []
+        self._load_request = 0
+        self._loading_path: str | None = None
+        self.error_box: QMessageBox | None = None
+        self.setWindowTitle("SiamGUI")
+        self.setWindowIcon(QIcon(str(resources.icon_path())))
+        self.resize(1280, 800)
+        self.setMinimumSize(960, 640)
+
+        self._build_header()
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setFixedWidth(150)
+        self.nav.setIconSize(QSize(18, 18))
+        self.nav.currentRowChanged.connect(self._select_view)
+        self.view_stack = QStackedWidget()
+        self.empty = EmptyState()
+        self.empty.open_button.clicked.connect(self.choose_model_file)
+        self.content = QStackedWidget()
+        self.content.addWidget(self.empty)
+        self.content.addWidget(self.view_stack)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.nav)
+        body.addWidget(self.content, 1)
+        central = QWidget()
+        central.setObjectName("central")
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.header)
+        outer.addLayout(body, 1)
+        self.setCentralWidget(central)
+        self._build_menus()
+        self._build_status()
+
+        from siamgui.ui.compare_view import CompareView  # noqa: PLC0415
+
+        self.compare = CompareView(self.jobs, samples_root=samples_root)
+        self.add_view(self.compare)
+        self.nav.setCurrentRow(0)
+        self.refresh_models()
+        self._show_content()
+        if autoload:
+            self.load_initial_model()
+
+    # --- shell -----------------------------------------------------------------------------
+    def add_view(self, view: View) -> None:
+        """Add a page to the navigation; it receives the current encoder now and on every change."""
+        self.views.append(view)
+        self.view_stack.addWidget(view)
+        item = QListWidgetItem(view.title)
+        item.setToolTip(view.tooltip)
+        item.setSizeHint(QSize(120, 40))
+        self.nav.addItem(item)
+        view.set_encoder(self.encoder)
+
+    def _select_view(self, row: int) -> None:
+        if row < 0 or row >= len(self.views):
+            return
+        current = self.view_stack.currentWidget()
+        if isinstance(current, View) and current is not self.views[row]:
+            current.deactivated()
+        self.view_stack.setCurrentIndex(row)
+        self.views[row].activated()
+
+    def _show_content(self) -> None:
+        self.content.setCurrentWidget(self.view_stack if self.encoder is not None else self.empty)
+
+    # --- header ----------------------------------------------------------------------------
+    def _build_header(self) -> None:
+        self.header = QFrame()
+        self.header.setObjectName("header")
+        logo = QLabel()
+        logo.setPixmap(QIcon(str(resources.icon_path())).pixmap(28, 28))
+        name = QLabel("SiamGUI")
+        name.setObjectName("appName")
+        tagline = QLabel("how a Siamese network judges similarity")
+        tagline.setObjectName("tagline")
+        self.model_combo = QComboBox()
+        self.model_combo.setObjectName("modelCombo")
+        self.model_combo.setMinimumWidth(220)
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.model_combo.activated.connect(self._model_chosen)
+        self.device_combo = QComboBox()
+        self.device_combo.setObjectName("deviceCombo")
+        for key, title in DEVICE_TITLES.items():
+            self.device_combo.addItem(title, key)
+        self.device_combo.setToolTip("Where the model runs: Auto uses CUDA when it really works, else CPU")
+        self.device_combo.setCurrentIndex(self.device_combo.findData(self.settings.device))
+        self.device_combo.activated.connect(lambda i: self.set_device(self.device_combo.itemData(i)))
+        self.header_busy = QProgressBar()
+        self.header_busy.setObjectName("headerBusy")
+        self.header_busy.setRange(0, 0)
+        self.header_busy.setTextVisible(False)
+        self.header_busy.setFixedSize(80, 6)
+        self.header_busy.hide()
+        model_caption = QLabel("Model")
+        model_caption.setObjectName("headerCaption")
+        device_caption = QLabel("Device")
+        device_caption.setObjectName("headerCaption")
+        h = QHBoxLayout(self.header)
+        h.setContentsMargins(16, 10, 16, 10)
+        h.setSpacing(10)
+        h.addWidget(logo)
+        h.addWidget(name)
+        h.addWidget(tagline)
+        h.addStretch(1)
+        h.addWidget(self.header_busy)
+        h.addWidget(model_caption)
+        h.addWidget(self.model_combo)
+        h.addSpacing(10)
+        h.addWidget(device_caption)
+        h.addWidget(self.device_combo)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_model_action = QAction("Open &model…", self)
+        self.open_model_action.setShortcut(QKeySequence("Ctrl+M"))
+        self.open_model_action.triggered.connect(self.choose_model_file)
+        file_menu.addAction(self.open_model_action)
+        for side, key in (("A", "Ctrl+1"), ("B", "Ctrl+2")):
+            act = QAction(f"Open file {side}…", self)
+            act.setShortcut(QKeySequence(key))
+            act.triggered.connect(lambda checked=False, side=side: self._open_side(side))
+            file_menu.addAction(act)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        settings_menu = bar.addMenu("&Settings")
+        device_menu = settings_menu.addMenu("&Device")
+        self.device_group = QActionGroup(self)
+        self.device_actions: dict[str, QAction] = {}
+        for key, title in DEVICE_TITLES.items():
+            act = QAction(title, self, checkable=True)
+            act.setData(key)
+            act.setChecked(key == self.settings.device)
+            act.triggered.connect(lambda checked=False, key=key: self.set_device(key))
+            self.device_group.addAction(act)
+            device_menu.addAction(act)
+            self.device_actions[key] = act
+
+        help_menu = bar.addMenu("&Help")
+        about = QAction("&About SiamGUI", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _build_status(self) -> None:
+        bar = self.statusBar()
+        self.provider_label = QLabel("No model")
+        self.provider_label.setObjectName("providerLabel")
+        self.note_label = QLabel("")
+        self.note_label.setObjectName("providerNote")
+        self.note_label.hide()
+        self.busy_label = QLabel("")
+        self.busy_label.setObjectName("muted")
+        bar.addWidget(self.provider_label)
+        bar.addWidget(self.note_label, 1)
+        bar.addPermanentWidget(self.busy_label)
+
+    # --- models ----------------------------------------------------------------------------
+    def model_entries(self) -> list[tuple[str, str]]:
+        """(title, path) for the installed models, then the ones the user opened by hand."""
+        entries, seen = [], set()
+        for name, path in registry.available().items():
+            entries.append((name, str(path)))
+            seen.add(str(Path(path).resolve()))
+        for p in self.settings.user_models:
+            if Path(p).is_file() and str(Path(p).resolve()) not in seen:
+                entries.append((f"{Path(p).stem}  ({Path(p).parent.name}/)", p))
+                seen.add(str(Path(p).resolve()))
+        return entries
+
+    def refresh_models(self) -> None:
+        combo = self.model_combo
+        combo.blockSignals(True)
+        combo.clear()
+        for title, path in self.model_entries():
+            combo.addItem(title, path)
+            combo.setItemData(combo.count() - 1, path, Qt.ItemDataRole.ToolTipRole)
+        if combo.count():
+            combo.insertSeparator(combo.count())
+        combo.addItem("Open model…", OPEN_MODEL)
+        combo.blockSignals(False)
+        self._select_current_in_combo()
+
+    def _select_current_in_combo(self) -> None:
+        combo = self.model_combo
+        combo.blockSignals(True)
+        target = str(self.encoder.path) if self.encoder is not None else None
+        idx = -1
+        if target:
+            for i in range(combo.count()):
+                data = combo.itemData(i)
+                if data not in (None, OPEN_MODEL) and Path(data).resolve() == Path(target).resolve():
+                    idx = i
+                    break
+        if idx < 0:
+            combo.setCurrentIndex(-1)
+            combo.setPlaceholderText("Choose a model")
+        else:
+            combo.setCurrentIndex(idx)
+        combo.blockSignals(False)
+
+    def load_initial_model(self) -> None:
+        entries = self.model_entries()
+        if not entries:
+            self.empty.show_text(NO_MODELS)
+            return
+        paths = [p for _, p in entries]
+        last = self.settings.last_model
+        self.load_model(last if last in paths else paths[0])
+
+    def _model_chosen(self, index: int) -> None:
+        data = self.model_combo.itemData(index)
+        if data == OPEN_MODEL:
+            self._select_current_in_combo()
+            self.choose_model_file()
+        elif data:
+            self.load_model(data)
+
+    def choose_model_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", "", "ONNX models (*.onnx);;All files (*)")
+        if path:
+            self.open_model_path(path)
+
+    def open_model_path(self, path: str) -> None:
+        """Load any .onnx; on success it is remembered and listed in the model picker."""
+        self.load_model(str(path), remember=True)
+
+    def load_model(self, path: str, remember: bool = False) -> None:
+        """Load on a pool thread; the current model stays in use until the new one is ready."""
+        self._load_request += 1
+        request, device = self._load_request, self.settings.device
+        self._loading_path = path
+        self._set_loading(True, f"Loading {Path(path).stem} model…")
+        self.jobs.submit(lambda: load_encoder(path, device),
+                         lambda outcome: self._model_loaded(request, path, remember, outcome))
+
+    @property
+    def loading(self) -> bool:
+        return self._loading_path is not None
+
+    def _set_loading(self, on: bool, text: str = "") -> None:
+        self.header_busy.setVisible(on)
+        self.busy_label.setText(text if on else "")
+        self.model_combo.setEnabled(not on)
+        if self.encoder is None:
+            if on:
+                self.empty.show_text(text, "", busy=True)
+            elif not self.model_entries():
+                self.empty.show_text(NO_MODELS, None)
+
+    def _model_loaded(self, request: int, path: str, remember: bool, outcome: Outcome) -> None:
+        if request != self._load_request:
+            return  # a newer choice replaced this one
+        self._loading_path = None
+        self._set_loading(False)
+        if not outcome.ok:
+            self._select_current_in_combo()
+            if self.encoder is None:
+                self.empty.show_text("Could not load the model", outcome.error)
+            self.show_error("Could not load the model", f"{Path(path).name}: {outcome.error}"
+                            if not outcome.error.startswith(Path(path).name) else outcome.error)
+            return
+        self.encoder = outcome.value
+        self.settings.last_model = path
+        if remember:
+            self.settings.add_user_model(path)
+        self.refresh_models()
+        self._update_status()
+        for view in self.views:
+            view.set_encoder(self.encoder)
+        self._show_content()
+
+    def set_device(self, device: str) -> None:
+        if device not in DEVICE_TITLES:
+            return
+        changed = device != self.settings.device
+        self.settings.device = device
+        self.device_combo.setCurrentIndex(self.device_combo.findData(device))
+        self.device_actions[device].setChecked(True)
+        if changed and (self.encoder is not None or self._loading_path):
+            self.load_model(self._loading_path or str(self.encoder.path))
+
+    def _update_status(self) -> None:
+        enc = self.encoder
+        if enc is None:
+            self.provider_label.setText("No model")
+            self.note_label.hide()
+            return
+        providers = enc.providers
+        running = short_name(providers[0]) if providers else "?"
+        self.provider_label.setText(f"{enc.name}  ·  running on {running}  ·  asked for "
+                                    f"{DEVICE_TITLES.get(enc.requested, enc.requested)}")
+        self.provider_label.setToolTip("onnxruntime providers in use: " + ", ".join(providers))
+        note = enc.provider_note
+        self.note_label.setText(note or "")
+        self.note_label.setVisible(bool(note))
+        self.note_label.setProperty("severity", "warn" if enc.requested == "cuda" else "info")
+        self.note_label.style().unpolish(self.note_label)
+        self.note_label.style().polish(self.note_label)
+
+    # --- misc ------------------------------------------------------------------------------
+    def _open_side(self, side: str) -> None:
+        if self.encoder is None:
+            self.choose_model_file()
+            return
+        self.nav.setCurrentRow(self.views.index(self.compare))
+        self.compare.panes[side].open_dialog()
+
+    def show_error(self, title: str, text: str) -> None:
+        """A window-modal but non-blocking message box (the app keeps running behind it)."""
+        if self.error_box is not None:
+            self.error_box.close()
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        self.error_box = box
+
+    def _about(self) -> None:
+        from siamgui import __version__
+
+        QMessageBox.about(self, "About SiamGUI",
+                          f"<b>SiamGUI {__version__}</b><p>See how a Siamese network judges similarity: "
+                          "faces, voices and glyphs, with the region each encoder saw, the distance, "
+                          "a verdict and a threshold you can move.</p>")
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        for view in self.views:
+            view.shutdown()
+        self.jobs.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,59 @@
+"""What the app remembers between runs (device, models opened by hand, last model)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+
+from siamgui.core.device import DEVICES
+
+ORG = APP = "SiamGUI"
+
+
+def default_settings() -> QSettings:
+    return QSettings(ORG, APP)
+
+
+class AppSettings:
+    """Typed access to a QSettings store; tests pass their own (an .ini in a temp folder)."""
+
+    def __init__(self, store: QSettings | None = None):
+        self.store = store if store is not None else default_settings()
+
+    # device ---------------------------------------------------------------------------------
+    @property
+    def device(self) -> str:
+        value = str(self.store.value("device", "auto") or "auto").lower()
+        return value if value in DEVICES else "auto"
+
+    @device.setter
+    def device(self, value: str) -> None:
+        self.store.setValue("device", value)
+        self.store.sync()
+
+    # models ---------------------------------------------------------------------------------
+    @property
+    def user_models(self) -> list[str]:
+        value = self.store.value("models/opened", [])
+        if value in (None, ""):
+            return []
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in value]
+
+    def add_user_model(self, path: str) -> None:
+        models = [m for m in self.user_models if m != path]
+        self.store.setValue("models/opened", [path, *models][:20])
+        self.store.sync()
+
+    def remove_user_model(self, path: str) -> None:
+        self.store.setValue("models/opened", [m for m in self.user_models if m != path])
+        self.store.sync()
+
+    @property
+    def last_model(self) -> str:
+        return str(self.store.value("models/last", "") or "")
+
+    @last_model.setter
+    def last_model(self, value: str) -> None:
+        self.store.setValue("models/last", value)
+        self.store.sync()

@@ -1,0 +1,248 @@
+"""Distance, verdict and threshold: re-judging never re-runs the model."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import (
+    QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout,
+    QWidget,
+)
+
+from siamgui.core.compare import Verdict
+from siamgui.ui.pane import restyle
+
+SCALE_MAX = 2.0  # cosine and euclidean distances of unit vectors both lie in [0, 2]
+STEPS = 2000  # slider resolution: 0.001
+HANDLE_PAD = 9  # half the slider handle (style.qss) so the scale lines up with the slider
+
+SAME_GREEN = QColor("#16a34a")
+DIFF_RED = QColor("#dc2626")
+
+SUBJECTS = {  # preprocess kind -> (same, different)
+    "face": ("the same person", "different people"),
+    "logmel": ("the same speaker", "different speakers"),
+    "glyph": ("the same character", "different characters"),
+}
+
+
+def subject_words(kind: str) -> tuple[str, str]:
+    return SUBJECTS.get(kind, ("the same", "different"))
+
+
+class DistanceScale(QWidget):
+    """0 … 2 with the 'same' zone (left of the threshold) green and the rest red; ▼ marks the pair."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.threshold = 0.5
+        self.distance: float | None = None
+        self.setMinimumHeight(40)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, 40)
+
+    def set_values(self, threshold: float, distance: float | None) -> None:
+        self.threshold, self.distance = threshold, distance
+        self.update()
+
+    def x_of(self, value: float) -> float:
+        span = self.width() - 2 * HANDLE_PAD
+        return HANDLE_PAD + span * min(max(value, 0.0), SCALE_MAX) / SCALE_MAX
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        bar_top, bar_h = 16.0, 8.0
+        x0, xt, x1 = self.x_of(0), self.x_of(self.threshold), self.x_of(SCALE_MAX)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor("#bbf7d0"))
+        p.drawRoundedRect(QRectF(x0, bar_top, max(xt - x0, 0), bar_h), 3, 3)
+        p.setBrush(QColor("#fecaca"))
+        p.drawRoundedRect(QRectF(xt, bar_top, max(x1 - xt, 0), bar_h), 3, 3)
+        p.setPen(QPen(QColor("#111827"), 2))
+        p.drawLine(QPointF(xt, bar_top - 3), QPointF(xt, bar_top + bar_h + 3))
+        f = QFont(self.font())
+        f.setPointSizeF(max(7.0, f.pointSizeF() - 2))
+        p.setFont(f)
+        p.setPen(QColor("#6b7280"))
+        for v in (0.0, 0.5, 1.0, 1.5, 2.0):
+            x = self.x_of(v)
+            align = Qt.AlignmentFlag.AlignLeft if v == 0 else (
+                Qt.AlignmentFlag.AlignRight if v == SCALE_MAX else Qt.AlignmentFlag.AlignHCenter)
+            rx = x if v == 0 else (x - 40 if v == SCALE_MAX else x - 20)
+            p.drawText(QRectF(rx, bar_top + bar_h + 2, 40, 14), align | Qt.AlignmentFlag.AlignTop, f"{v:g}")
+        if self.distance is not None:
+            xd = self.x_of(self.distance)
+            colour = SAME_GREEN if self.distance <= self.threshold else DIFF_RED
+            p.setPen(QPen(QColor("white"), 1.5))
+            p.setBrush(colour)
+            p.drawPolygon(QPolygonF([QPointF(xd - 7, 2), QPointF(xd + 7, 2), QPointF(xd, bar_top + bar_h)]))
+        p.end()
+
+
+class VerdictPanel(QFrame):
+    thresholdChanged = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("verdictPanel")
+        self.default_threshold = 0.5
+        self.metric_name = "cosine"
+        self.words = subject_words("")
+        self.distance: float | None = None
+        self._syncing = False
+
+        # distance
+        self.distance_caption = QLabel("DISTANCE")
+        self.distance_caption.setObjectName("caption")
+        self.distance_label = QLabel("—")
+        self.distance_label.setObjectName("distanceValue")
+        dist_box = QVBoxLayout()
+        dist_box.setSpacing(2)
+        dist_box.addWidget(self.distance_caption)
+        dist_box.addWidget(self.distance_label)
+        dist_box.addStretch(1)
+
+        # verdict
+        self.verdict_label = QLabel("Waiting for two files")
+        self.verdict_label.setObjectName("verdict")
+        self.verdict_label.setProperty("verdict", "none")
+        self.verdict_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.verdict_label.setMinimumWidth(170)
+        self.verdict_label.setWordWrap(True)
+        self.words_label = QLabel("")
+        self.words_label.setObjectName("verdictWords")
+        self.margin_label = QLabel("")
+        self.margin_label.setObjectName("margin")
+        verdict_box = QVBoxLayout()
+        verdict_box.setSpacing(4)
+        verdict_box.addWidget(self.verdict_label)
+        verdict_box.addWidget(self.words_label)
+        verdict_box.addWidget(self.margin_label)
+        verdict_box.addStretch(1)
+
+        # threshold
+        self.threshold_caption = caption = QLabel("THRESHOLD")
+        caption.setObjectName("caption")
+        caption.setToolTip("Distances at or below the threshold are judged the same")
+        self.scale = DistanceScale()
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName("thresholdSlider")
+        self.slider.setRange(0, STEPS)
+        self.slider.setSingleStep(5)
+        self.slider.setPageStep(50)
+        self.slider.setToolTip("Distances at or below the threshold are judged the same")
+        self.spin = QDoubleSpinBox()
+        self.spin.setObjectName("thresholdSpin")
+        self.spin.setRange(0.0, SCALE_MAX)
+        self.spin.setDecimals(3)
+        self.spin.setSingleStep(0.01)
+        self.spin.setKeyboardTracking(False)
+        self.spin.setMinimumWidth(96)
+        self.reset_button = QPushButton("Reset to model default")
+        self.reset_button.setObjectName("resetButton")
+        self.reset_button.clicked.connect(self.reset_threshold)
+        controls = QHBoxLayout()
+        controls.setSpacing(8)
+        controls.addWidget(self.spin)
+        controls.addWidget(self.reset_button)
+        controls.addStretch(1)
+        thr_box = QVBoxLayout()
+        thr_box.setSpacing(2)
+        thr_box.addWidget(caption)
+        thr_box.addWidget(self.scale)
+        thr_box.addWidget(self.slider)
+        thr_box.addSpacing(4)
+        thr_box.addLayout(controls)
+
+        grid = QGridLayout(self)
+        grid.setContentsMargins(20, 14, 20, 14)
+        grid.setHorizontalSpacing(28)
+        grid.addLayout(dist_box, 0, 0)
+        grid.addLayout(verdict_box, 0, 1)
+        grid.addLayout(thr_box, 0, 2)
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(2, 5)
+
+        self.slider.valueChanged.connect(self._from_slider)
+        self.spin.valueChanged.connect(self._from_spin)
+        self.set_threshold(self.default_threshold)
+
+    # --- model -----------------------------------------------------------------------------
+    def set_model(self, metric: str, threshold: float, kind: str = "") -> None:
+        self.metric_name = metric
+        self.default_threshold = float(threshold)
+        self.words = subject_words(kind)
+        self.distance_caption.setText(f"DISTANCE  ·  {metric}")
+        self.threshold_caption.setText(f"THRESHOLD  ·  model default {threshold:.3f}")
+        self.reset_button.setToolTip(f"Back to the threshold stored in the model card ({threshold:.3f})")
+        self.set_threshold(threshold)
+
+    # --- threshold -------------------------------------------------------------------------
+    @property
+    def threshold(self) -> float:
+        return float(self.spin.value())
+
+    def set_threshold(self, value: float) -> None:
+        value = min(max(float(value), 0.0), SCALE_MAX)
+        self._syncing = True
+        try:
+            self.spin.setValue(value)
+            self.slider.setValue(round(value / SCALE_MAX * STEPS))
+        finally:
+            self._syncing = False
+        self._rejudge()
+        self.thresholdChanged.emit(self.threshold)
+
+    def reset_threshold(self) -> None:
+        self.set_threshold(self.default_threshold)
+
+    def _from_slider(self, pos: int) -> None:
+        if not self._syncing:
+            self.set_threshold(pos / STEPS * SCALE_MAX)
+
+    def _from_spin(self, value: float) -> None:
+        if not self._syncing:
+            self.set_threshold(value)
+
+    # --- distance --------------------------------------------------------------------------
+    @property
+    def verdict(self) -> Verdict | None:
+        return None if self.distance is None else Verdict(self.distance, self.threshold)
+
+    def set_distance(self, distance: float | None, waiting: str = "Waiting for two files") -> None:
+        self.distance = None if distance is None else float(distance)
+        self._waiting = waiting
+        self._rejudge()
+
+    def _rejudge(self) -> None:
+        v = self.verdict
+        self.scale.set_values(self.threshold, self.distance)
+        self.reset_button.setEnabled(abs(self.threshold - self.default_threshold) > 5e-4)
+        if v is None:
+            self.distance_label.setText("—")
+            self.verdict_label.setText(getattr(self, "_waiting", "Waiting for two files"))
+            self.verdict_label.setProperty("verdict", "none")
+            self.words_label.setText("")
+            self.margin_label.setText("")
+        else:
+            self.distance_label.setText(f"{v.distance:.3f}")
+            same_words, diff_words = self.words
+            if v.same:
+                self.verdict_label.setText("✓  SAME")
+                self.verdict_label.setProperty("verdict", "same")
+                self.words_label.setText(f"The model judges these {same_words}.")
+            else:
+                self.verdict_label.setText("✗  DIFFERENT")
+                self.verdict_label.setProperty("verdict", "different")
+                self.words_label.setText(f"The model judges these {diff_words}.")
+            m = v.margin
+            if abs(m) < 5e-4:
+                self.margin_label.setText(f"Exactly at the threshold ({v.threshold:.3f})")
+            else:
+                side = "below" if m > 0 else "above"
+                self.margin_label.setText(f"{abs(m):.3f} {side} the threshold ({v.threshold:.3f})")
+        restyle(self.verdict_label)

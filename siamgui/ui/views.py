@@ -1,0 +1,24 @@
+"""The contract every view in the window's navigation follows (Compare now; Live, Gallery… later)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+
+class View(QWidget):
+    """A page of the main window. The window hands every view the current encoder (or None)."""
+
+    title = "View"
+    tooltip = ""
+
+    def set_encoder(self, encoder) -> None:  # noqa: D401 - override
+        """The model changed (or was reloaded on another device); ``None`` means no model."""
+
+    def activated(self) -> None:
+        """The view became visible (start cameras, refresh lists…)."""
+
+    def deactivated(self) -> None:
+        """Another view was chosen (stop cameras, playback…)."""
+
+    def shutdown(self) -> None:
+        """The window is closing: stop anything running."""

@@ -36,9 +36,9 @@ SLIDER_STEPS = 1000
 class _Bridge(QObject):
     """Thread callbacks -> queued Qt signals (delivered on the UI thread)."""
 
-    frame = Signal(object, int)
+    frame = Signal(object)  # (frame, seq)
     face = Signal(object)
-    chunk = Signal(object, float, bool)
+    chunk = Signal(object)  # (samples, level dBFS, voiced); a bool argument crashes cross-thread in PySide6
     voice = Signal(object)
     error = Signal(str)
 
@@ -375,7 +375,8 @@ class LiveView(QWidget):
                 rate = self.verifier.rate
                 opener = (lambda: FileMicrophone(source, rate=rate)) if isinstance(source, str) and Path(source).is_file() \
                     else (lambda: MicrophoneSource(device=source, rate=rate))
-                self.loop = MicrophoneLoop(opener, self.verifier, self.bridge.chunk.emit, self.bridge.voice.emit,
+                self._meter = [0.0, 1.0, -1.0, -200.0, False]  # last emit, min, max, level, voiced
+                self.loop = MicrophoneLoop(opener, self.verifier, self._meter_chunk, self.bridge.voice.emit,
                                            self.bridge.error.emit)
                 self.scope.clear()
                 self.scope.message = "Listening…"
@@ -395,8 +396,19 @@ class LiveView(QWidget):
         self._say("")
         self.status.emit("Live: " + ("listening" if self.is_audio else "camera running"))
 
+    def _meter_chunk(self, chunk: np.ndarray, level: float, voice: bool) -> None:
+        """Fold chunks into one meter update per 40 ms (a fast source must not flood the UI)."""
+        m = self._meter
+        if chunk.size:
+            m[1], m[2] = min(m[1], float(chunk.min())), max(m[2], float(chunk.max()))
+        m[3], m[4] = max(m[3], level), m[4] or voice
+        now = time.perf_counter()
+        if now - m[0] >= 0.04:
+            self.bridge.chunk.emit((np.array([m[1], m[2]], np.float32), m[3], m[4]))
+            self._meter = [now, 1.0, -1.0, -200.0, False]
+
     def _emit_frame(self, frame, seq) -> None:
-        self.bridge.frame.emit(frame, seq)
+        self.bridge.frame.emit((frame, seq))
 
     def stop(self) -> None:
         loop, self.loop = self.loop, None
@@ -405,7 +417,8 @@ class LiveView(QWidget):
         self.start_btn.setText("Start")
 
     # --- results (UI thread) -------------------------------------------------------------
-    def _on_frame(self, frame: np.ndarray, seq: int) -> None:
+    def _on_frame(self, item: tuple) -> None:
+        frame, seq = item
         if self.loop is None:
             return
         self.last_frame, self.frame_seq = frame, seq
@@ -430,7 +443,8 @@ class LiveView(QWidget):
         else:
             self._show_verdict(None, r.message)
 
-    def _on_chunk(self, chunk: np.ndarray, level: float, voice: bool) -> None:
+    def _on_chunk(self, item: tuple) -> None:
+        chunk, level, voice = item
         if self.loop is not None:
             self.scope.add(chunk, level, voice)
 

@@ -17,7 +17,8 @@ from siamgui.media.audio import SILENCE_DBFS, AudioClip
 
 
 def level_db(chunk: np.ndarray) -> float:
-    return float(20 * np.log10(np.sqrt(np.mean(np.square(chunk, dtype=np.float64))) + 1e-10))
+    power = float(np.mean(np.square(chunk, dtype=np.float64))) if len(chunk) else 0.0
+    return float(20 * np.log10(np.sqrt(power) + 1e-10)) if np.isfinite(power) else -200.0
 
 
 @dataclass

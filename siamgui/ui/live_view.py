@@ -329,7 +329,8 @@ class LiveView(QWidget):
             return
         try:
             if self.is_audio:
-                for m in list_microphones():
+                mics = list_microphones()
+                for m in sorted(mics, key=lambda m: not m.default):  # the system default first
                     self.device_combo.addItem(m.name + (" (default)" if m.default else ""), m.index)
                 self.device_combo.addItem("Audio file as microphone…", FILE_ITEM)
             else:

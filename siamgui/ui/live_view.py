@@ -27,6 +27,7 @@ from siamgui.media.errors import MediaError
 from siamgui.media.microphone import FileMicrophone, MicrophoneError, MicrophoneSource, list_microphones
 from siamgui.ui.analysis import qimage_from_array, waveform
 from siamgui.ui.jobs import Jobs
+from siamgui.ui.views import View
 
 STALE_FRAMES = 4  # a face box older than this many frames is not drawn
 FILE_ITEM = "__file__"
@@ -131,9 +132,11 @@ def thumb(label: QLabel, image: QImage | None, size: int = 128) -> None:
                                                     Qt.TransformationMode.SmoothTransformation))
 
 
-class LiveView(QWidget):
+class LiveView(View):
     """Camera or microphone, verified against a reference or identified against the gallery."""
 
+    title = "Live"
+    tooltip = "Verify or identify a person live, from the camera or the microphone"
     status = Signal(str)
 
     def __init__(self, jobs: Jobs | None = None, gallery_factory=None, parent=None):
@@ -642,6 +645,12 @@ class LiveView(QWidget):
                 QMessageBox.warning(self, "Enrol", outcome.error)
 
         self.jobs.submit(work, done)
+
+    def activated(self) -> None:
+        self.refresh_people()
+
+    def deactivated(self) -> None:
+        self.stop()  # never keep the camera or microphone open behind the user's back
 
     def shutdown(self) -> None:
         self.stop()

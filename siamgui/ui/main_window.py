@@ -123,11 +123,32 @@ class MainWindow(QMainWindow):
 
         self.compare = CompareView(self.jobs, samples_root=samples_root)
         self.add_view(self.compare)
+        self._add_people_views()
         self.nav.setCurrentRow(0)
         self.refresh_models()
         self._show_content()
         if autoload:
             self.load_initial_model()
+
+    def gallery(self):
+        """The one enrolment store the Live and Gallery views share, opened on first use."""
+        if self._gallery is None:
+            from siamgui.core.gallery import Gallery  # noqa: PLC0415
+
+            self._gallery = Gallery()
+        return self._gallery
+
+    def _add_people_views(self) -> None:
+        from siamgui.ui.gallery_view import GalleryView  # noqa: PLC0415
+        from siamgui.ui.live_view import LiveView  # noqa: PLC0415
+
+        self._gallery = None
+        self.live = LiveView(self.jobs, gallery_factory=self.gallery)
+        self.gallery_view = GalleryView(self.jobs, gallery_factory=self.gallery)
+        for view in (self.live, self.gallery_view):
+            view.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
+            self.add_view(view)
+        self.gallery_view.changed.connect(self.live.refresh_people)
 
     # --- shell -----------------------------------------------------------------------------
     def add_view(self, view: View) -> None:

@@ -1,0 +1,336 @@
+"""Gallery view: enrol people from 1-5 samples, look after them, identify a file. No retraining."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem,
+                               QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget)
+
+from siamgui.core.enrolment import enrol_files, identify, sync_embeddings
+from siamgui.core.gallery import MAX_SAMPLES, Gallery
+from siamgui.ui.analysis import qimage_from_array
+from siamgui.ui.jobs import Jobs
+from siamgui.ui.views import View
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.pgm *.bmp)"
+AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3)"
+
+
+def sample_icon(suffix: str, media: bytes) -> QIcon:
+    if suffix in (".wav", ".flac", ".ogg", ".mp3"):
+        return QIcon()
+    import cv2
+
+    img = cv2.imdecode(np.frombuffer(media, np.uint8), cv2.IMREAD_COLOR)
+    if img is None:
+        return QIcon()
+    return QIcon(QPixmap.fromImage(qimage_from_array(img)).scaled(96, 96, Qt.AspectRatioMode.KeepAspectRatio,
+                                                                   Qt.TransformationMode.SmoothTransformation))
+
+
+class GalleryView(View):
+    """Enrolment: people, their samples, re-embedding after a model change, identification."""
+
+    title = "Gallery"
+    tooltip = "Enrol people from 1-5 samples and identify them — no retraining"
+    status = Signal(str)
+    changed = Signal()
+
+    def __init__(self, jobs: Jobs | None = None, gallery_factory=None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("GalleryView")
+        self.jobs = jobs or Jobs(self)
+        self._factory = gallery_factory or (lambda: Gallery())
+        self._gallery: Gallery | None = None
+        self.encoder = None
+        self._build()
+
+    @property
+    def gallery(self) -> Gallery:
+        if self._gallery is None:
+            self._gallery = self._factory()
+        return self._gallery
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        self.banner = QLabel("")
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        self.reembed_btn = QPushButton("Re-embed now")
+        self.reembed_btn.hide()
+        top = QHBoxLayout()
+        top.addWidget(self.banner, 1)
+        top.addWidget(self.reembed_btn)
+        outer.addLayout(top)
+
+        split = QSplitter()
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(QLabel("People"))
+        self.people = QListWidget()
+        lv.addWidget(self.people, 1)
+        row = QHBoxLayout()
+        self.enrol_btn = QPushButton("Enrol…")
+        self.enrol_btn.setObjectName("primary")
+        self.rename_btn = QPushButton("Rename…")
+        self.delete_btn = QPushButton("Delete…")
+        for b in (self.enrol_btn, self.rename_btn, self.delete_btn):
+            row.addWidget(b)
+        lv.addLayout(row)
+        row2 = QHBoxLayout()
+        self.export_btn = QPushButton("Export…")
+        self.delete_all_btn = QPushButton("Delete all…")
+        row2.addWidget(self.export_btn)
+        row2.addWidget(self.delete_all_btn)
+        lv.addLayout(row2)
+        split.addWidget(left)
+
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        self.person_title = QLabel("Select a person")
+        self.person_title.setObjectName("title")
+        rv.addWidget(self.person_title)
+        self.samples = QListWidget()
+        self.samples.setViewMode(QListWidget.ViewMode.IconMode)
+        self.samples.setIconSize(QSize(96, 96))
+        self.samples.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.samples.setMinimumHeight(140)
+        rv.addWidget(self.samples, 1)
+        srow = QHBoxLayout()
+        self.add_btn = QPushButton("Add samples…")
+        self.remove_btn = QPushButton("Remove sample")
+        srow.addWidget(self.add_btn)
+        srow.addWidget(self.remove_btn)
+        srow.addStretch(1)
+        rv.addLayout(srow)
+        rv.addWidget(QLabel("Identify"))
+        irow = QHBoxLayout()
+        self.identify_btn = QPushButton("Identify a file…")
+        self.identify_result = QLabel("Who is in a photo or a recording? Pick a file.")
+        self.identify_result.setWordWrap(True)
+        irow.addWidget(self.identify_btn)
+        irow.addWidget(self.identify_result, 1)
+        rv.addLayout(irow)
+        split.addWidget(right)
+        split.setStretchFactor(1, 2)
+        outer.addWidget(split, 1)
+        self.footer = QLabel("")
+        self.footer.setObjectName("muted")
+        outer.addWidget(self.footer)
+
+        self.people.currentItemChanged.connect(lambda *_: self._show_person())
+        self.enrol_btn.clicked.connect(lambda: self.enrol())
+        self.rename_btn.clicked.connect(self.rename)
+        self.delete_btn.clicked.connect(self.delete_person)
+        self.delete_all_btn.clicked.connect(self.delete_all)
+        self.export_btn.clicked.connect(self.export)
+        self.add_btn.clicked.connect(self.add_samples)
+        self.remove_btn.clicked.connect(self.remove_sample)
+        self.identify_btn.clicked.connect(lambda: self.identify_file())
+        self.reembed_btn.clicked.connect(self.reembed)
+
+    # --- model ---------------------------------------------------------------------------
+    def set_encoder(self, encoder) -> None:
+        self.encoder = encoder
+        for b in (self.enrol_btn, self.add_btn, self.identify_btn):
+            b.setEnabled(encoder is not None)
+        self.refresh()
+
+    def _filter(self) -> str:
+        return AUDIO_FILTER if self.encoder and self.encoder.card.modality == "audio" else IMAGE_FILTER
+
+    def _check_missing(self) -> None:
+        if self.encoder is None:
+            self.banner.hide()
+            self.reembed_btn.hide()
+            return
+        missing = self.gallery.missing_embeddings(self.encoder.model_hash, self.encoder.card.modality)
+        if missing:
+            self.banner.setText(f"{len(missing)} enrolled sample(s) have no embedding from {self.encoder.name} yet "
+                                "(they were enrolled with another model). Embeddings of different models are never "
+                                "compared; re-embed them from the stored samples to use them with this model.")
+        self.banner.setVisible(bool(missing))
+        self.reembed_btn.setVisible(bool(missing))
+
+    # --- listing -------------------------------------------------------------------------
+    def refresh(self) -> None:
+        current = self.people.currentItem().data(Qt.ItemDataRole.UserRole) if self.people.currentItem() else None
+        self.people.clear()
+        try:
+            people = self.gallery.people()
+        except Exception as exc:
+            self.footer.setText(f"Gallery unavailable: {exc}")
+            return
+        for p in people:
+            item = QListWidgetItem(f"{p.name}   ·   {p.samples} sample{'s' if p.samples != 1 else ''}")
+            item.setData(Qt.ItemDataRole.UserRole, p.id)
+            self.people.addItem(item)
+            if p.id == current:
+                self.people.setCurrentItem(item)
+        if self.people.currentItem() is None and self.people.count():
+            self.people.setCurrentRow(0)
+        self._show_person()
+        self.footer.setText(f"{len(people)} people · stored in {self.gallery.path} (readable by you only)")
+        self._check_missing()
+
+    def _person_id(self):
+        item = self.people.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def _show_person(self) -> None:
+        pid = self._person_id()
+        self.samples.clear()
+        has = pid is not None
+        for b in (self.rename_btn, self.delete_btn, self.add_btn, self.remove_btn):
+            b.setEnabled(has)
+        if not has:
+            self.person_title.setText("Nobody enrolled yet — press Enrol… and pick 1-5 photos or recordings"
+                                      if not self.people.count() else "Select a person")
+            return
+        self.person_title.setText(self.people.currentItem().text().split("   ·")[0])
+        for s in self.gallery.samples(pid):
+            item = QListWidgetItem(sample_icon(s.suffix, s.media), Path(s.source).name or s.suffix)
+            item.setData(Qt.ItemDataRole.UserRole, s.id)
+            item.setToolTip(s.source)
+            self.samples.addItem(item)
+
+    # --- actions -------------------------------------------------------------------------
+    def _run(self, work, success: str) -> None:
+        def done(outcome):
+            if outcome.ok:
+                self.status.emit(success if "{}" not in success else success.format(outcome.value))
+                self.changed.emit()
+            else:
+                QMessageBox.warning(self, "Gallery", outcome.error)
+            self.refresh()
+
+        self.jobs.submit(work, done)
+
+    def enrol(self, name: str | None = None, files: list[str] | None = None) -> None:
+        if self.encoder is None:
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(self, "Enrol a person", "Name:")
+            if not ok or not name.strip():
+                return
+        if files is None:
+            files, _ = QFileDialog.getOpenFileNames(self, f"1-{MAX_SAMPLES} samples of {name}", "", self._filter())
+            if not files:
+                return
+        enc = self.encoder
+        self._run(lambda: enrol_files(self.gallery, enc, name, files) and name, "Enrolled {}")
+
+    def add_samples(self, files: list[str] | None = None) -> None:
+        pid = self._person_id()
+        if pid is None or self.encoder is None:
+            return
+        name = next(p.name for p in self.gallery.people() if p.id == pid)
+        if files is None:
+            files, _ = QFileDialog.getOpenFileNames(self, f"More samples of {name}", "", self._filter())
+            if not files:
+                return
+        enc = self.encoder
+        self._run(lambda: enrol_files(self.gallery, enc, name, files) and name, "Added samples to {}")
+
+    def remove_sample(self) -> None:
+        item = self.samples.currentItem()
+        if item is None:
+            return
+        self.gallery.delete_sample(item.data(Qt.ItemDataRole.UserRole))
+        self.refresh()
+        self.changed.emit()
+
+    def rename(self, new_name: str | None = None) -> None:
+        pid = self._person_id()
+        if pid is None:
+            return
+        if new_name is None:
+            new_name, ok = QInputDialog.getText(self, "Rename", "New name:")
+            if not ok:
+                return
+        self._run(lambda: self.gallery.rename(pid, new_name) or new_name, "Renamed to {}")
+
+    def _confirm(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def delete_person(self, confirmed: bool = False) -> None:
+        pid = self._person_id()
+        if pid is None:
+            return
+        name = self.people.currentItem().text().split("   ·")[0]
+        if confirmed or self._confirm("Delete", f"Delete {name} and all their samples? This cannot be undone."):
+            self.gallery.delete_person(pid)
+            self.status.emit(f"Deleted {name}")
+            self.refresh()
+            self.changed.emit()
+
+    def delete_all(self, confirmed: bool = False) -> None:
+        if confirmed or self._confirm("Delete all", "Delete everyone in the gallery, with all their samples and "
+                                      "embeddings? This cannot be undone. (Export first to keep a copy.)"):
+            self.gallery.delete_all()
+            self.status.emit("Gallery emptied")
+            self.refresh()
+            self.changed.emit()
+
+    def export(self, target: str | None = None) -> None:
+        if target is None:
+            target, _ = QFileDialog.getSaveFileName(self, "Export the gallery", "siamgui-gallery.zip", "Zip (*.zip)")
+            if not target:
+                return
+        self._run(lambda: str(self.gallery.export(target)), "Exported to {}")
+
+    def reembed(self) -> None:
+        if self.encoder is None:
+            return
+        enc = self.encoder
+
+        def work():
+            count, problems = sync_embeddings(self.gallery, enc)
+            if problems:
+                raise ValueError(f"re-embedded {count}; could not use: " + "; ".join(problems[:3]))
+            return count
+
+        self._run(work, "Re-embedded {} sample(s)")
+
+    def identify_file(self, path: str | None = None) -> None:
+        if self.encoder is None:
+            return
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Who is this?", "", self._filter())
+            if not path:
+                return
+        enc = self.encoder
+
+        def work():
+            return identify(self.gallery, enc, enc.embed(path)[0])
+
+        def done(outcome):
+            if not outcome.ok:
+                self.identify_result.setText(f"{Path(path).name}: {outcome.error}")
+                return
+            ident = outcome.value
+            if not ident.matches:
+                self.identify_result.setText("Nobody is enrolled with this model yet.")
+                return
+            lines = ", ".join(f"{m.name} {m.distance:.3f}" for m in ident.matches[:3])
+            head = f"<b>{ident.best.name}</b>" if ident.known else "<b>Unknown</b> (nobody under the threshold)"
+            self.identify_result.setText(f"{Path(path).name}: {head} — {lines} (threshold {ident.threshold:.3f})")
+
+        self.jobs.submit(work, done)
+
+    def activated(self) -> None:
+        self.refresh()
+
+    def shutdown(self) -> None:
+        if self._gallery is not None:
+            self._gallery.close()

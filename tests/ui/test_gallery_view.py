@@ -1,0 +1,71 @@
+"""The Gallery view: enrol, rename, delete, identify, and re-embed after a model switch."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from onnx_factory import carded_model  # noqa: E402
+from siamgui import Encoder  # noqa: E402
+from siamgui.core.gallery import Gallery  # noqa: E402
+
+
+def make_view(qtbot, tmp_path, model):
+    from siamgui.ui.gallery_view import GalleryView
+
+    gallery = Gallery(tmp_path / "g.db")
+    view = GalleryView(gallery_factory=lambda: gallery)
+    qtbot.addWidget(view)
+    view.set_encoder(Encoder.load(model))
+    return view, gallery
+
+
+def test_enrol_identify_rename_delete(qtbot, tmp_path, glyph_model, glyph_files):
+    view, gallery = make_view(qtbot, tmp_path, glyph_model)
+    assert "Nobody enrolled" in view.person_title.text()
+    view.enrol("Alpha", [str(glyph_files["a1"]), str(glyph_files["a2"])])
+    qtbot.waitUntil(lambda: view.people.count() == 1, timeout=10000)
+    assert view.samples.count() == 2 and "Alpha" in view.people.item(0).text()
+    view.enrol("Beta", [str(glyph_files["b1"])])
+    qtbot.waitUntil(lambda: view.people.count() == 2, timeout=10000)
+
+    view.identify_file(str(glyph_files["a1"]))
+    qtbot.waitUntil(lambda: "Alpha" in view.identify_result.text(), timeout=10000)
+    assert "<b>Alpha</b>" in view.identify_result.text()
+
+    view.people.setCurrentRow(0)
+    view.rename("Ada")
+    qtbot.waitUntil(lambda: any("Ada" in view.people.item(i).text() for i in range(view.people.count())), timeout=10000)
+    view.people.setCurrentRow([view.people.item(i).text() for i in range(2)].index(
+        next(view.people.item(i).text() for i in range(2) if "Ada" in view.people.item(i).text())))
+    view.delete_person(confirmed=True)
+    assert view.people.count() == 1 and [p.name for p in gallery.people()] == ["Beta"]
+    view.delete_all(confirmed=True)
+    assert view.people.count() == 0 and gallery.people() == []
+
+
+def test_bad_sample_is_refused_and_nothing_is_half_saved(qtbot, tmp_path, glyph_model, glyph_files, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
+    view, gallery = make_view(qtbot, tmp_path, glyph_model)
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not an image")
+    view.enrol("Alpha", [str(glyph_files["a1"]), str(bad)])
+    qtbot.waitUntil(lambda: bool(warnings), timeout=10000)
+    assert "bad.png" in warnings[0] and gallery.people() == []
+
+
+def test_switching_models_offers_to_reembed(qtbot, tmp_path, glyph_model, glyph_files):
+    view, gallery = make_view(qtbot, tmp_path, glyph_model)
+    view.enrol("Alpha", [str(glyph_files["a1"])])
+    qtbot.waitUntil(lambda: view.people.count() == 1, timeout=10000)
+    other = carded_model(tmp_path / "other.onnx", {"kind": "glyph", "size": 32}, seed=7)
+    view.set_encoder(Encoder.load(other))
+    assert view.reembed_btn.isVisibleTo(view) and "1 enrolled sample" in view.banner.text()
+    view.reembed()
+    qtbot.waitUntil(lambda: not view.reembed_btn.isVisibleTo(view), timeout=10000)
+    enc = Encoder.load(other)
+    assert gallery.identify(enc.embed(glyph_files["a1"])[0], enc.model_hash, "cosine", 0.01).label == "Alpha"

@@ -59,7 +59,7 @@ class GalleryView(View):
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         self.banner = QLabel("")
-        self.banner.setObjectName("banner")
+        self.banner.setObjectName("paneNote")
         self.banner.setWordWrap(True)
         self.banner.hide()
         self.reembed_btn = QPushButton("Re-embed now")
@@ -78,7 +78,7 @@ class GalleryView(View):
         lv.addWidget(self.people, 1)
         row = QHBoxLayout()
         self.enrol_btn = QPushButton("Enrol…")
-        self.enrol_btn.setObjectName("primary")
+        self.enrol_btn.setObjectName("primaryButton")
         self.rename_btn = QPushButton("Rename…")
         self.delete_btn = QPushButton("Delete…")
         for b in (self.enrol_btn, self.rename_btn, self.delete_btn):
@@ -96,7 +96,7 @@ class GalleryView(View):
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
         self.person_title = QLabel("Select a person")
-        self.person_title.setObjectName("title")
+        self.person_title.setObjectName("viewTitle")
         rv.addWidget(self.person_title)
         self.samples = QListWidget()
         self.samples.setViewMode(QListWidget.ViewMode.IconMode)

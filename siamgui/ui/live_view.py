@@ -174,7 +174,7 @@ class LiveView(View):
         self.device_combo.setMinimumWidth(260)
         self.refresh_btn = QPushButton("Refresh")
         self.start_btn = QPushButton("Start")
-        self.start_btn.setObjectName("primary")
+        self.start_btn.setObjectName("primaryButton")
         self.mode_combo = QComboBox()
         self.mode_combo.addItems(["Verify against reference", "Identify from gallery"])
         for w in (self.source_label, self.device_combo, self.refresh_btn, self.start_btn):
@@ -192,7 +192,7 @@ class LiveView(View):
         left.addWidget(self.preview, 1)
         left.addWidget(self.scope, 1)
         self.message = QLabel("")
-        self.message.setObjectName("paneMessage")
+        self.message.setObjectName("paneNote")
         self.message.setWordWrap(True)
         left.addWidget(self.message)
         body.addLayout(left, 3)
@@ -227,12 +227,12 @@ class LiveView(View):
         verdict_box = QGroupBox("Verdict")
         vg = QVBoxLayout(verdict_box)
         self.distance_label = QLabel("–")
-        self.distance_label.setObjectName("distance")
+        self.distance_label.setObjectName("distanceValue")
         self.distance_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.verdict_label = QLabel("Waiting")
         self.verdict_label.setObjectName("verdict")
         self.verdict_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.verdict_label.setProperty("state", "idle")
+        self.verdict_label.setProperty("verdict", "none")
         self.margin_label = QLabel("")
         self.margin_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.matches = QListWidget()
@@ -418,6 +418,7 @@ class LiveView(View):
         loop, self.loop = self.loop, None
         if loop is not None:
             loop.stop()
+            self.status.emit("Live: stopped")
         self.start_btn.setText("Start")
 
     # --- results (UI thread) -------------------------------------------------------------
@@ -479,12 +480,12 @@ class LiveView(View):
         if verdict is None:
             self.distance_label.setText("–")
             self.verdict_label.setText(note.capitalize() if note else "Waiting")
-            self.verdict_label.setProperty("state", "idle")
+            self.verdict_label.setProperty("verdict", "none")
             self.margin_label.setText("")
         else:
             self.distance_label.setText(f"{verdict.distance:.3f}")
             self.verdict_label.setText("SAME" if verdict.same else "DIFFERENT")
-            self.verdict_label.setProperty("state", "same" if verdict.same else "different")
+            self.verdict_label.setProperty("verdict", "same" if verdict.same else "different")
             side = "below" if verdict.same else "above"
             self.margin_label.setText(f"{abs(verdict.margin):.3f} {side} threshold" + (f" · {note}" if note else ""))
         self.verdict_label.style().unpolish(self.verdict_label)
@@ -593,7 +594,7 @@ class LiveView(View):
         best = ident.best
         self.distance_label.setText(f"{best.distance:.3f}")
         self.verdict_label.setText(best.name if ident.known else "UNKNOWN")
-        self.verdict_label.setProperty("state", "same" if ident.known else "different")
+        self.verdict_label.setProperty("verdict", "same" if ident.known else "different")
         self.verdict_label.style().unpolish(self.verdict_label)
         self.verdict_label.style().polish(self.verdict_label)
         self.margin_label.setText("best match" if ident.known else "nobody under the threshold")

@@ -1,0 +1,386 @@
+"""The main window and the Compare view, driven through their widgets with test-built models."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import types
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import soundfile as sf
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from conftest import carded_model, draw, tone, wait_idle, wait_model
+from siamgui.core.encoder import Encoder
+from siamgui.ui import resources
+from siamgui.ui.main_window import NO_MODELS, OPEN_MODEL
+from siamgui.ui.verdict import SCALE_MAX, STEPS
+
+
+@pytest.fixture
+def glyphs(tmp_path) -> dict[str, Path]:
+    out = {}
+    for name, char, seed in (("a1", "A", 1), ("a2", "A", 2), ("b1", "B", 3), ("o1", "O", 4)):
+        p = tmp_path / f"{name}.png"
+        cv2.imwrite(str(p), draw(char, seed))
+        out[name] = p
+    return out
+
+
+def corrupt_png(path: Path) -> Path:
+    ok, buf = cv2.imencode(".png", draw("A", 1))
+    path.write_bytes(buf.tobytes()[:60])  # a truncated PNG
+    return path
+
+
+def loaded(qtbot, view, timeout=10000):
+    """Wait until neither pane is working."""
+    qtbot.waitUntil(lambda: all(p.busy.isHidden() for p in view.panes.values()), timeout=timeout)
+
+
+# --- the verdict -------------------------------------------------------------------------------
+def test_pair_gives_distance_and_verdict_and_threshold_rejudges_without_the_model(glyph_window, qtbot, glyphs):
+    w = glyph_window
+    view = w.compare
+    view.load_pair(glyphs["a1"], glyphs["b1"])
+    qtbot.waitUntil(lambda: view.verdict.distance is not None, timeout=10000)
+
+    expected = Encoder.load(w.encoder.path, device="cpu").compare(glyphs["a1"], glyphs["b1"]).distance
+    panel = view.verdict
+    assert panel.distance == pytest.approx(expected, abs=1e-5)
+    assert panel.distance_label.text() == f"{expected:.3f}"
+    assert panel.threshold == pytest.approx(0.05)
+    assert expected > 0.05  # untrained projection: A and B are far apart at this threshold
+    assert "DIFFERENT" in panel.verdict_label.text()
+    assert panel.verdict_label.property("verdict") == "different"
+    assert "above the threshold" in panel.margin_label.text()
+    assert f"{expected - 0.05:.3f}" in panel.margin_label.text()
+
+    # move the slider above the distance: the verdict flips with no inference at all
+    calls = []
+    original = w.encoder.embed_prepared
+    w.encoder.embed_prepared = lambda *a, **k: calls.append(1) or original(*a, **k)
+    runs = view.runs
+    panel.slider.setValue(min(STEPS, round((expected + 0.02) / SCALE_MAX * STEPS)))
+    assert "SAME" in panel.verdict_label.text() and "DIFFERENT" not in panel.verdict_label.text()
+    assert panel.verdict_label.property("verdict") == "same"
+    assert "below the threshold" in panel.margin_label.text()
+    assert panel.spin.value() == pytest.approx(expected + 0.02, abs=1e-3)
+    assert panel.distance_label.text() == f"{expected:.3f}"  # unchanged
+    panel.slider.setValue(round((expected - 0.02) / SCALE_MAX * STEPS))
+    assert "DIFFERENT" in panel.verdict_label.text()
+    # the spin box drives the same judgement
+    panel.spin.setValue(expected + 0.1)
+    assert "SAME" in panel.verdict_label.text()
+    assert panel.slider.value() == round((expected + 0.1) / SCALE_MAX * STEPS)
+    # and back to the card's threshold
+    assert panel.reset_button.isEnabled()
+    qtbot.mouseClick(panel.reset_button, Qt.MouseButton.LeftButton)
+    assert panel.threshold == pytest.approx(0.05)
+    assert "DIFFERENT" in panel.verdict_label.text()
+    assert not panel.reset_button.isEnabled()
+    qtbot.wait(50)
+    assert calls == [] and view.runs == runs and w.jobs.in_flight == 0
+
+
+def test_same_image_twice_is_same_with_zero_distance(glyph_window, qtbot, glyphs):
+    view = glyph_window.compare
+    view.load_pair(glyphs["o1"], glyphs["o1"])
+    qtbot.waitUntil(lambda: view.verdict.distance is not None, timeout=10000)
+    assert view.verdict.distance == pytest.approx(0.0, abs=1e-5)
+    assert "SAME" in view.verdict.verdict_label.text()
+    assert "same character" in view.verdict.words_label.text()
+    # the pane shows the picture and the 32x32 crop the glyph encoder saw
+    pane = view.panes["A"]
+    assert pane.canvas.image is not None and pane.canvas.view is not None
+    assert (pane.canvas.view.width(), pane.canvas.view.height()) == (32, 32)
+    assert "input 32×32" in pane.info_label.text()
+
+
+def test_image_region_is_outlined_for_image_models(make_window, qtbot, tmp_path):
+    model = carded_model(tmp_path / "imgtest.onnx", {"kind": "image", "size": 32, "channels": 3}, name="imgtest")
+    w = make_window()
+    w.open_model_path(str(model))
+    wait_model(qtbot, w)
+    img = np.zeros((90, 120, 3), np.uint8)
+    cv2.circle(img, (60, 45), 30, (0, 200, 255), -1)
+    p = tmp_path / "colour.jpg"
+    cv2.imwrite(str(p), img)
+    w.compare.load("A", p)
+    loaded(qtbot, w.compare)
+    pane = w.compare.panes["A"]
+    assert pane.message == ""
+    assert pane.canvas.region is not None and pane.canvas.region.w == 120
+    assert pane.canvas.region_rect() is not None
+
+
+# --- bad input ---------------------------------------------------------------------------------
+def test_corrupt_image_gives_a_message_and_the_other_pane_keeps_working(glyph_window, qtbot, glyphs, tmp_path):
+    view = glyph_window.compare
+    view.load_pair(corrupt_png(tmp_path / "broken.png"), glyphs["a1"])
+    loaded(qtbot, view)
+    a, b = view.panes["A"], view.panes["B"]
+    assert "broken.png" in a.message and "not a readable image" in a.message
+    assert a.property("state") == "error"
+    assert b.message == "" and b.embedding is not None and b.canvas.image is not None
+    assert view.verdict.distance is None and "No verdict" in view.verdict.verdict_label.text()
+    # a good file in A: a verdict again, the error is gone
+    view.load("A", glyphs["a2"])
+    qtbot.waitUntil(lambda: view.verdict.distance is not None, timeout=10000)
+    assert a.message == "" and a.property("state") == "ok"
+
+
+def test_missing_file_blank_drawing_and_wrong_modality(glyph_window, qtbot, glyphs, tmp_path):
+    view = glyph_window.compare
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((50, 50), 255, np.uint8))
+    view.load_pair(tmp_path / "nowhere.png", blank)
+    loaded(qtbot, view)
+    assert "not found" in view.panes["A"].message
+    assert "blank" in view.panes["B"].message.lower()
+    assert view.panes["B"].canvas.image is not None  # the picture is still shown beside the message
+    view.load("A", tone(tmp_path / "tone.wav"))
+    loaded(qtbot, view)
+    assert "takes images, not audio" in view.panes["A"].message
+
+
+def test_silent_clip_gives_a_message_and_the_other_pane_keeps_working(audio_window, qtbot, tmp_path):
+    view = audio_window.compare
+    silent = tmp_path / "silent.wav"
+    sf.write(str(silent), np.zeros(16000, np.float32), 16000)
+    empty = tmp_path / "empty.wav"
+    sf.write(str(empty), np.zeros(0, np.float32), 16000)
+    view.load_pair(silent, tone(tmp_path / "voice.wav"))
+    loaded(qtbot, view)
+    a, b = view.panes["A"], view.panes["B"]
+    assert "silent" in a.message.lower()
+    assert a.wave.wave is not None  # the flat waveform is still drawn
+    assert b.message == "" and b.embedding is not None
+    assert b.spectrogram.image is not None and b.spectrogram.image.height() == 64
+    assert "2.00 s" in b.info_label.text()
+    view.load("A", empty)
+    loaded(qtbot, view)
+    assert "empty" in a.message.lower() or "zero length" in a.message.lower()
+    view.load("A", tone(tmp_path / "other.wav", freqs=(300.0, 900.0)))
+    qtbot.waitUntil(lambda: view.verdict.distance is not None, timeout=10000)
+    assert "speaker" in view.verdict.words_label.text()
+
+
+def test_unexpected_exception_becomes_a_message(glyph_window, qtbot, glyphs, monkeypatch):
+    import siamgui.ui.compare_view as cv
+
+    def boom(encoder, path):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cv, "analyse", boom)
+    view = glyph_window.compare
+    view.load("A", glyphs["a1"])
+    loaded(qtbot, view)
+    assert view.panes["A"].message.endswith("Unexpected error (RuntimeError: boom)")
+
+
+def test_latest_input_wins_over_a_slow_older_one(glyph_window, qtbot, glyphs, monkeypatch):
+    import siamgui.ui.compare_view as cv
+
+    release = threading.Event()
+    real = cv.analyse
+
+    def slow_for_a1(encoder, path):
+        if Path(path).name == "a1.png":
+            release.wait(5)
+        return real(encoder, path)
+
+    monkeypatch.setattr(cv, "analyse", slow_for_a1)
+    view = glyph_window.compare
+    view.load("A", glyphs["a1"])  # slow
+    view.load("A", glyphs["b1"])  # newer, fast
+    qtbot.waitUntil(lambda: view.panes["A"].analysis is not None, timeout=10000)
+    assert view.panes["A"].analysis.path.name == "b1.png"
+    release.set()
+    wait_idle(qtbot, glyph_window)
+    qtbot.wait(50)
+    assert view.panes["A"].analysis.path.name == "b1.png"
+    assert view.panes["A"].name_label.text() == "b1.png"
+
+
+def test_drop_a_file_on_a_pane(glyph_window, qtbot, glyphs):
+    pane = glyph_window.compare.panes["B"]
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(glyphs["a2"]))])
+    event = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    pane.dropEvent(event)
+    loaded(qtbot, glyph_window.compare)
+    assert pane.analysis is not None and pane.analysis.path == glyphs["a2"]
+
+
+# --- models ------------------------------------------------------------------------------------
+def test_non_onnx_model_shows_a_dialog_and_the_previous_model_stays(glyph_window, qtbot, glyphs, tmp_path):
+    w = glyph_window
+    w.compare.load_pair(glyphs["a1"], glyphs["a2"])
+    qtbot.waitUntil(lambda: w.compare.verdict.distance is not None, timeout=10000)
+    before = w.encoder
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"this is not a protobuf at all")
+    w.open_model_path(str(junk))
+    wait_model(qtbot, w)
+    assert w.encoder is before
+    assert w.error_box is not None and w.error_box.isVisible()
+    assert "junk.onnx" in w.error_box.text() and "not a loadable ONNX model" in w.error_box.text()
+    assert w.model_combo.currentText().startswith("glyphtest")
+    assert str(junk) not in w.settings.user_models
+    assert w.compare.verdict.distance is not None  # the view still works
+    # a wrong-shaped model (card says 32x32, graph takes 28x28) and a missing one
+    w.error_box.close()
+    bad = carded_model(tmp_path / "shape.onnx", {"kind": "glyph", "size": 32}, shape=(1, 28, 28))
+    w.open_model_path(str(bad))
+    wait_model(qtbot, w)
+    assert "does not fit" in w.error_box.text() and w.encoder is before
+    w.open_model_path(str(tmp_path / "gone.onnx"))
+    wait_model(qtbot, w)
+    assert "not found" in w.error_box.text() and w.encoder is before
+
+
+def test_switching_models_rejudges_loaded_files_and_remembers_opened_models(glyph_window, qtbot, glyphs, tmp_path):
+    w = glyph_window
+    w.compare.load_pair(glyphs["a1"], glyphs["b1"])
+    qtbot.waitUntil(lambda: w.compare.verdict.distance is not None, timeout=10000)
+    first = w.compare.verdict.distance
+    other = carded_model(tmp_path / "other.onnx", {"kind": "glyph", "size": 32}, threshold=0.3, seed=7, name="other")
+    w.open_model_path(str(other))
+    wait_model(qtbot, w)
+    assert w.encoder.name == "other"
+    qtbot.waitUntil(lambda: w.compare.verdict.distance is not None, timeout=10000)
+    assert w.compare.verdict.threshold == pytest.approx(0.3)
+    assert w.compare.verdict.distance != pytest.approx(first)
+    titles = [w.model_combo.itemText(i) for i in range(w.model_combo.count())]
+    assert any(t.startswith("glyphtest") for t in titles) and any(t.startswith("other") for t in titles)
+    assert w.model_combo.itemData(w.model_combo.count() - 1) == OPEN_MODEL
+    assert set(w.settings.user_models) == {str(other), str(tmp_path / "glyphtest.onnx")}
+    assert w.settings.last_model == str(other)
+
+
+def test_no_models_installed_shows_the_empty_state(make_window, qtbot):
+    w = make_window(autoload=True)
+    assert w.encoder is None
+    assert w.content.currentWidget() is w.empty
+    assert w.empty.title.text() == NO_MODELS
+    assert "No models installed" in NO_MODELS and ".onnx" in NO_MODELS
+    assert w.empty.open_button.isVisible()
+    assert [w.model_combo.itemData(i) for i in range(w.model_combo.count())] == [OPEN_MODEL]
+    assert w.provider_label.text() == "No model"
+
+
+def test_installed_models_are_listed_and_the_first_loads(make_window, qtbot, no_installed_models):
+    carded_model(no_installed_models / "glyph.onnx", {"kind": "glyph", "size": 32}, name="glyph")
+    carded_model(no_installed_models / "voice.onnx", {"kind": "logmel"}, name="voice")
+    w = make_window(autoload=True)
+    wait_model(qtbot, w)
+    assert w.encoder is not None and w.encoder.name == "glyph"
+    assert w.content.currentWidget() is w.view_stack
+    assert [w.model_combo.itemText(i) for i in range(2)] == ["glyph", "voice"]
+    w.model_combo.activated.emit(1)
+    wait_model(qtbot, w)
+    assert w.encoder.name == "voice" and w.model_combo.currentText() == "voice"
+    assert w.compare.panes["A"].modality == "audio"
+    assert "sound clip" in w.compare.panes["A"].hint.text()
+
+
+# --- device and status bar ---------------------------------------------------------------------
+def test_device_setting_persists_and_reloads_the_model(glyph_window, qtbot, settings_path):
+    from PySide6.QtCore import QSettings
+
+    from siamgui.ui.settings import AppSettings
+
+    w = glyph_window
+    running = w.encoder.providers[0].replace("ExecutionProvider", "")
+    assert f"running on {running}" in w.provider_label.text()
+    if w.encoder.provider_note:
+        assert w.note_label.isVisible() and w.note_label.text() == w.encoder.provider_note
+    w.set_device("cpu")
+    wait_model(qtbot, w)
+    assert w.encoder.requested == "cpu"
+    assert "asked for CPU" in w.provider_label.text()
+    assert w.note_label.isHidden()  # asking for CPU and getting it needs no explanation
+    assert w.device_actions["cpu"].isChecked() and w.device_combo.currentData() == "cpu"
+    # a new settings object on the same file, and a new window, see CPU
+    assert AppSettings(QSettings(str(settings_path), QSettings.Format.IniFormat)).device == "cpu"
+    w.device_actions["cuda"].trigger()
+    wait_model(qtbot, w)
+    assert w.encoder.requested == "cuda"
+    assert w.device_combo.currentData() == "cuda"
+    if w.encoder.provider_note:
+        assert "CUDA was requested but is not in use" in w.note_label.text()
+    again = AppSettings(QSettings(str(settings_path), QSettings.Format.IniFormat))
+    assert again.device == "cuda"
+
+
+def test_new_window_restores_device_and_last_model(make_window, qtbot, app_settings, tmp_path):
+    model = carded_model(tmp_path / "kept.onnx", {"kind": "glyph", "size": 32}, name="kept")
+    app_settings.device = "cpu"
+    app_settings.add_user_model(str(model))
+    app_settings.last_model = str(model)
+    w = make_window(autoload=True)
+    wait_model(qtbot, w)
+    assert w.encoder is not None and w.encoder.name == "kept" and w.encoder.requested == "cpu"
+    assert w.device_combo.currentText() == "CPU" and w.device_actions["cpu"].isChecked()
+
+
+# --- samples and playback ----------------------------------------------------------------------
+def test_samples_menu_loads_a_pair_in_one_click(glyph_window, qtbot, tmp_path):
+    view = glyph_window.compare
+    pairs = resources.sample_pairs(glyph_window.encoder.card)
+    if not pairs:
+        pytest.skip("no shipped glyph samples in resources/samples/glyph")
+    assert view.samples_button.isVisible()
+    actions = view.samples_menu.actions()
+    assert len(actions) == len(pairs)
+    actions[0].trigger()
+    qtbot.waitUntil(lambda: view.verdict.distance is not None, timeout=10000)
+    assert view.panes["A"].path == pairs[0].a and view.panes["B"].path == pairs[0].b
+
+
+def test_sample_pairs_are_found_by_name(tmp_path):
+    from siamgui.core.modelcard import ModelCard
+
+    folder = tmp_path / "glyph"
+    folder.mkdir()
+    for name in ("same_a.png", "same_b.png", "diff_a.png", "diff_b.png", "odd_a.png", "notes.txt"):
+        (folder / name).write_bytes(b"x")
+    card = ModelCard(name="mine", modality="image", preprocess={"kind": "glyph"}, metric="cosine", threshold=0.3)
+    pairs = resources.sample_pairs(card, tmp_path)
+    assert [(p.key, p.title) for p in pairs] == [("same", "Same pair"), ("diff", "Different pair")]
+    audio = ModelCard(name="x", modality="audio", preprocess={"kind": "logmel"}, metric="cosine", threshold=0.3)
+    assert resources.sample_pairs(audio, tmp_path) == []
+
+
+def test_samples_button_hidden_without_samples(make_window, qtbot, tmp_path):
+    model = carded_model(tmp_path / "plain.onnx", {"kind": "image", "size": 32, "channels": 3}, name="plain")
+    w = make_window(samples_root=tmp_path / "nothing")
+    w.open_model_path(str(model))
+    wait_model(qtbot, w)
+    assert w.compare.samples_button.isHidden()
+
+
+def test_play_without_an_audio_device_says_so(audio_window, qtbot, tmp_path, monkeypatch):
+    fake = types.ModuleType("sounddevice")
+
+    def no_device(*a, **k):
+        raise RuntimeError("Error querying device -1")
+
+    fake.query_devices = no_device
+    fake.play = fake.wait = fake.stop = lambda *a, **k: None
+    monkeypatch.setitem(sys.modules, "sounddevice", fake)
+    view = audio_window.compare
+    view.load("A", tone(tmp_path / "t.wav"))
+    loaded(qtbot, view)
+    pane = view.panes["A"]
+    assert pane.play_button.isVisible()
+    qtbot.mouseClick(pane.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: pane.note_label.isVisible(), timeout=5000)
+    assert "Can't play audio" in pane.note_label.text() and "no audio output device" in pane.note_label.text()
+    qtbot.waitUntil(lambda: pane.play_button.text().endswith("Play"), timeout=5000)

@@ -42,10 +42,31 @@ class ImageCanvas(QWidget):
         self.image, self.region, self.view = image, region, view
         self.update()
 
-    def image_rect(self) -> QRectF:
+    def _inset_side(self) -> float:
+        return min(self.INSET, self.width() * 0.32, self.height() * 0.42) if self.view is not None else 0.0
+
+    def _layout(self) -> tuple[QRectF, QRectF | None]:
+        """(picture, inset box): the inset sits beside the picture when there is room, else over it."""
+        bounds = QRectF(self.rect()).adjusted(6, 6, -6, -6)
         if self.image is None:
-            return QRectF()
-        return fit_rect(self.image.width(), self.image.height(), QRectF(self.rect()).adjusted(6, 6, -6, -6))
+            return QRectF(), None
+        side = self._inset_side()
+        full = fit_rect(self.image.width(), self.image.height(), bounds)
+        if side < 40:
+            return full, None
+        caption_h = 18
+        beside = fit_rect(self.image.width(), self.image.height(), bounds.adjusted(0, 0, -(side + 18), 0))
+        if beside.width() >= full.width() * 0.92:  # costs the picture little: put the inset beside it
+            x = beside.right() + 18
+            box = QRectF(x, beside.bottom() - side - caption_h, side, side + caption_h)
+            if box.top() < bounds.top():
+                box.moveTop(bounds.top())
+            return beside, box
+        box = QRectF(self.width() - side - 10, self.height() - side - caption_h - 10, side, side + caption_h)
+        return full, box
+
+    def image_rect(self) -> QRectF:
+        return self._layout()[0]
 
     def region_rect(self) -> QRectF | None:
         """The outlined region in widget coordinates (None when there is none to show)."""
@@ -53,9 +74,8 @@ class ImageCanvas(QWidget):
             return None
         target = self.image_rect()
         s = target.width() / max(self.image.width(), 1)
-        r = QRectF(target.x() + self.region.x * s, target.y() + self.region.y * s,
-                   self.region.w * s, self.region.h * s)
-        return r
+        return QRectF(target.x() + self.region.x * s, target.y() + self.region.y * s,
+                      self.region.w * s, self.region.h * s)
 
     def paintEvent(self, event) -> None:  # noqa: N802
         if self.image is None:
@@ -63,31 +83,32 @@ class ImageCanvas(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        target = self.image_rect()
+        target, inset = self._layout()
         p.drawImage(target, self.image)
         region = self.region_rect()
         full = region is not None and region.adjusted(-1, -1, 1, 1).contains(target)
         if region is not None and not full:
             # dim what the encoder did not see, then outline what it did
             clip = region.intersected(target)
-            outside = QPainterPath()
-            outside.addRect(target)
-            inside = QPainterPath()
-            inside.addRect(clip)
-            p.fillPath(outside.subtracted(inside), QColor(17, 24, 39, 90))
-            p.setPen(QPen(ACCENT, 2.5))
+            shade = QPainterPath()
+            shade.setFillRule(Qt.FillRule.OddEvenFill)
+            shade.addRect(target)
+            shade.addRect(clip)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(17, 24, 39, 140))
+            p.drawPath(shade)
+            p.setPen(QPen(QColor("white"), 4))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(region, 4, 4)
-        if self.view is not None:
-            self._draw_inset(p, target)
+            p.setPen(QPen(ACCENT, 2.5))
+            p.drawRoundedRect(region, 4, 4)
+        if inset is not None:
+            self._draw_inset(p, inset)
         p.end()
 
-    def _draw_inset(self, p: QPainter, target: QRectF) -> None:
-        side = min(self.INSET, self.width() * 0.32, self.height() * 0.42)
-        if side < 40:
-            return
-        caption_h = 18
-        box = QRectF(self.width() - side - 10, self.height() - side - caption_h - 10, side, side + caption_h)
+    def _draw_inset(self, p: QPainter, box: QRectF) -> None:
+        side = box.width()
+        caption_h = box.height() - side
         p.setPen(QPen(QColor("#d1d5db"), 1))
         p.setBrush(QColor(255, 255, 255, 240))
         p.drawRoundedRect(box.adjusted(-4, -4, 4, 4), 8, 8)
@@ -100,7 +121,7 @@ class ImageCanvas(QWidget):
         f.setPointSizeF(max(7.0, f.pointSizeF() - 2))
         p.setFont(f)
         p.setPen(MUTED)
-        p.drawText(QRectF(box.x() - 4, box.y() + side, side + 8, caption_h), Qt.AlignmentFlag.AlignCenter,
+        p.drawText(QRectF(box.x() - 6, box.y() + side, side + 12, caption_h), Qt.AlignmentFlag.AlignCenter,
                    "model's input")
 
 
@@ -126,7 +147,7 @@ class WaveformView(QWidget):
             return
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        r = QRectF(self.rect()).adjusted(4, 4, -4, -18)
+        r = QRectF(self.rect()).adjusted(4, 4, -4, -20)
         mid = r.center().y()
         p.setPen(QPen(GRID, 1))
         p.drawLine(QPointF(r.left(), mid), QPointF(r.right(), mid))
@@ -153,11 +174,11 @@ class WaveformView(QWidget):
                 p.drawLine(QPointF(x, r.bottom() + 2), QPointF(x, r.bottom() + 5))
                 label = f"{t:g} s"
                 if t == 0:
-                    box, align = QRectF(x, r.bottom() + 4, 60, 14), Qt.AlignmentFlag.AlignLeft
+                    box, align = QRectF(x, r.bottom() + 6, 60, 14), Qt.AlignmentFlag.AlignLeft
                 elif x > r.right() - 30:
-                    box, align = QRectF(x - 60, r.bottom() + 4, 60, 14), Qt.AlignmentFlag.AlignRight
+                    box, align = QRectF(x - 60, r.bottom() + 6, 60, 14), Qt.AlignmentFlag.AlignRight
                 else:
-                    box, align = QRectF(x - 30, r.bottom() + 4, 60, 14), Qt.AlignmentFlag.AlignHCenter
+                    box, align = QRectF(x - 30, r.bottom() + 6, 60, 14), Qt.AlignmentFlag.AlignHCenter
                 p.drawText(box, align | Qt.AlignmentFlag.AlignTop, label)
                 t += step
         p.end()

@@ -276,6 +276,10 @@ def build_parser() -> argparse.ArgumentParser:
     from siamgui import __version__
 
     p.add_argument("--version", action="version", version=f"siamgui {__version__}")
+    p.add_argument("--self-test", action="store_true",
+                   help="load every shipped model, compare its sample pairs, check Qt and PortAudio, exit")
+    p.add_argument("--device", dest="self_test_device", choices=("auto", "cuda", "cpu"), default=None,
+                   help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command")
 
     def model_opts(sp, default="face"):
@@ -324,6 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="modality, preprocess (JSON), metric, threshold, name, description, ...")
     k.add_argument("--out", metavar="OUT.onnx", help="write to a new file instead of in place")
     k.set_defaults(func=cmd_card)
+    from siamgui import bench, calibrate_cmd  # noqa: PLC0415 - their own modules (issue 5)
+    calibrate_cmd.add_parser(sub), bench.add_parser(sub)
     return p
 
 
@@ -331,6 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from siamgui.selftest import run as self_test
+
+        return self_test(args.self_test_device)
     if not args.command:
         from siamgui.ui.app import run
 

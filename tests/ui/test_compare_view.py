@@ -384,3 +384,43 @@ def test_play_without_an_audio_device_says_so(audio_window, qtbot, tmp_path, mon
     qtbot.waitUntil(lambda: pane.note_label.isVisible(), timeout=5000)
     assert "Can't play audio" in pane.note_label.text() and "no audio output device" in pane.note_label.text()
     qtbot.waitUntil(lambda: pane.play_button.text().endswith("Play"), timeout=5000)
+
+
+def test_no_face_gives_a_message_with_the_picture(make_window, qtbot, tmp_path, glyphs):
+    model = carded_model(tmp_path / "facetest.onnx", {"kind": "face", "size": 64}, name="facetest")
+    w = make_window()
+    w.open_model_path(str(model))
+    wait_model(qtbot, w)
+    w.compare.load("A", glyphs["a1"])
+    loaded(qtbot, w.compare)
+    pane = w.compare.panes["A"]
+    assert "no face found" in pane.message.lower()
+    assert pane.canvas.image is not None
+
+
+def test_inference_and_model_loading_never_run_on_the_ui_thread(make_window, qtbot, tmp_path, glyphs, monkeypatch):
+    import siamgui.ui.main_window as mw
+
+    threads = []
+    real_load = mw.load_encoder
+
+    def watched_load(path, device):
+        threads.append(threading.current_thread() is threading.main_thread())
+        enc = real_load(path, device)
+        real_embed = enc.embed_prepared
+
+        def watched_embed(items):
+            threads.append(threading.current_thread() is threading.main_thread())
+            return real_embed(items)
+
+        enc.embed_prepared = watched_embed
+        return enc
+
+    monkeypatch.setattr(mw, "load_encoder", watched_load)
+    model = carded_model(tmp_path / "g.onnx", {"kind": "glyph", "size": 32}, name="g")
+    w = make_window()
+    w.open_model_path(str(model))
+    wait_model(qtbot, w)
+    w.compare.load_pair(glyphs["a1"], glyphs["b1"])
+    qtbot.waitUntil(lambda: w.compare.verdict.distance is not None, timeout=10000)
+    assert len(threads) == 3 and not any(threads)

@@ -90,6 +90,15 @@ class Encoder:
 
     @property
     def threshold(self) -> float:
+        """The user's calibrated threshold for this model file when one is stored, else the card's."""
+        from siamgui.core import thresholds
+
+        stored = thresholds.get(self.model_hash)
+        return self.card.threshold if stored is None else stored
+
+    @property
+    def default_threshold(self) -> float:
+        """The threshold in the model card (what the model's author chose)."""
         return self.card.threshold
 
     @cached_property

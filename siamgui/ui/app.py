@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from typing import Sequence
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication
 
 from siamgui.ui import resources
 from siamgui.ui.settings import APP, ORG, AppSettings
+
+_IMPORTED = time.perf_counter()
 
 
 def create_app(argv: Sequence[str] | None = None) -> QApplication:
@@ -42,4 +47,18 @@ def run(argv: Sequence[str] | None = None) -> int:
     app = create_app(argv)
     window = build_window()
     window.show()
+    if os.environ.get("SIAMGUI_EXIT_AFTER_SHOW"):  # `siamgui bench`: time to the first window, then quit
+        QTimer.singleShot(0, lambda: (print(f"shown {seconds_since_start():.3f}", flush=True), window.close()))
     return int(app.exec())
+
+
+def seconds_since_start() -> float:
+    """Seconds since this process started (Linux /proc; elsewhere since this module was imported)."""
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = float(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.perf_counter() - _IMPORTED

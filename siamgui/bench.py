@@ -1,0 +1,577 @@
+"""``siamgui bench [--json] [--quick]``: how fast is it, on this machine, measured in one run.
+
+Figures, not pass/fail: every number is the median of repeats taken in this one run (the
+spread, p10-p90, is kept in the JSON), next to the machine's load average at start and end,
+since other work on the machine moves them. Nothing here needs Qt: the app's start is timed
+by launching ``python -m siamgui`` in a subprocess with ``SIAMGUI_EXIT_AFTER_SHOW=1``.
+
+Sections: per model (load, first call, latency at batch 1, throughput at batch 32, on CPU and
+on CUDA when CUDA really runs); the face pipeline on 640x480 frames; audio real-time factor
+and end-of-utterance-to-verdict; app start to first window (cold and warm); gallery
+identification at 100 / 10,000 / 100,000 enrolled samples; peak memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+SECTIONS = ("models", "face", "audio", "app", "gallery")
+GALLERY_SIZES = (100, 10_000, 100_000)
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "resources" / "samples"
+
+TARGET_FACE_MS = 10.0  # face detect + embed per 640x480 frame
+TARGET_VOICE_X = 50.0  # voice embedding at least this many times faster than real time
+TARGET_APP_WARM_S = 2.0  # window shown within this, warm
+
+
+def add_parser(subparsers) -> None:
+    b = subparsers.add_parser(
+        "bench", help="speed figures on this machine: models, face and audio pipelines, app start, gallery",
+        description="Measures, in one run, the figures a user asks about when something feels slow. "
+                    "Medians over repeats; figures, not pass/fail.")
+    b.add_argument("--json", action="store_true", help="print a JSON object")
+    b.add_argument("--quick", action="store_true", help="fewer repeats (under a minute)")
+    b.add_argument("--model", action="append", metavar="NAME",
+                   help="only these models (repeatable; default: every installed model)")
+    b.add_argument("--skip", action="append", choices=SECTIONS, default=[], help="leave a section out")
+    b.set_defaults(func=run)
+
+
+# --- timing helpers ------------------------------------------------------------------------
+def _times(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def _stat_ms(times: list[float]) -> dict[str, float]:
+    """Median and p10/p90 in milliseconds."""
+    ms = np.asarray(times, np.float64) * 1000.0
+    return {"median_ms": float(np.median(ms)), "p10_ms": float(np.percentile(ms, 10)),
+            "p90_ms": float(np.percentile(ms, 90)), "n": int(len(ms))}
+
+
+def _loadavg() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (OSError, AttributeError):
+        return None
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+# --- machine -------------------------------------------------------------------------------
+def machine() -> dict:
+    t0 = time.perf_counter()
+    import onnxruntime as ort
+
+    ort_import = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    import cv2
+
+    cv2_import = time.perf_counter() - t0
+    from siamgui.core import device
+
+    cpu_count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "cpu": _cpu_name(), "cores": cpu_count, "platform": platform.platform(),
+        "python": platform.python_version(), "onnxruntime": ort.__version__, "numpy": np.__version__,
+        "opencv": cv2.__version__, "ort_providers_built": list(ort.get_available_providers()),
+        "gpu_present": device.gpu_present(),
+        "import_ms": {"onnxruntime": ort_import * 1000, "cv2": cv2_import * 1000},
+        "loadavg_start": _loadavg(),
+    }
+
+
+# --- models --------------------------------------------------------------------------------
+def _input(card, batch: int) -> np.ndarray:
+    from siamgui.media.preprocess import input_shape
+
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((batch, *input_shape(card.preprocess))).astype(np.float32)
+
+
+def _sample_for(card) -> Path | None:
+    kind = card.preprocess.get("kind")
+    folder = {"face": "face", "glyph": "glyph", "logmel": "voice", "image": "face"}.get(kind)
+    if folder is None:
+        return None
+    files = sorted((SAMPLES / folder).glob("same_a.*"))
+    return files[0] if files else None
+
+
+def bench_model(name: str, path: Path, quick: bool) -> dict:
+    from siamgui.core.device import CUDA
+    from siamgui.core.encoder import Encoder
+
+    loads = 2 if quick else 5
+    runs1, runs32 = (20, 5) if quick else (100, 20)
+    out: dict[str, Any] = {"name": name, "path": str(path)}
+    for dev in ("cpu", "cuda"):
+        try:
+            first = Encoder.load(path, device=dev)
+        except Exception as exc:  # noqa: BLE001 - an unusable model is a row, not a crash
+            out[dev] = {"available": False, "note": f"could not load: {exc}"}
+            continue
+        if dev == "cuda" and CUDA not in first.providers:
+            out[dev] = {"available": False, "note": f"not available: {first.provider_note or 'CUDA not in use'}"}
+            continue
+        card = first.card
+        out.setdefault("modality", card.modality)
+        out.setdefault("kind", card.preprocess.get("kind"))
+        out.setdefault("embedding_dim", card.embedding_dim)
+        load_s, cold_s = [first.load_seconds], []
+        x1, x32 = _input(card, 1), _input(card, 32)
+        t0 = time.perf_counter()
+        first.run(x1)
+        cold_s.append(time.perf_counter() - t0)
+        for _ in range(loads - 1):
+            enc = Encoder.load(path, device=dev)
+            load_s.append(enc.load_seconds)
+            t0 = time.perf_counter()
+            enc.run(x1)
+            cold_s.append(time.perf_counter() - t0)
+        enc = first
+        b1 = _times(lambda: enc.run(x1), runs1, warmup=3)
+        b32 = _times(lambda: enc.run(x32), runs32, warmup=1)
+        row: dict[str, Any] = {
+            "available": True, "providers": enc.providers,
+            "load": _stat_ms(load_s), "first_load_ms": load_s[0] * 1000,
+            "first_call": _stat_ms(cold_s),
+            "batch1": _stat_ms(b1),
+            "batch32": {**_stat_ms(b32), "items_per_s": 32.0 / float(np.median(b32))},
+        }
+        sample = _sample_for(card)
+        if sample is not None:
+            try:
+                enc.prepare(sample)
+                row["preprocess_sample"] = {"file": sample.name, **_stat_ms(_times(lambda: enc.prepare(sample),
+                                                                                    5 if quick else 20))}
+            except Exception as exc:  # noqa: BLE001
+                row["preprocess_sample"] = {"file": sample.name, "error": str(exc)}
+        if card.modality == "audio":
+            row["unit"] = "window"  # audio items are feature windows; a clip has several
+        out[dev] = row
+    return out
+
+
+def _pick(models: dict[str, Path], kind: str, prefer: str) -> tuple[str, Path] | None:
+    from siamgui.core.modelcard import CardError, read_card
+
+    ordered = sorted(models.items(), key=lambda kv: (kv[0] != prefer, kv[0]))
+    for name, path in ordered:
+        try:
+            if read_card(path).preprocess.get("kind") == kind:
+                return name, path
+        except CardError:
+            continue
+    return None
+
+
+# --- face pipeline -------------------------------------------------------------------------
+def bench_frame() -> np.ndarray:
+    """A 640x480 BGR frame: the shipped sample portrait, 300 px tall, on a textured background."""
+    import cv2
+
+    from siamgui.media.images import load_image
+
+    rng = np.random.default_rng(1)
+    frame = cv2.GaussianBlur(rng.integers(60, 200, (480, 640, 3), dtype=np.uint8), (0, 0), 6)
+    face = load_image(SAMPLES / "face" / "same_a.jpg")
+    h = 300
+    w = int(round(face.shape[1] * h / face.shape[0]))
+    face = cv2.resize(face, (w, h), interpolation=cv2.INTER_AREA)
+    y, x = (480 - h) // 2, (640 - w) // 2
+    frame[y : y + h, x : x + w] = face
+    return frame
+
+
+def bench_face(name: str, path: Path, quick: bool) -> dict:
+    from siamgui.core.encoder import Encoder
+    from siamgui.core.live import FaceVerifier
+    from siamgui.media import faces
+    from siamgui.media.preprocess import face_tensor, prepare_face, resolve
+
+    enc = Encoder.load(path, device="cpu")
+    spec = resolve(enc.card.preprocess)
+    frame = bench_frame()
+    det = faces.FaceDetector()
+    found = det.detect(frame)
+    if not found:
+        return {"model": name, "skipped": "no face found in the bench frame"}
+    n = 20 if quick else 100
+    region = found[0].square(float(spec["margin"]))
+    size = int(spec["size"])
+    t_detect = _times(lambda: det.detect(frame), n, warmup=2)
+    t_align = _times(lambda: face_tensor(faces.crop(frame, region, size), spec), n, warmup=2)
+    x = face_tensor(faces.crop(frame, region, size), spec)[None]
+    t_embed = _times(lambda: enc.run(x), n, warmup=2)
+    ref = enc.embed_prepared([prepare_face(spec, frame)])[0]
+
+    def end_to_end():
+        p = prepare_face(spec, frame, faces.face_region(frame, float(spec["margin"]), det))
+        enc.distance(enc.embed_prepared([p])[0], ref)
+
+    t_e2e = _times(end_to_end, n, warmup=2)
+    verifier = FaceVerifier(enc)
+    verifier.set_reference(ref)
+    t_live = _times(lambda: verifier.process(frame), max(n, 30), warmup=3)
+    e2e = float(np.median(t_e2e))
+    return {
+        "model": name, "frame": "640x480 BGR (shipped sample portrait, face 300 px tall)",
+        "detection": _stat_ms(t_detect),
+        "alignment": {**_stat_ms(t_align), "what": "square crop around the detected box, resize, equalise, normalise "
+                      "(no landmark alignment)"},
+        "embedding": _stat_ms(t_embed),
+        "end_to_end": {**_stat_ms(t_e2e), "fps": 1.0 / e2e, "what": "detect + crop + embed + compare, every frame"},
+        "live_tracked": {**_stat_ms(t_live), "mean_ms": float(np.mean(t_live)) * 1000,
+                         "fps": 1.0 / float(np.mean(t_live)),
+                         "what": f"the Live view's loop: detection on every {verifier.tracker.every}rd frame, "
+                                 "tracked box between; mean, since frames alternate"},
+    }
+
+
+# --- audio ---------------------------------------------------------------------------------
+def _speech(seconds: float):
+    """A speech clip of about ``seconds``: LibriSpeech from the shared data when present, else the samples."""
+    from siamgui.media.audio import AudioClip, load_audio, resample
+
+    data = os.environ.get("SIAMGUI_DATA")
+    base = Path(data) if data else ROOT.parent / "shared" / "data"
+    libri = sorted((base / "voices" / "librispeech_251").glob("*/*.flac")) if base.is_dir() else []
+    for f in libri:
+        try:
+            clip = load_audio(f)
+        except Exception:  # noqa: BLE001
+            continue
+        if clip.duration >= seconds:
+            n = int(seconds * clip.rate)
+            return AudioClip(clip.samples[:n].copy(), clip.rate), f"LibriSpeech {f.parent.name}/{f.name}"
+    clip = resample(load_audio(SAMPLES / "voice" / "same_a.wav"), 16000)
+    reps = int(np.ceil(seconds / clip.duration))
+    samples = np.tile(clip.samples, reps)[: int(seconds * clip.rate)]
+    return AudioClip(samples, clip.rate), "shipped sample voice/same_a.wav, repeated"
+
+
+def bench_audio(name: str, path: Path, quick: bool) -> dict:
+    from siamgui.core.encoder import Encoder
+    from siamgui.core.live import VoiceVerifier
+
+    enc = Encoder.load(path, device="cpu")
+    long_clip, origin = _speech(10.0)
+    n = 3 if quick else 10
+    t_feat = _times(lambda: enc.prepare(long_clip), n, warmup=1)
+    prepared = enc.prepare(long_clip)
+    t_emb = _times(lambda: enc.embed_prepared([prepared]), n, warmup=1)
+    t_all = _times(lambda: enc.embed_prepared([enc.prepare(long_clip)]), n, warmup=0)
+    total = float(np.median(t_all))
+    short, _ = _speech(2.0)
+    verifier = VoiceVerifier(enc)
+    verifier.set_reference(enc.embed_prepared([enc.prepare(short)])[0])
+
+    def verdict():
+        r = verifier.judge(short, "utterance")
+        return r.done - r.ended
+
+    lat = [verdict() for _ in range(n * 3)]
+    return {
+        "model": name, "clip": origin, "clip_seconds": long_clip.duration, "windows": int(len(prepared.tensors)),
+        "features": _stat_ms(t_feat), "embedding": _stat_ms(t_emb), "features_plus_embedding": _stat_ms(t_all),
+        "real_time_factor": total / long_clip.duration, "times_faster_than_real_time": long_clip.duration / total,
+        "utterance_to_verdict": {**_stat_ms(lat), "utterance_seconds": short.duration,
+                                 "what": "a 2 s utterance has ended -> features, embedding, distance, verdict"},
+    }
+
+
+# --- app start -----------------------------------------------------------------------------
+def _launch(env: dict, timeout: float = 60.0) -> dict:
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "siamgui"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=tempfile.gettempdir())
+    shown_wall = shown_self = None
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("shown "):
+                shown_wall = time.perf_counter() - t0
+                shown_self = float(line.split()[1])
+                break
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+        return {"error": f"the app did not exit within {timeout:.0f} s"}
+    if shown_wall is None:
+        last = (err or "").strip().splitlines()
+        return {"error": f"no window shown (exit {proc.returncode}): {last[-1] if last else 'no output'}"}
+    return {"wall_s": shown_wall, "self_reported_s": shown_self}
+
+
+def bench_app(quick: bool) -> dict:
+    warm_n = 2 if quick else 5
+    home = Path(tempfile.mkdtemp(prefix="siamgui-bench-home-"))
+    try:
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "QT_"))}
+        base.update(QT_QPA_PLATFORM="offscreen", SIAMGUI_EXIT_AFTER_SHOW="1", HOME=str(home),
+                    XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"),
+                    XDG_CACHE_HOME=str(home / "cache"))
+        pycache = home / "pycache"
+        cold_env = {**base, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": str(pycache)}
+        cold = _launch(cold_env)
+        warm_runs = [_launch(base) for _ in range(warm_n + 1)][1:]  # the first settles caches and settings
+        ok = [r for r in warm_runs if "error" not in r]
+        out: dict[str, Any] = {
+            "what": "process start to main window shown (offscreen platform; the model loads after, in the "
+                    "background)",
+            "cold": {**cold, "what": "fresh process, no bytecode cache for any module (every .py compiled), "
+                                     "fresh HOME and settings; the OS file cache was not dropped"},
+        }
+        if ok:
+            walls = [r["wall_s"] for r in ok]
+            out["warm"] = {"median_s": statistics.median(walls), "min_s": min(walls), "max_s": max(walls),
+                           "n": len(walls), "what": "repeat launches, bytecode cached, same settings"}
+        else:
+            out["warm"] = warm_runs[0] if warm_runs else {"error": "not run"}
+        return out
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+# --- gallery -------------------------------------------------------------------------------
+def _bulk_enrol(gallery, start: int, count: int, dim: int, model_hash: str, rng) -> None:
+    """``count`` synthetic samples (5 per person) in one transaction."""
+    vecs = rng.standard_normal((count, dim)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    now = time.time()
+
+    def write(cur):
+        for k in range(count):
+            idx = start + k
+            if idx % 5 == 0:
+                cur.execute("INSERT INTO people(id, name, created) VALUES (?, ?, ?)", (idx // 5 + 1, f"p{idx // 5:06d}", now))
+            sid = cur.execute("INSERT INTO samples(person_id, modality, suffix, media, source, created) "
+                              "VALUES (?, 'image', '.bin', x'', 'bench', ?)", (idx // 5 + 1, now)).lastrowid
+            cur.execute("INSERT INTO embeddings(sample_id, model_hash, model_name, vector) VALUES (?, ?, 'bench', ?)",
+                        (sid, model_hash, vecs[k].tobytes()))
+
+    gallery._write(write)  # one transaction: the public enrol() commits (fsync) per person
+
+
+def bench_gallery(quick: bool, dim: int) -> list[dict]:
+    from siamgui.core.gallery import Gallery
+
+    rng = np.random.default_rng(0)
+    folder = Path(tempfile.mkdtemp(prefix="siamgui-bench-gallery-"))
+    reps = 5 if quick else 20
+    rows = []
+    try:
+        with Gallery(folder / "gallery.sqlite3") as g:
+            g._db.execute("PRAGMA synchronous = NORMAL")  # a throwaway file: no need to fsync the fill
+            have = 0
+            query = rng.standard_normal(dim).astype(np.float32)
+            for size in GALLERY_SIZES:
+                t0 = time.perf_counter()
+                _bulk_enrol(g, have, size - have, dim, "bench", rng)
+                fill = time.perf_counter() - t0
+                have = size
+                t0 = time.perf_counter()
+                ident = g.identify(query, "bench", "cosine", 0.3)
+                first = time.perf_counter() - t0
+                t = _times(lambda: g.identify(query, "bench", "cosine", 0.3), reps, warmup=1)
+                rows.append({"enrolled": size, "people": size // 5, "dim": dim,
+                             "first_query_ms": first * 1000, "query": _stat_ms(t),
+                             "fill_s": fill, "matches": len(ident.matches),
+                             "what": "nearest of all enrolled samples, best 5 people; first query reads the "
+                                     "vectors from SQLite, later ones use the cached matrix"})
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+# --- memory --------------------------------------------------------------------------------
+def memory() -> dict:
+    scale = 1024 if sys.platform != "darwin" else 1  # Linux: KiB, macOS: bytes
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
+    return {"bench_process_peak_mib": own / 2**20, "app_process_peak_mib": kids / 2**20 if kids else None,
+            "what": "peak resident set size (getrusage maxrss); the app figure is the largest launched app "
+                    "process (window shown, model loading)"}
+
+
+# --- the run -------------------------------------------------------------------------------
+def collect(quick: bool = False, models: list[str] | None = None, skip: tuple[str, ...] = (),
+            log: Callable[[str], None] = lambda s: None) -> dict:
+    from siamgui.core import registry
+
+    t_start = time.perf_counter()
+    report: dict[str, Any] = {"mode": "quick" if quick else "full", "machine": machine()}
+    installed = registry.available()
+    if models:
+        chosen = {}
+        for m in models:
+            p = registry.find(m)
+            chosen[p.stem if m not in installed else m] = p
+    else:
+        chosen = installed
+    report["models"] = []
+    if "models" not in skip:
+        for name, path in chosen.items():
+            log(f"model {name}")
+            report["models"].append(bench_model(name, path, quick))
+    dim = 128
+    for m in report["models"]:
+        if m.get("kind") == "face" and m.get("embedding_dim"):
+            dim = int(m["embedding_dim"])
+    if "face" not in skip:
+        pick = _pick(chosen, "face", "face")
+        log("face pipeline")
+        report["face_pipeline"] = bench_face(*pick, quick) if pick else {"skipped": "no face model installed"}
+    if "audio" not in skip:
+        pick = _pick(chosen, "logmel", "voice")
+        log("audio")
+        report["audio"] = bench_audio(*pick, quick) if pick else {"skipped": "no audio model installed"}
+    if "app" not in skip:
+        log("app start")
+        report["app_start"] = bench_app(quick)
+    if "gallery" not in skip:
+        log("gallery")
+        report["gallery"] = bench_gallery(quick, dim)
+    report["memory"] = memory()
+    report["targets"] = targets(report)
+    report["machine"]["loadavg_end"] = _loadavg()
+    report["seconds"] = time.perf_counter() - t_start
+    return report
+
+
+def targets(report: dict) -> list[dict]:
+    out = []
+    face = report.get("face_pipeline") or {}
+    if "end_to_end" in face:
+        v = face["end_to_end"]["median_ms"]
+        out.append({"what": "face detect + embed per 640x480 frame", "target": f"< {TARGET_FACE_MS:g} ms",
+                    "measured": f"{v:.2f} ms", "met": v < TARGET_FACE_MS})
+    audio = report.get("audio") or {}
+    if "times_faster_than_real_time" in audio:
+        v = audio["times_faster_than_real_time"]
+        out.append({"what": "voice features + embedding vs real time", "target": f">= {TARGET_VOICE_X:g}x",
+                    "measured": f"{v:.0f}x", "met": v >= TARGET_VOICE_X})
+    warm = (report.get("app_start") or {}).get("warm") or {}
+    if "median_s" in warm:
+        v = warm["median_s"]
+        out.append({"what": "app window shown, warm", "target": f"< {TARGET_APP_WARM_S:g} s",
+                    "measured": f"{v:.2f} s", "met": v < TARGET_APP_WARM_S})
+    return out
+
+
+def run(args) -> int:
+    quiet = args.json or not sys.stderr.isatty()
+    report = collect(quick=args.quick, models=args.model, skip=tuple(args.skip),
+                     log=(lambda s: None) if quiet else (lambda s: print(f"bench: {s}…", file=sys.stderr, flush=True)))
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(render(report))
+    return 0
+
+
+# --- text ----------------------------------------------------------------------------------
+def _ms(x: float) -> str:
+    return f"{x:.2f} ms" if x < 100 else f"{x:.0f} ms"
+
+
+def render(r: dict) -> str:
+    m = r["machine"]
+    lines = [f"SiamGUI bench ({r['mode']}) on {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
+             f"onnxruntime {m['onnxruntime']}; load average {m['loadavg_start']} -> {m.get('loadavg_end')}",
+             "medians over repeats in this run; other work on the machine moves them", ""]
+    if r["models"]:
+        lines.append(f"{'model':<12}{'device':<7}{'load':>10}{'1st call':>11}{'batch 1':>11}{'batch 32':>15}")
+        for mod in r["models"]:
+            for dev in ("cpu", "cuda"):
+                row = mod.get(dev)
+                if not row:
+                    continue
+                if not row.get("available"):
+                    lines.append(f"{mod['name']:<12}{dev:<7}{row['note']}")
+                    continue
+                unit = "win" if row.get("unit") == "window" else "item"
+                lines.append(f"{mod['name']:<12}{dev:<7}{_ms(row['load']['median_ms']):>10}"
+                             f"{_ms(row['first_call']['median_ms']):>11}{_ms(row['batch1']['median_ms']):>11}"
+                             f"{row['batch32']['items_per_s']:>10.0f} {unit}/s")
+        lines.append("")
+    f = r.get("face_pipeline")
+    if f:
+        if "skipped" in f:
+            lines.append(f"face pipeline: skipped ({f['skipped']})")
+        else:
+            e = f["end_to_end"]
+            lines.append(f"face pipeline ({f['model']}, {f['frame']}):")
+            lines.append(f"  detection {_ms(f['detection']['median_ms'])}   crop+normalise "
+                         f"{_ms(f['alignment']['median_ms'])}   embedding {_ms(f['embedding']['median_ms'])}")
+            lines.append(f"  end to end {_ms(e['median_ms'])} per frame = {e['fps']:.0f} fps (detect every frame); "
+                         f"live loop {_ms(f['live_tracked']['mean_ms'])} = {f['live_tracked']['fps']:.0f} fps "
+                         "(mean; detection every 3rd frame)")
+        lines.append("")
+    a = r.get("audio")
+    if a:
+        if "skipped" in a:
+            lines.append(f"audio: skipped ({a['skipped']})")
+        else:
+            lines.append(f"audio ({a['model']}, {a['clip_seconds']:.0f} s of {a['clip']}):")
+            lines.append(f"  features {_ms(a['features']['median_ms'])} + embedding {_ms(a['embedding']['median_ms'])}"
+                         f" ({a['windows']} windows): real-time factor {a['real_time_factor']:.4f} = "
+                         f"{a['times_faster_than_real_time']:.0f}x faster than real time")
+            u = a["utterance_to_verdict"]
+            lines.append(f"  end of a {u['utterance_seconds']:.0f} s utterance to verdict: {_ms(u['median_ms'])}")
+        lines.append("")
+    app = r.get("app_start")
+    if app:
+        cold, warm = app["cold"], app["warm"]
+        c = f"{cold['wall_s']:.2f} s" if "wall_s" in cold else cold.get("error", "?")
+        w = f"{warm['median_s']:.2f} s (n={warm['n']})" if "median_s" in warm else warm.get("error", "?")
+        lines.append(f"app start to window shown: cold {c} (no bytecode cache, fresh settings), warm {w}")
+        lines.append("")
+    g = r.get("gallery")
+    if g:
+        lines.append("gallery identification (synthetic {}-d vectors):".format(g[0]["dim"]))
+        for row in g:
+            lines.append(f"  {row['enrolled']:>7,} samples: {_ms(row['query']['median_ms'])} per query "
+                         f"(first query {_ms(row['first_query_ms'])}, reads SQLite)")
+        lines.append("")
+    mem = r["memory"]
+    app_mem = f", app {mem['app_process_peak_mib']:.0f} MiB" if mem.get("app_process_peak_mib") else ""
+    lines.append(f"peak memory: bench {mem['bench_process_peak_mib']:.0f} MiB{app_mem}")
+    if r["targets"]:
+        lines.append("")
+        lines.append("targets (this machine):")
+        for t in r["targets"]:
+            lines.append(f"  {'met    ' if t['met'] else 'MISSED '} {t['what']}: {t['measured']} (target {t['target']})")
+    lines.append(f"\n{r['seconds']:.0f} s in all")
+    return "\n".join(lines)

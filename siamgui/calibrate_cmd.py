@@ -1,0 +1,127 @@
+"""``siamgui calibrate FOLDER|PAIRS.csv --model NAME``: pick a threshold on your own data, headless.
+
+Prints the ROC AUC, the equal error rate, the threshold that keeps false accepts at or below
+``--target-far`` and the false-accept / false-reject rates it gives (and those of the card's
+default). ``--use`` stores the chosen threshold for that model file (the file is not changed);
+every later ``compare``, ``identify`` and the app then use it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from siamgui.core.calibration import DEFAULT_MAX_FILES, DEFAULT_MAX_PAIRS, DEFAULT_TARGET_FAR
+
+
+def add_parser(subparsers) -> None:
+    c = subparsers.add_parser(
+        "calibrate", help="choose a threshold from a folder of class folders or a labelled pairs CSV",
+        description="Embed a folder with one sub-folder per class (or the files of a pairs CSV with columns "
+                    "a,b,label), build same and different pairs, and choose the threshold that keeps the "
+                    "false-accept rate at or below the target.")
+    c.add_argument("source", metavar="FOLDER|PAIRS.csv")
+    c.add_argument("--model", default="face", help="shipped model name or path to an .onnx (default: %(default)s)")
+    c.add_argument("--device", choices=("auto", "cuda", "cpu"), default=None,
+                   help="execution device (default: $SIAMGUI_DEVICE or auto)")
+    c.add_argument("--target-far", type=_fraction, default=DEFAULT_TARGET_FAR, metavar="RATE",
+                   help="highest false-accept rate to allow, 0-1 (default: %(default)s)")
+    c.add_argument("--threshold", type=float, default=None,
+                   help="report the rates at this threshold instead of choosing one")
+    c.add_argument("--use", action="store_true",
+                   help="store the chosen threshold for this model (the model file is not changed)")
+    c.add_argument("--max-pairs", type=_positive, default=DEFAULT_MAX_PAIRS,
+                   help="same + different pairs from a folder, balanced (default: %(default)s)")
+    c.add_argument("--max-files", type=_positive, default=DEFAULT_MAX_FILES,
+                   help="files embedded from a folder, spread over classes (default: %(default)s)")
+    c.add_argument("--segment", type=float, default=None, metavar="SECONDS",
+                   help="audio: cut recordings into segments of this length (one recording per speaker "
+                        "then still gives same pairs)")
+    c.add_argument("--seed", type=int, default=0, help="pair sampling seed (default: %(default)s)")
+    c.add_argument("--json", action="store_true", help="print a JSON object")
+    c.set_defaults(func=run)
+
+
+def _fraction(text: str) -> float:
+    import argparse
+
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError("a rate between 0 and 1 (0.01 = 1%)")
+    return v
+
+
+def _positive(text: str) -> int:
+    import argparse
+
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if v < 2:
+        raise argparse.ArgumentTypeError("at least 2")
+    return v
+
+
+def run(args) -> int:
+    from siamgui.core import calibration, thresholds
+    from siamgui.core.device import short_name
+    from siamgui.core.encoder import Encoder
+
+    if args.segment is not None and args.segment <= 0:
+        raise calibration.CalibrationError("--segment must be a positive number of seconds")
+    enc = Encoder.load(args.model, device=args.device)
+    if enc.provider_note and args.device == "cuda":
+        print(f"siamgui: warning: {enc.provider_note}", file=sys.stderr)
+    show = sys.stderr.isatty() and not args.json
+
+    def progress(done: int, total: int) -> None:
+        if show:
+            print(f"\rembedding {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    cal = calibration.calibrate(enc, args.source, max_pairs=args.max_pairs, max_files=args.max_files,
+                                seed=args.seed, segment_s=args.segment, progress=progress)
+    s = cal.summary(args.target_far, threshold=args.threshold)
+    s["providers"] = enc.providers
+    s["stored"] = None
+    if args.use:
+        path = thresholds.store(enc.model_hash, s["threshold"], model_name=enc.name, source=str(cal.source),
+                                target_far=s["target_far"], auc=s["auc"], eer=s["eer"], far=s["rates"]["far"],
+                                frr=s["rates"]["frr"], pairs=s["pairs"])
+        s["stored"] = str(path)
+    if args.json:
+        s["skipped_files"] = [{"file": f, "error": why} for f, why in cal.skipped]
+        print(json.dumps(s, indent=2))
+    else:
+        _print_text(s, enc, [short_name(p) for p in enc.providers])
+        for f, why in cal.skipped[:20]:
+            print(f"siamgui: skipped {f}: {why}", file=sys.stderr)
+        if len(cal.skipped) > 20:
+            print(f"siamgui: skipped {len(cal.skipped) - 20} more file(s)", file=sys.stderr)
+    return 0
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f}%"
+
+
+def _print_text(s: dict, enc, providers: list[str]) -> None:
+    what = f"{s['items']} files in {s['classes']} classes" if s["kind"] == "folder" else f"{s['items']} files"
+    skipped = f" ({s['skipped']} skipped)" if s["skipped"] else ""
+    print(f"{enc.name} on {', '.join(providers)}: {what}{skipped}, "
+          f"{s['pairs']['same']} same + {s['pairs']['different']} different pairs, {s['seconds']:.1f} s")
+    print(f"ROC AUC {s['auc']:.4f}   EER {_pct(s['eer'])} at threshold {s['eer_threshold']:.4f}   ({s['metric']})")
+    r = s["rates"]
+    why = f"false accepts at most {_pct(s['target_far'])}" if s["target_far"] is not None else "given"
+    print(f"threshold {s['threshold']:.4f} ({why}):  false accepts {_pct(r['far'])}   "
+          f"false rejects {_pct(r['frr'])}   accuracy {_pct(r['accuracy'])}")
+    d = s["default_rates"]
+    print(f"card default {s['default_threshold']:.4f}:  false accepts {_pct(d['far'])}   "
+          f"false rejects {_pct(d['frr'])}   accuracy {_pct(d['accuracy'])}")
+    if s["stored"]:
+        print(f"stored: {enc.name} now uses threshold {s['threshold']:.4f} ({s['stored']})")
+    else:
+        print("not stored (add --use to make this model use it)")

@@ -1,0 +1,420 @@
+"""Calibrate a threshold on the user's own data: pairs in, distances, ROC and rates out. No Qt.
+
+Two kinds of input:
+
+* a folder with one sub-folder per class (``people/alice/*.jpg``, ``people/bob/*.jpg``; nested
+  layouts such as ``ALPHABET/character01/*.png`` work too: every folder that directly holds
+  media files is a class, named by its path under the root). Every usable file is embedded
+  once, then genuine (same class) and impostor (different class) pairs are drawn: balanced,
+  capped and seeded, so the same folder always gives the same figures.
+* a labelled pairs CSV with columns ``a,b,label`` (1 = same), paths relative to the CSV,
+  the format ``siamgui compare --pairs`` reads.
+
+Files that cannot be used (corrupt, no face found, silent...) are skipped and reported, never
+fatal. Long recordings can be cut into fixed-length segments (``segment_s``) so one recording
+per speaker still gives genuine pairs.
+
+    plan = plan_folder("people/", encoder.card.modality)
+    cal = calibrate(encoder, plan, progress=lambda done, total: ..., cancelled=event.is_set)
+    cal.auc, cal.eer, cal.threshold_at_far(0.01), cal.rates_at(0.3)
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from siamgui.core import metrics
+from siamgui.core.compare import distance as pair_distance
+from siamgui.media.audio import AUDIO_SUFFIXES, AudioClip, load_audio
+from siamgui.media.errors import MediaError
+from siamgui.media.images import IMAGE_SUFFIXES
+
+CHUNK = 32  # items prepared and embedded per step (progress is reported after each)
+DEFAULT_MAX_PAIRS = 2000  # genuine + impostor
+DEFAULT_MAX_FILES = 1000
+DEFAULT_TARGET_FAR = 0.01
+
+
+class CalibrationError(ValueError):
+    """Input that cannot be calibrated on, with a message for the user."""
+
+
+class Cancelled(Exception):
+    """The user stopped the calibration."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to embed: a file, or a segment of a recording."""
+
+    path: Path
+    label: str = ""  # class name ("" for pairs read from a CSV)
+    start: float | None = None  # seconds, for audio segments
+    length: float | None = None
+
+    @property
+    def name(self) -> str:
+        base = str(self.path)
+        return base if self.start is None else f"{base}@{self.start:.1f}s"
+
+
+@dataclass
+class Plan:
+    """What to embed and, for a pairs CSV, which pairs to judge."""
+
+    source: Path
+    kind: str  # "folder" | "pairs"
+    items: list[Item]
+    pairs: np.ndarray | None = None  # (P, 2) indices into items (pairs CSV only)
+    labels: np.ndarray | None = None  # (P,) 1 = same (pairs CSV only)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # found but left out, with why
+    classes: int = 0
+
+
+@dataclass
+class Calibration:
+    """Distances of judged pairs and everything a user needs to pick a threshold."""
+
+    model_name: str
+    model_hash: str
+    metric: str
+    default_threshold: float
+    source: str
+    kind: str
+    items: list[Item]  # the items that embedded fine, in order of ``embeddings``
+    embeddings: np.ndarray  # (N, D)
+    pairs: np.ndarray  # (P, 2) indices into items
+    labels: np.ndarray  # (P,) bool, True = same class
+    distances: np.ndarray  # (P,)
+    skipped: list[tuple[str, str]]  # (file, why) for everything left out
+    seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.labels = np.asarray(self.labels, bool)
+        self.distances = np.asarray(self.distances, np.float64)
+        self.roc = metrics.roc(self.distances, self.labels)
+        self.auc = metrics.roc_auc(self.distances, self.labels)
+        self.eer, self.eer_threshold = metrics.eer(self.distances, self.labels)
+
+    @property
+    def same(self) -> np.ndarray:
+        return self.distances[self.labels]
+
+    @property
+    def different(self) -> np.ndarray:
+        return self.distances[~self.labels]
+
+    @property
+    def classes(self) -> list[str]:
+        return [it.label for it in self.items]
+
+    def threshold_at_far(self, target_far: float = DEFAULT_TARGET_FAR) -> float:
+        """The largest threshold whose false-accept rate on these pairs is at most ``target_far``."""
+        return metrics.threshold_at_far(self.distances, self.labels, target_far)
+
+    def rates_at(self, threshold: float) -> dict[str, float]:
+        """accuracy, far (false-accept rate) and frr (false-reject rate) at ``threshold``."""
+        return metrics.rates_at(self.distances, self.labels, threshold)
+
+    def summary(self, target_far: float = DEFAULT_TARGET_FAR, threshold: float | None = None) -> dict:
+        chosen = self.threshold_at_far(target_far) if threshold is None else float(threshold)
+        n_classes = len({it.label for it in self.items if it.label})
+        return {
+            "model": self.model_name, "model_hash": self.model_hash, "metric": self.metric,
+            "source": self.source, "kind": self.kind,
+            "items": len(self.items), "classes": n_classes, "skipped": len(self.skipped),
+            "pairs": {"same": int(self.labels.sum()), "different": int((~self.labels).sum())},
+            "auc": self.auc, "eer": self.eer, "eer_threshold": self.eer_threshold,
+            "target_far": None if threshold is not None else target_far,
+            "threshold": chosen, "rates": self.rates_at(chosen),
+            "default_threshold": self.default_threshold, "default_rates": self.rates_at(self.default_threshold),
+            "seconds": self.seconds,
+        }
+
+
+# --- planning ------------------------------------------------------------------------------
+def suffixes_for(modality: str) -> tuple[str, ...]:
+    return AUDIO_SUFFIXES if modality == "audio" else IMAGE_SUFFIXES
+
+
+def plan(source: str | Path, modality: str, **kwargs) -> Plan:
+    """A folder of class folders or a labelled pairs CSV, whichever ``source`` is."""
+    p = Path(source)
+    if p.is_dir():
+        return plan_folder(p, modality, **kwargs)
+    if p.is_file():
+        if p.suffix.lower() not in (".csv", ".tsv", ".txt"):
+            raise CalibrationError(f"{p.name}: give a folder with one sub-folder per class, or a pairs CSV")
+        kwargs.pop("max_files", None)
+        kwargs.pop("seed", None)
+        return plan_pairs_csv(p, modality, segment_s=kwargs.get("segment_s"))
+    raise FileNotFoundError(f"not found: {p}")
+
+
+def plan_folder(root: str | Path, modality: str, max_files: int | None = DEFAULT_MAX_FILES, seed: int = 0,
+                segment_s: float | None = None) -> Plan:
+    """Every folder under ``root`` that directly holds media files is a class.
+
+    When there are more than ``max_files`` items, classes are visited in a seeded random order
+    and each keeps an equal share (at least two, so it can form a genuine pair).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"folder not found: {root}")
+    wanted = suffixes_for(modality)
+    by_class: dict[str, list[Path]] = {}
+    skipped: list[tuple[str, str]] = []
+    for folder in sorted([root, *(d for d in root.rglob("*") if d.is_dir())]):
+        if any(part.startswith(".") for part in folder.relative_to(root).parts):
+            continue
+        files = sorted(f for f in folder.iterdir() if f.is_file() and not f.name.startswith("."))
+        media = [f for f in files if f.suffix.lower() in wanted]
+        if folder == root:
+            skipped += [(str(f), "not in a class folder") for f in media]
+            continue
+        if media:
+            by_class[folder.relative_to(root).as_posix()] = media
+    if not by_class:
+        kind = "audio" if modality == "audio" else "image"
+        raise CalibrationError(f"{root}: no {kind} files in sub-folders; put one folder per class "
+                               f"(e.g. {root.name}/alice/1{wanted[0]}, {root.name}/bob/1{wanted[0]})")
+    items_by_class = {c: _items(files, c, modality, segment_s, skipped) for c, files in by_class.items()}
+    usable = {c: its for c, its in items_by_class.items() if its}
+    if len(usable) < 2:
+        raise CalibrationError(f"{root}: found {len(usable)} class folder(s); calibration needs at least two "
+                               "classes to form different pairs")
+    if not any(len(its) >= 2 for its in usable.values()):
+        hint = " (cut recordings with a segment length)" if modality == "audio" else ""
+        raise CalibrationError(f"{root}: every class has one file; same pairs need two or more per class{hint}")
+    items = _cap(usable, max_files, seed)
+    return Plan(source=root, kind="folder", items=items, skipped=skipped, classes=len({i.label for i in items}))
+
+
+def _items(files: Sequence[Path], label: str, modality: str, segment_s: float | None,
+           skipped: list[tuple[str, str]]) -> list[Item]:
+    if modality != "audio" or not segment_s:
+        return [Item(f, label) for f in files]
+    import soundfile as sf
+
+    out = []
+    for f in files:
+        try:
+            duration = sf.info(str(f)).duration
+        except Exception as exc:  # noqa: BLE001 - libsndfile's own error types
+            skipped.append((str(f), f"not a readable audio file ({str(exc).strip().splitlines()[0][:120]})"))
+            continue
+        n = int(duration // segment_s + (1 if duration % segment_s >= segment_s / 2 else 0))
+        if n <= 1:
+            out.append(Item(f, label))
+        else:
+            out += [Item(f, label, start=k * segment_s, length=segment_s) for k in range(n)]
+    return out
+
+
+def _cap(by_class: dict[str, list[Item]], max_files: int | None, seed: int) -> list[Item]:
+    total = sum(len(v) for v in by_class.values())
+    if not max_files or total <= max_files:
+        return [it for c in sorted(by_class) for it in by_class[c]]
+    rng = np.random.default_rng(seed)
+    names = sorted(by_class)
+    order = [names[i] for i in rng.permutation(len(names))]
+    multi = [c for c in order if len(by_class[c]) >= 2]
+    per_class = max(2, max_files // max(1, len(multi)))
+    chosen: dict[str, list[Item]] = {}
+    budget = max_files
+    for c in multi + [c for c in order if len(by_class[c]) < 2]:
+        if budget < 2 and len(chosen) >= 2:
+            break
+        its = by_class[c]
+        k = min(len(its), per_class, max(budget, 1))
+        idx = np.sort(rng.choice(len(its), size=k, replace=False))
+        chosen[c] = [its[i] for i in idx]
+        budget -= k
+    return [it for c in sorted(chosen) for it in chosen[c]]
+
+
+def plan_pairs_csv(path: str | Path, modality: str, segment_s: float | None = None) -> Plan:
+    """Read ``a,b,label`` rows (label 1/0, same/different, true/false); paths relative to the CSV."""
+    src = Path(path)
+    if not src.is_file():
+        raise FileNotFoundError(f"pairs file not found: {src}")
+    delimiter = "\t" if src.suffix.lower() == ".tsv" else ","
+    with open(src, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f, delimiter=delimiter)
+        fields = [c.strip().lower() for c in (reader.fieldnames or [])]
+        if not {"a", "b", "label"} <= set(fields):
+            raise CalibrationError(f"{src.name}: needs a header with columns a,b,label (label 1 = same, 0 = different)")
+        rows = [{(k or "").strip().lower(): (v or "").strip() for k, v in r.items()} for r in reader]
+    index: dict[str, int] = {}
+    items: list[Item] = []
+    pairs, labels = [], []
+    for n, r in enumerate(rows, start=2):
+        if not r.get("a") and not r.get("b"):
+            continue
+        label = _parse_label(r.get("label", ""), src.name, n)
+        ids = []
+        for key in ("a", "b"):
+            p = _resolve(r[key], src.parent)
+            if str(p) not in index:
+                index[str(p)] = len(items)
+                items.append(Item(p))
+            ids.append(index[str(p)])
+        pairs.append(ids)
+        labels.append(label)
+    if not pairs:
+        raise CalibrationError(f"{src.name}: no pairs in the file")
+    lab = np.asarray(labels, bool)
+    if lab.all() or not lab.any():
+        raise CalibrationError(f"{src.name}: needs both same (1) and different (0) pairs")
+    return Plan(source=src, kind="pairs", items=items, pairs=np.asarray(pairs, np.int64), labels=lab)
+
+
+def _parse_label(value: str, name: str, line: int) -> bool:
+    v = value.strip().lower()
+    if v in ("1", "1.0", "same", "true", "yes", "y", "genuine"):
+        return True
+    if v in ("0", "0.0", "different", "false", "no", "n", "impostor", "diff"):
+        return False
+    raise CalibrationError(f"{name}, line {line}: label must be 1 (same) or 0 (different), got {value!r}")
+
+
+def _resolve(path: str, base: Path) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else base / p
+
+
+# --- embedding -----------------------------------------------------------------------------
+def embed_items(encoder, items: Sequence[Item], progress: Callable[[int, int], None] | None = None,
+                cancelled: Callable[[], bool] | None = None,
+                chunk: int = CHUNK) -> tuple[np.ndarray, list[int], list[tuple[str, str]]]:
+    """Embed each item once, in batches. Returns (embeddings of the usable items, their indices, skipped)."""
+    total = len(items)
+    vectors: list[np.ndarray] = []
+    ok: list[int] = []
+    skipped: list[tuple[str, str]] = []
+    if progress:
+        progress(0, total)
+    audio_cache: dict[Path, AudioClip] = {}
+    for start in range(0, total, chunk):
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+        prepared, idx = [], []
+        for i in range(start, min(start + chunk, total)):
+            item = items[i]
+            try:
+                prepared.append(encoder.prepare(_cached_source(item, audio_cache)))
+                idx.append(i)
+            except (MediaError, OSError) as exc:
+                skipped.append((item.name, _reason(exc, item)))
+        if prepared:
+            vectors.append(encoder.embed_prepared(prepared))
+            ok += idx
+        if progress:
+            progress(min(start + chunk, total), total)
+    emb = np.concatenate(vectors) if vectors else np.zeros((0, encoder.card.embedding_dim), np.float32)
+    return emb, ok, skipped
+
+
+def _cached_source(item: Item, cache: dict[Path, AudioClip]):
+    """Segments of one recording decode it once."""
+    if item.start is None:
+        return item.path
+    clip = cache.get(item.path)
+    if clip is None:
+        cache.clear()  # segments of one recording are consecutive: keep one decoded file
+        clip = cache[item.path] = load_audio(item.path)
+    a = int(round(item.start * clip.rate))
+    b = a + int(round(item.length * clip.rate)) if item.length else len(clip.samples)
+    return AudioClip(np.ascontiguousarray(clip.samples[a:b]), clip.rate)
+
+
+def _reason(exc: BaseException, item: Item) -> str:
+    msg = str(exc).strip() or type(exc).__name__
+    name = item.path.name
+    return msg[len(name) + 2:] if msg.startswith(name + ": ") else msg
+
+
+# --- pairs ---------------------------------------------------------------------------------
+def folder_pairs(labels: Sequence[str], max_pairs: int = DEFAULT_MAX_PAIRS, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Balanced genuine / impostor index pairs over items with class ``labels``; seeded, no repeats."""
+    lab = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    classes = {c: np.nonzero(lab == c)[0] for c in dict.fromkeys(labels)}
+    genuine = [(int(i), int(j)) for idx in classes.values() for a, i in enumerate(idx) for j in idx[a + 1:]]
+    n = len(lab)
+    n_impostor_possible = (n * (n - 1) - sum(len(v) * (len(v) - 1) for v in classes.values())) // 2
+    half = max(1, max_pairs // 2)
+    n_pairs = min(len(genuine), half, n_impostor_possible)
+    if n_pairs == 0:
+        raise CalibrationError("no same pairs could be formed: every class has only one usable file")
+    if len(genuine) > n_pairs:
+        genuine = [genuine[k] for k in np.sort(rng.choice(len(genuine), size=n_pairs, replace=False))]
+    impostor: set[tuple[int, int]] = set()
+    if n_impostor_possible <= 4 * n_pairs:  # small: enumerate and sample
+        every = [(i, j) for i in range(n) for j in range(i + 1, n) if lab[i] != lab[j]]
+        impostor = {every[k] for k in rng.choice(len(every), size=n_pairs, replace=False)}
+    else:  # large: draw until enough distinct pairs
+        while len(impostor) < n_pairs:
+            need = (n_pairs - len(impostor)) * 2 + 8
+            a, b = rng.integers(0, n, size=need), rng.integers(0, n, size=need)
+            for i, j in zip(a.tolist(), b.tolist()):
+                if lab[i] != lab[j]:
+                    impostor.add((min(i, j), max(i, j)))
+                    if len(impostor) == n_pairs:
+                        break
+    imp = sorted(impostor)
+    pairs = np.asarray(genuine + imp, np.int64)
+    same = np.r_[np.ones(len(genuine), bool), np.zeros(len(imp), bool)]
+    return pairs, same
+
+
+# --- the whole job -------------------------------------------------------------------------
+def calibrate(encoder, source: "str | Path | Plan", max_pairs: int = DEFAULT_MAX_PAIRS,
+              max_files: int | None = DEFAULT_MAX_FILES, seed: int = 0, segment_s: float | None = None,
+              progress: Callable[[int, int], None] | None = None,
+              cancelled: Callable[[], bool] | None = None) -> Calibration:
+    """Embed, pair, measure. ``progress(done, total)`` after each batch; ``cancelled()`` -> Cancelled."""
+    import time
+
+    t0 = time.perf_counter()
+    p = source if isinstance(source, Plan) else plan(source, encoder.card.modality, max_files=max_files,
+                                                     seed=seed, segment_s=segment_s)
+    emb, ok, skipped = embed_items(encoder, p.items, progress, cancelled)
+    skipped = p.skipped + skipped
+    items = [p.items[i] for i in ok]
+    if p.kind == "pairs":
+        new_index = {old: new for new, old in enumerate(ok)}
+        keep = np.array([a in new_index and b in new_index for a, b in p.pairs], bool)
+        if not keep.any():
+            raise CalibrationError(f"{p.source.name}: none of the pairs could be embedded"
+                                   + (f" (first problem: {skipped[0][0]}: {skipped[0][1]})" if skipped else ""))
+        pairs = np.array([[new_index[a], new_index[b]] for a, b in p.pairs[keep]], np.int64)
+        labels = p.labels[keep]
+        if labels.all() or not labels.any():
+            raise CalibrationError(f"{p.source.name}: after skipping unusable files, only "
+                                   f"{'same' if labels.all() else 'different'} pairs are left")
+    else:
+        labels_of = [it.label for it in items]
+        if len(set(labels_of)) < 2:
+            raise CalibrationError(f"{p.source}: fewer than two classes have usable files"
+                                   + (f" ({len(skipped)} skipped, e.g. {skipped[0][0]}: {skipped[0][1]})" if skipped else ""))
+        pairs, labels = folder_pairs(labels_of, max_pairs, seed)
+    d = np.asarray(pair_distance(emb[pairs[:, 0]], emb[pairs[:, 1]], encoder.card.metric), np.float64).reshape(-1)
+    return Calibration(
+        model_name=encoder.name, model_hash=encoder.model_hash, metric=encoder.card.metric,
+        default_threshold=float(encoder.card.threshold), source=str(p.source), kind=p.kind, items=items,
+        embeddings=emb, pairs=pairs, labels=labels, distances=d, skipped=skipped,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def histogram(values: np.ndarray, bins: np.ndarray) -> np.ndarray:
+    """Fraction of ``values`` in each bin (sums to 1 when all fall inside)."""
+    values = np.asarray(values, np.float64)
+    counts, _ = np.histogram(values, bins=bins)
+    return counts / max(1, len(values))

@@ -1,0 +1,67 @@
+"""`siamgui bench --quick --json`: structure only. No timing assertions, ever (machines differ)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from onnx_factory import carded_model
+
+
+def test_quick_bench_json_structure(tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    carded_model(models / "face.onnx", {"kind": "face", "size": 64}, threshold=0.3, name="face")
+    carded_model(models / "glyph.onnx", {"kind": "glyph", "size": 32}, threshold=0.05, name="glyph")
+    carded_model(models / "voice.onnx", {"kind": "logmel"}, threshold=0.3, name="voice")
+    code = ("import sys; from siamgui.cli import main; rc = main(['bench', '--quick', '--json']); "
+            "print('QT' if any(m.startswith('PySide6') for m in sys.modules) else 'NOQT', file=sys.stderr); "
+            "sys.exit(rc)")
+    env = {**__import__("os").environ, "SIAMGUI_MODELS": str(models)}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip().endswith("NOQT"), "the bench process imported Qt"
+    out = json.loads(r.stdout)
+    assert out["mode"] == "quick"
+    assert {"cpu", "cores", "onnxruntime", "loadavg_start", "loadavg_end"} <= set(out["machine"])
+
+    rows = {m["name"]: m for m in out["models"]}
+    assert {"face", "glyph", "voice"} <= set(rows)
+    for m in rows.values():
+        cpu = m["cpu"]
+        assert cpu["available"] and cpu["providers"][0] == "CPUExecutionProvider"
+        for key in ("load", "first_call", "batch1", "batch32"):
+            assert cpu[key]["median_ms"] >= 0 and cpu[key]["n"] >= 1
+        assert cpu["batch32"]["items_per_s"] > 0
+        cuda = m["cuda"]
+        assert cuda["available"] or cuda["note"].startswith("not available")
+
+    face = out["face_pipeline"]
+    for key in ("detection", "alignment", "embedding", "end_to_end", "live_tracked"):
+        assert "median_ms" in face[key], face
+    assert face["end_to_end"]["fps"] > 0
+
+    audio = out["audio"]
+    assert audio["real_time_factor"] > 0 and audio["times_faster_than_real_time"] > 0
+    assert "median_ms" in audio["utterance_to_verdict"]
+
+    app = out["app_start"]
+    assert "wall_s" in app["cold"], app
+    assert "median_s" in app["warm"], app
+
+    assert [g["enrolled"] for g in out["gallery"]] == [100, 10_000, 100_000]
+    assert all("median_ms" in g["query"] and g["matches"] == 5 for g in out["gallery"])
+    assert out["memory"]["bench_process_peak_mib"] > 0
+    assert {t["what"] for t in out["targets"]} >= {"face detect + embed per 640x480 frame"}
+
+
+def test_text_report_renders_and_skips_sections(tmp_path):
+    from siamgui import bench
+
+    path = carded_model(tmp_path / "glyph.onnx", {"kind": "glyph", "size": 32}, name="glyph")
+    report = bench.collect(quick=True, models=[str(path)], skip=("app", "gallery", "audio"))
+    assert report["face_pipeline"] == {"skipped": "no face model installed"}
+    assert "app_start" not in report and "gallery" not in report
+    text = bench.render(report)
+    assert "glyph" in text and "face pipeline: skipped" in text and "peak memory" in text

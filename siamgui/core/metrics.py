@@ -50,11 +50,16 @@ def roc(distances, labels) -> Roc:
 def roc_auc(distances, labels) -> float:
     """Probability that a random genuine pair is closer than a random impostor pair (ties: half)."""
     d, y = _check(distances, labels)
-    from scipy.stats import rankdata
-
-    ranks = rankdata(-d)  # high rank = small distance
+    ranks = _average_ranks(-d)  # high rank = small distance
     n_pos, n_neg = y.sum(), (~y).sum()
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def _average_ranks(x: np.ndarray) -> np.ndarray:
+    """1-based ranks, ties sharing their average rank (as scipy.stats.rankdata)."""
+    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    top = np.cumsum(counts)
+    return (top - (counts - 1) / 2.0)[inverse]
 
 
 def eer(distances, labels) -> tuple[float, float]:

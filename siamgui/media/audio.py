@@ -7,13 +7,11 @@ on first use, and training, the CLI and the GUI share one implementation.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 from siamgui.media.errors import MediaError
 
@@ -52,11 +50,22 @@ def load_audio(path: str | Path) -> AudioClip:
 
 
 def resample(clip: AudioClip, rate: int) -> AudioClip:
-    if clip.rate == rate:
-        return clip
-    frac = Fraction(rate, clip.rate).limit_denominator(1000)
-    out = resample_poly(clip.samples, frac.numerator, frac.denominator).astype(np.float32)
-    return AudioClip(out, rate)
+    """Band-limited resampling in the frequency domain (exact for the band both rates share).
+
+    NumPy only, so the app carries no SciPy; clips are seconds long, so one FFT is cheap.
+    """
+    if clip.rate == rate or len(clip.samples) == 0:
+        return clip if clip.rate == rate else AudioClip(clip.samples, rate)
+    x = clip.samples.astype(np.float64)
+    n_out = max(1, int(round(len(x) * rate / clip.rate)))
+    spectrum = np.fft.rfft(x)
+    out = np.zeros(n_out // 2 + 1, dtype=np.complex128)
+    keep = min(len(spectrum), len(out))
+    out[:keep] = spectrum[:keep]
+    if n_out < len(x) and n_out % 2 == 0:
+        out[-1] = out[-1].real  # the new Nyquist bin must be real
+    y = np.fft.irfft(out, n_out) * (n_out / len(x))
+    return AudioClip(y.astype(np.float32), rate)
 
 
 def frame_db(samples: np.ndarray, rate: int, frame_s: float = 0.03) -> np.ndarray:

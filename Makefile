@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-test system-deps system-deps-test bench clean
+.PHONY: run test setup setup-test system-deps system-deps-test package package-test clean
 
 run: system-deps setup
 	$(VENV)/bin/siamgui
@@ -35,3 +35,11 @@ setup-test: $(PY)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# Linux artefacts (CPU variant): dist/siamgui-*.tar.gz and dist/siamgui_*.deb
+package:
+	packaging/build_linux.sh cpu
+
+# Build, unpack the .deb into a throwaway root, run the installed bundle's self-test offscreen.
+package-test: package
+	packaging/linux/test_deb.sh

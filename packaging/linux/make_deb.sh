@@ -34,5 +34,5 @@ Description: See how a Siamese network judges similarity
  live from camera and microphone or from files, on CUDA or CPU.
 CTRL
 out="$root/dist/${pkg}_${version}_amd64.deb"
-dpkg-deb --root-owner-group --build "$stage" "$out" >/dev/null
+dpkg-deb --root-owner-group -Zgzip -z6 --build "$stage" "$out" >/dev/null
 echo "deb: $out"

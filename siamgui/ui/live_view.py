@@ -300,9 +300,8 @@ class LiveView(View):
         self.scope.setVisible(self.is_audio)
         self.ref_capture_btn.setText("Use last utterance" if self.is_audio else "Use live face")
         if encoder is not None:
-            top = 1.0 if encoder.card.metric == "cosine" else 2.0
             self.spin.blockSignals(True)
-            self.spin.setRange(0.0, top)
+            self.spin.setRange(0.0, 2.0)  # cosine and euclidean distances of unit vectors both span [0, 2]
             self.spin.blockSignals(False)
             self.set_threshold(encoder.threshold)
         self.refresh_devices()

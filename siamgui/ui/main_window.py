@@ -124,6 +124,10 @@ class MainWindow(QMainWindow):
         self.compare = CompareView(self.jobs, samples_root=samples_root)
         self.add_view(self.compare)
         self._add_people_views()
+        from siamgui.ui.calibrate_view import CalibrateView  # noqa: PLC0415
+        self.calibrate = CalibrateView(self.jobs, gallery_factory=self.gallery)
+        self.calibrate.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.add_view(self.calibrate)
         self.nav.setCurrentRow(0)
         self.refresh_models()
         self._show_content()

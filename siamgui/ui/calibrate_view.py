@@ -1,0 +1,908 @@
+"""Calibrate: choose the threshold on your own data, and see what it costs.
+
+Pick a folder with one sub-folder per class (or a labelled pairs CSV). A background worker
+embeds every file once (progress bar, Cancel), builds balanced same / different pairs and
+measures them; the view then shows the two distance histograms, the ROC curve with its AUC and
+EER, and the threshold as a line to drag, with the false-accept and false-reject rates it gives.
+"Use this threshold" stores it for this model file (the model is not changed); the Embedding
+map tab shows the same embeddings (or the gallery's) on a 2-D PCA projection.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
+    QPushButton, QSizePolicy, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from siamgui.core import calibration, thresholds
+from siamgui.ui.embedding_map import EmbeddingMap
+from siamgui.ui.jobs import user_message
+from siamgui.ui.views import View
+
+ACCENT = QColor("#4f46e5")
+INK = QColor("#111827")
+MUTED = QColor("#6b7280")
+GRID = QColor("#e5e7eb")
+SAME = QColor("#16a34a")
+DIFF = QColor("#dc2626")
+FAR_CHOICES = (0.001, 0.01, 0.05, 0.1)
+BINS = 40
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.2f}%" if x < 0.1 else f"{100 * x:.1f}%"
+
+
+# --- background work -----------------------------------------------------------------------
+@dataclass
+class CalibrationOutcome:
+    result: calibration.Calibration | None = None
+    points: np.ndarray | None = None  # PCA of the embeddings
+    explained: np.ndarray | None = None
+    error: str | None = None
+    cancelled: bool = False
+    names: list[str] | None = None  # gallery map: person per point
+
+
+class _Signals(QObject):
+    progress = Signal(int, int, int)  # request, done, total
+    finished = Signal(int, object)  # request, outcome
+
+
+class _Task(QRunnable):
+    def __init__(self, signals: _Signals, request: int, fn: Callable[[Callable[[int, int], None]], Any]):
+        super().__init__()
+        self.setAutoDelete(True)
+        self.signals, self.request, self.fn = signals, request, fn
+
+    def run(self) -> None:
+        def progress(done: int, total: int) -> None:
+            try:
+                self.signals.progress.emit(self.request, done, total)
+            except RuntimeError:
+                pass
+
+        try:
+            outcome = self.fn(progress)
+        except calibration.Cancelled:
+            outcome = CalibrationOutcome(cancelled=True)
+        except (calibration.CalibrationError, ValueError, OSError) as exc:
+            outcome = CalibrationOutcome(error=str(exc).strip() or type(exc).__name__)
+        except BaseException as exc:  # noqa: BLE001 - a message, never a crash
+            import traceback
+
+            traceback.print_exc()
+            outcome = CalibrationOutcome(error=user_message(exc))
+        try:
+            self.signals.finished.emit(self.request, outcome)
+        except RuntimeError:  # the view is gone
+            pass
+
+
+def _run_calibration(encoder, source: str, max_pairs: int, segment_s: float | None,
+                     cancel: threading.Event, progress) -> CalibrationOutcome:
+    from siamgui.core.projection import pca_2d
+
+    plan = calibration.plan(source, encoder.card.modality, max_files=calibration.DEFAULT_MAX_FILES,
+                            seed=0, segment_s=segment_s)
+    result = calibration.calibrate(encoder, plan, max_pairs=max_pairs, seed=0, progress=progress,
+                                   cancelled=cancel.is_set)
+    proj = pca_2d(result.embeddings)
+    return CalibrationOutcome(result=result, points=proj.points, explained=proj.explained)
+
+
+# --- plots ---------------------------------------------------------------------------------
+class _Plot(QWidget):
+    MARGINS = (52, 28, 16, 40)  # left, top, right, bottom
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(260, 200)
+
+    def plot_rect(self) -> QRectF:
+        left, top, right, bottom = self.MARGINS
+        return QRectF(self.rect()).adjusted(left, top, -right, -bottom)
+
+    def _small_font(self) -> QFont:
+        f = QFont(self.font())
+        f.setPointSizeF(max(7.5, f.pointSizeF() - 1.5))
+        return f
+
+    def _empty(self, p: QPainter, text: str) -> None:
+        p.setPen(MUTED)
+        p.drawText(QRectF(self.rect()), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    span = max(hi - lo, 1e-12)
+    raw = span / count
+    mag = 10 ** np.floor(np.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = np.ceil(lo / step) * step
+    return [float(v) for v in np.arange(start, hi + step * 0.001, step)]
+
+
+class DistanceHistogram(_Plot):
+    """Same-pair and different-pair distance histograms with a draggable threshold line."""
+
+    thresholdChanged = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("distanceHistogram")
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip("Drag the line (or click, or use the arrow keys) to move the threshold")
+        self.same = np.zeros(0)
+        self.different = np.zeros(0)
+        self.threshold = 0.5
+        self.default_threshold: float | None = None
+        self.lo, self.hi = 0.0, 2.0
+        self._dragging = False
+
+    def sizeHint(self) -> QSize:
+        return QSize(560, 320)
+
+    def set_data(self, same: np.ndarray, different: np.ndarray, threshold: float,
+                 default_threshold: float | None = None) -> None:
+        self.same, self.different = np.asarray(same, float), np.asarray(different, float)
+        every = np.r_[self.same, self.different]
+        top = float(every.max()) if len(every) else 2.0
+        self.lo = 0.0
+        self.hi = max(top * 1.05, threshold * 1.1, (default_threshold or 0) * 1.1, 1e-3)
+        self.default_threshold = default_threshold
+        self.set_threshold(threshold, emit=False)
+
+    def clear(self) -> None:
+        self.same = self.different = np.zeros(0)
+        self.update()
+
+    def set_threshold(self, value: float, emit: bool = True) -> None:
+        value = float(min(max(value, self.lo), max(self.hi, value if not emit else self.hi)))
+        if value == self.threshold:
+            self.update()
+            return
+        self.threshold = value
+        self.update()
+        if emit:
+            self.thresholdChanged.emit(value)
+
+    def x_of(self, v: float) -> float:
+        r = self.plot_rect()
+        return r.left() + (v - self.lo) / (self.hi - self.lo) * r.width()
+
+    def value_at(self, x: float) -> float:
+        r = self.plot_rect()
+        return self.lo + (x - r.left()) / max(r.width(), 1) * (self.hi - self.lo)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor("#ffffff"))
+        if not len(self.same) and not len(self.different):
+            self._empty(p, "Distances of same and different pairs appear here after a calibration.")
+            return
+        r = self.plot_rect()
+        edges = np.linspace(self.lo, self.hi, BINS + 1)
+        hs = calibration.histogram(self.same, edges)
+        hd = calibration.histogram(self.different, edges)
+        ymax = max(float(hs.max(initial=0)), float(hd.max(initial=0)), 1e-6) * 1.12
+        xt = self.x_of(self.threshold)
+        # zones: left of the line is judged "same", right "different"
+        p.fillRect(QRectF(r.left(), r.top(), max(0.0, xt - r.left()), r.height()), QColor(22, 163, 74, 14))
+        p.fillRect(QRectF(xt, r.top(), max(0.0, r.right() - xt), r.height()), QColor(220, 38, 38, 12))
+        p.setFont(self._small_font())
+        fm = p.fontMetrics()
+        for v in nice_ticks(0, ymax, 4):
+            y = r.bottom() - v / ymax * r.height()
+            p.setPen(QPen(GRID, 1))
+            p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
+            p.setPen(MUTED)
+            p.drawText(QRectF(0, y - 8, r.left() - 6, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                       f"{100 * v:.3g}%")
+        for v in nice_ticks(self.lo, self.hi, 6):
+            x = self.x_of(v)
+            p.setPen(QPen(GRID, 1))
+            p.drawLine(QPointF(x, r.bottom()), QPointF(x, r.bottom() + 4))
+            p.setPen(MUTED)
+            p.drawText(QRectF(x - 30, r.bottom() + 5, 60, 16), Qt.AlignmentFlag.AlignHCenter, f"{v:g}")
+        p.drawText(QRectF(r.left(), r.bottom() + 20, r.width(), 16), Qt.AlignmentFlag.AlignHCenter, "distance")
+        for hist, colour in ((hd, DIFF), (hs, SAME)):
+            path = QPainterPath(QPointF(r.left(), r.bottom()))
+            for i, h in enumerate(hist):
+                y = r.bottom() - h / ymax * r.height()
+                path.lineTo(QPointF(self.x_of(edges[i]), y))
+                path.lineTo(QPointF(self.x_of(edges[i + 1]), y))
+            path.lineTo(QPointF(r.right(), r.bottom()))
+            path.closeSubpath()
+            fill = QColor(colour)
+            fill.setAlpha(70)
+            p.setPen(QPen(colour, 1.6))
+            p.setBrush(fill)
+            p.drawPath(path)
+        p.setPen(QPen(QColor("#9ca3af"), 1))
+        p.drawLine(QPointF(r.left(), r.bottom()), QPointF(r.right(), r.bottom()))
+        if (self.default_threshold is not None and self.lo <= self.default_threshold <= self.hi
+                and abs(self.x_of(self.default_threshold) - xt) > 3):
+            xd = self.x_of(self.default_threshold)
+            p.setPen(QPen(MUTED, 1.2, Qt.PenStyle.DashLine))
+            p.drawLine(QPointF(xd, r.top() + 14), QPointF(xd, r.bottom()))
+            p.drawText(QRectF(xd + 3, r.top() + 14, 90, 14), Qt.AlignmentFlag.AlignLeft, "card default")
+        # the threshold line and its handle
+        p.setPen(QPen(ACCENT, 2.4))
+        p.drawLine(QPointF(xt, r.top() - 4), QPointF(xt, r.bottom()))
+        p.setBrush(ACCENT)
+        p.drawEllipse(QPointF(xt, r.top() - 4), 5.5, 5.5)
+        label = f"threshold {self.threshold:.3f}"
+        w = fm.horizontalAdvance(label) + 12
+        lx = xt + 9 if xt + 9 + w < r.right() else xt - 9 - w
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor("#eef2ff"))
+        p.drawRoundedRect(QRectF(lx, r.top() - 12, w, 17), 4, 4)
+        p.setPen(QColor("#3730a3"))
+        p.drawText(QRectF(lx, r.top() - 12, w, 17), Qt.AlignmentFlag.AlignCenter, label)
+        # legend
+        legend = [(SAME, f"same pairs ({len(self.same)})"), (DIFF, f"different pairs ({len(self.different)})")]
+        x = r.right() - max(fm.horizontalAdvance(t) for _, t in legend) - 22
+        y = r.top() + 10
+        if xt > x - 10:  # keep the legend clear of the threshold label
+            x = r.left() + 8
+        for colour, text in legend:
+            fill = QColor(colour)
+            fill.setAlpha(110)
+            p.setPen(QPen(colour, 1.2))
+            p.setBrush(fill)
+            p.drawRect(QRectF(x, y + 3, 11, 11))
+            p.setPen(INK)
+            p.drawText(QRectF(x + 16, y, 260, 17), Qt.AlignmentFlag.AlignVCenter, text)
+            y += 18
+
+    # --- dragging --------------------------------------------------------------------------
+    def _near_line(self, x: float) -> bool:
+        return abs(x - self.x_of(self.threshold)) <= 7
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton and len(self.same) + len(self.different):
+            self._dragging = True
+            self.set_threshold(self.value_at(event.position().x()))
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        x = event.position().x()
+        if self._dragging:
+            self.set_threshold(self.value_at(x))
+        self.setCursor(Qt.CursorShape.SizeHorCursor if self._dragging or self._near_line(x)
+                       else Qt.CursorShape.ArrowCursor)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        self._dragging = False
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        step = (self.hi - self.lo) / (50 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 500)
+        if event.key() == Qt.Key.Key_Left:
+            self.set_threshold(self.threshold - step)
+        elif event.key() == Qt.Key.Key_Right:
+            self.set_threshold(self.threshold + step)
+        else:
+            super().keyPressEvent(event)
+
+
+class RocPlot(_Plot):
+    """True-accept rate against false-accept rate, with the EER point and the current threshold."""
+
+    MARGINS = (52, 28, 16, 40)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("rocPlot")
+        self.far = np.zeros(0)
+        self.tpr = np.zeros(0)
+        self.auc = self.eer = 0.0
+        self.point: tuple[float, float] | None = None  # (far, tpr) at the threshold
+
+    def sizeHint(self) -> QSize:
+        return QSize(340, 320)
+
+    def set_curve(self, far: np.ndarray, tpr: np.ndarray, auc: float, eer: float) -> None:
+        self.far, self.tpr, self.auc, self.eer = np.asarray(far), np.asarray(tpr), auc, eer
+        self.update()
+
+    def clear(self) -> None:
+        self.far = self.tpr = np.zeros(0)
+        self.point = None
+        self.update()
+
+    def set_point(self, far: float, tpr: float) -> None:
+        self.point = (far, tpr)
+        self.update()
+
+    def square(self) -> QRectF:
+        r = self.plot_rect()
+        side = min(r.width(), r.height())
+        return QRectF(r.left() + (r.width() - side) / 2, r.top(), side, side)
+
+    def to_xy(self, far: float, tpr: float, s: QRectF) -> QPointF:
+        return QPointF(s.left() + far * s.width(), s.bottom() - tpr * s.height())
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor("#ffffff"))
+        if not len(self.far):
+            self._empty(p, "The ROC curve appears here.")
+            return
+        s = self.square()
+        p.setFont(self._small_font())
+        for v in (0.0, 0.25, 0.5, 0.75, 1.0):
+            p.setPen(QPen(GRID, 1))
+            p.drawLine(self.to_xy(v, 0, s), self.to_xy(v, 1, s))
+            p.drawLine(self.to_xy(0, v, s), self.to_xy(1, v, s))
+            p.setPen(MUTED)
+            x = self.to_xy(v, 0, s)
+            p.drawText(QRectF(x.x() - 20, s.bottom() + 4, 40, 14), Qt.AlignmentFlag.AlignHCenter, f"{v:g}")
+            y = self.to_xy(0, v, s)
+            p.drawText(QRectF(s.left() - 40, y.y() - 7, 34, 14),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{v:g}")
+        p.drawText(QRectF(s.left(), s.bottom() + 18, s.width(), 16), Qt.AlignmentFlag.AlignHCenter,
+                   "false-accept rate")
+        p.save()
+        p.translate(s.left() - 40, s.center().y())
+        p.rotate(-90)
+        p.drawText(QRectF(-s.height() / 2, -14, s.height(), 14), Qt.AlignmentFlag.AlignHCenter, "true-accept rate")
+        p.restore()
+        p.setPen(QPen(QColor("#d1d5db"), 1, Qt.PenStyle.DashLine))
+        p.drawLine(self.to_xy(0, 0, s), self.to_xy(1, 1, s))
+        path = QPainterPath(self.to_xy(float(self.far[0]), float(self.tpr[0]), s))
+        for f, t in zip(self.far[1:], self.tpr[1:]):
+            path.lineTo(self.to_xy(float(f), float(t), s))
+        path.lineTo(self.to_xy(1.0, 1.0, s))
+        p.setPen(QPen(ACCENT, 2.2))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPath(path)
+        e = self.to_xy(self.eer, 1 - self.eer, s)
+        p.setPen(QPen(MUTED, 1.2))
+        p.setBrush(QColor("#ffffff"))
+        p.drawEllipse(e, 4, 4)
+        p.drawText(QRectF(e.x() + 7, e.y() - 4, 120, 16), Qt.AlignmentFlag.AlignLeft, f"EER {pct(self.eer)}")
+        if self.point is not None:
+            q = self.to_xy(*self.point, s)
+            p.setPen(QPen(ACCENT, 1, Qt.PenStyle.DotLine))
+            p.drawLine(QPointF(s.left(), q.y()), q)
+            p.drawLine(QPointF(q.x(), s.bottom()), q)
+            p.setPen(QPen(QColor("#ffffff"), 2))
+            p.setBrush(ACCENT)
+            p.drawEllipse(q, 6, 6)
+        p.setPen(INK)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        p.setFont(bold)
+        p.drawText(QRectF(s.left(), 4, s.width(), 20), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   f"ROC  ·  AUC {self.auc:.4f}")
+
+
+# --- the view ------------------------------------------------------------------------------
+class CalibrateView(View):
+    title = "Calibrate"
+    tooltip = "Choose the threshold on your own data: histograms, ROC, false accepts and rejects"
+
+    thresholdStored = Signal(object)  # the stored threshold (float), or None when reset to the card's
+    status = Signal(str)  # a line for the window's status bar
+
+    def __init__(self, jobs=None, parent: QWidget | None = None, gallery_factory: Callable[[], Any] | None = None):
+        super().__init__(parent)
+        self.setObjectName("calibrateView")
+        self.setStyleSheet("#rateValue { font-size: 22px; font-weight: 700; }")
+        self.setAcceptDrops(True)
+        self.jobs = jobs
+        self.gallery_factory = gallery_factory
+        self.encoder = None
+        self.result: calibration.Calibration | None = None
+        self.source: str | None = None
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)  # one calibration at a time; the shared pool stays free
+        self._signals = _Signals(self)
+        self._signals.progress.connect(self._progress)
+        self._signals.finished.connect(self._finished)
+        self._map_signals = _Signals(self)
+        self._map_signals.finished.connect(self._gallery_finished)
+        self._request = 0
+        self._map_request = 0
+        self._cancel: threading.Event | None = None
+        self.running = False
+        self._build()
+        self.set_encoder(None)
+
+    # --- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        title = QLabel("Calibrate")
+        title.setObjectName("viewTitle")
+        self.model_label = QLabel("")
+        self.model_label.setObjectName("muted")
+        top = QHBoxLayout()
+        top.setSpacing(10)
+        top.addWidget(title)
+        top.addSpacing(6)
+        top.addWidget(self.model_label, 1)
+
+        self.folder_button = QPushButton("Folder of classes…")
+        self.folder_button.setObjectName("primaryButton")
+        self.folder_button.setToolTip("A folder with one sub-folder per person, speaker or character")
+        self.folder_button.clicked.connect(self.choose_folder)
+        self.csv_button = QPushButton("Pairs CSV…")
+        self.csv_button.setToolTip("A CSV with columns a,b,label (1 = same, 0 = different); paths relative to it")
+        self.csv_button.clicked.connect(self.choose_csv)
+        self.source_label = QLabel("Drop a folder or a pairs CSV here, or choose one.")
+        self.source_label.setObjectName("muted")
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.pairs_spin = QSpinBox()
+        self.pairs_spin.setRange(20, 100_000)
+        self.pairs_spin.setSingleStep(500)
+        self.pairs_spin.setValue(calibration.DEFAULT_MAX_PAIRS)
+        self.pairs_spin.setToolTip("At most this many pairs from a folder, half same and half different")
+        self.pairs_caption = QLabel("pairs")
+        self.segment_check = QCheckBox("cut recordings into")
+        self.segment_check.setChecked(True)
+        self.segment_check.setToolTip("Audio: cut each recording into segments, so one recording per speaker "
+                                      "still gives same-speaker pairs")
+        self.segment_spin = QDoubleSpinBox()
+        self.segment_spin.setRange(0.5, 30.0)
+        self.segment_spin.setValue(2.0)
+        self.segment_spin.setSuffix(" s")
+        self.segment_spin.setDecimals(1)
+        self.run_button = QPushButton("Run again")
+        self.run_button.clicked.connect(self.rerun)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("calibrateProgress")
+        self.progress.setFixedHeight(6)
+        self.progress.setTextVisible(False)
+        self.progress_label = QLabel("")
+        self.progress_label.setObjectName("muted")
+        src = QHBoxLayout()
+        src.setSpacing(8)
+        src.addWidget(self.folder_button)
+        src.addWidget(self.csv_button)
+        src.addWidget(self.source_label, 1)
+        src.addWidget(self.segment_check)
+        src.addWidget(self.segment_spin)
+        src.addWidget(self.pairs_spin)
+        src.addWidget(self.pairs_caption)
+        src.addWidget(self.run_button)
+        src.addWidget(self.cancel_button)
+        prog = QHBoxLayout()
+        prog.addWidget(self.progress, 1)
+        prog.addWidget(self.progress_label)
+
+        # distances tab
+        self.histogram = DistanceHistogram()
+        self.histogram.thresholdChanged.connect(self._threshold_moved)
+        self.roc = RocPlot()
+        plots = QHBoxLayout()
+        plots.setSpacing(12)
+        plots.addWidget(self._card(self.histogram), 3)
+        plots.addWidget(self._card(self.roc), 2)
+        self.figures = QLabel("")
+        self.figures.setObjectName("calibrateFigures")
+        self.figures.setTextFormat(Qt.TextFormat.RichText)
+        self.figures.setWordWrap(True)
+        self.threshold_spin = QDoubleSpinBox()
+        self.threshold_spin.setObjectName("thresholdSpin")
+        self.threshold_spin.setDecimals(3)
+        self.threshold_spin.setSingleStep(0.005)
+        self.threshold_spin.setRange(0.0, 2.0)
+        self.threshold_spin.valueChanged.connect(lambda v: self.set_threshold(v))
+        self.far_value = QLabel("–")
+        self.frr_value = QLabel("–")
+        self.acc_value = QLabel("–")
+        for w in (self.far_value, self.frr_value, self.acc_value):
+            w.setObjectName("rateValue")
+        self.far_detail = QLabel("")
+        self.frr_detail = QLabel("")
+        self.acc_detail = QLabel("")
+        for w in (self.far_detail, self.frr_detail, self.acc_detail):
+            w.setObjectName("muted")
+        self.far_combo = QComboBox()
+        for far in FAR_CHOICES:
+            self.far_combo.addItem(f"false accepts ≤ {pct(far) if far < 0.01 else f'{100 * far:g}%'}", far)
+        self.far_combo.setCurrentIndex(FAR_CHOICES.index(calibration.DEFAULT_TARGET_FAR))
+        self.far_combo.setToolTip("Move the threshold to the largest distance that keeps false accepts at or "
+                                  "below this rate on these pairs")
+        self.far_combo.activated.connect(lambda i: self.apply_target_far(self.far_combo.itemData(i)))
+        self.eer_button = QPushButton("Equal error")
+        self.eer_button.setToolTip("Where false accepts and false rejects are equal")
+        self.eer_button.clicked.connect(lambda: self.result and self.set_threshold(self.result.eer_threshold))
+        self.default_button = QPushButton("Card default")
+        self.default_button.clicked.connect(lambda: self.encoder and self.set_threshold(self.encoder.default_threshold))
+        self.use_button = QPushButton("Use this threshold")
+        self.use_button.setObjectName("primaryButton")
+        self.use_button.setToolTip("Store it for this model file; Compare, Live and identify then use it "
+                                   "(the model file is not changed)")
+        self.use_button.clicked.connect(self.use_threshold)
+        self.forget_button = QPushButton("Back to card default")
+        self.forget_button.setToolTip("Forget the stored threshold for this model")
+        self.forget_button.clicked.connect(self.forget_threshold)
+        self.stored_label = QLabel("")
+        self.stored_label.setObjectName("muted")
+
+        rates = QGridLayout()
+        rates.setHorizontalSpacing(22)
+        rates.setVerticalSpacing(2)
+        cap = QLabel("THRESHOLD")
+        cap.setObjectName("caption")
+        rates.addWidget(cap, 0, 0)
+        rates.addWidget(self.threshold_spin, 1, 0)
+        for col, (name, value, detail) in enumerate((("FALSE ACCEPTS", self.far_value, self.far_detail),
+                                                     ("FALSE REJECTS", self.frr_value, self.frr_detail),
+                                                     ("ACCURACY", self.acc_value, self.acc_detail)), start=1):
+            c = QLabel(name)
+            c.setObjectName("caption")
+            rates.addWidget(c, 0, col)
+            rates.addWidget(value, 1, col)
+            rates.addWidget(detail, 2, col)
+        rates.setColumnStretch(4, 1)
+        presets = QHBoxLayout()
+        presets.setSpacing(8)
+        jump = QLabel("Move to:")
+        jump.setObjectName("muted")
+        presets.addWidget(jump)
+        presets.addWidget(self.far_combo)
+        presets.addWidget(self.eer_button)
+        presets.addWidget(self.default_button)
+        presets.addStretch(1)
+        presets.addWidget(self.stored_label)
+        presets.addWidget(self.forget_button)
+        presets.addWidget(self.use_button)
+        panel = QFrame()
+        panel.setObjectName("verdictPanel")
+        pl = QVBoxLayout(panel)
+        pl.setContentsMargins(16, 12, 16, 12)
+        pl.setSpacing(8)
+        pl.addWidget(self.figures)
+        pl.addLayout(rates)
+        pl.addLayout(presets)
+        distances = QWidget()
+        dl = QVBoxLayout(distances)
+        dl.setContentsMargins(0, 8, 0, 0)
+        dl.setSpacing(12)
+        dl.addLayout(plots, 1)
+        dl.addWidget(panel)
+
+        # map tab
+        self.map = EmbeddingMap()
+        self.map_source = QLabel("")
+        self.map_source.setObjectName("muted")
+        self.map_gallery_button = QPushButton("Map the gallery")
+        self.map_gallery_button.setToolTip("Everyone enrolled, embedded with this model")
+        self.map_gallery_button.clicked.connect(self.map_gallery)
+        self.map_gallery_button.setVisible(self.gallery_factory is not None)
+        self.map_folder_button = QPushButton("Map the calibration data")
+        self.map_folder_button.clicked.connect(self._show_calibration_map)
+        mt = QHBoxLayout()
+        mt.addWidget(self.map_source, 1)
+        mt.addWidget(self.map_folder_button)
+        mt.addWidget(self.map_gallery_button)
+        mapw = QWidget()
+        ml = QVBoxLayout(mapw)
+        ml.setContentsMargins(0, 8, 0, 0)
+        ml.setSpacing(8)
+        ml.addLayout(mt)
+        ml.addWidget(self._card(self.map), 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("calibrateTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(distances, "Distances and ROC")
+        self.tabs.addTab(mapw, "Embedding map")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(10)
+        layout.addLayout(top)
+        layout.addLayout(src)
+        layout.addLayout(prog)
+        layout.addWidget(self.tabs, 1)
+        self._set_running(False)
+        self._show_result(None)
+
+    @staticmethod
+    def _card(widget: QWidget) -> QFrame:
+        frame = QFrame()
+        frame.setObjectName("pane")
+        lay = QVBoxLayout(frame)
+        lay.setContentsMargins(8, 8, 8, 8)
+        lay.addWidget(widget)
+        return frame
+
+    # --- model -----------------------------------------------------------------------------
+    def set_encoder(self, encoder) -> None:
+        if self.running:
+            self.cancel()
+        changed = encoder is not self.encoder
+        self.encoder = encoder
+        audio = encoder is not None and encoder.card.modality == "audio"
+        self.segment_check.setVisible(audio)
+        self.segment_spin.setVisible(audio)
+        for w in (self.folder_button, self.csv_button):
+            w.setEnabled(encoder is not None)
+        if encoder is None:
+            self.model_label.setText("no model loaded")
+        else:
+            self.model_label.setText(f"{encoder.name} model  ·  {encoder.card.modality}  ·  {encoder.card.metric} "
+                                     "distance")
+        if changed and self.result is not None:
+            self._show_result(None, note="The model changed: run the calibration again for its distances.")
+        self._update_stored()
+        self._update_buttons()
+
+    # --- sources ---------------------------------------------------------------------------
+    def choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Folder with one sub-folder per class", self.source or "")
+        if path:
+            self.start(path)
+
+    def choose_csv(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Labelled pairs CSV", self.source or "",
+                                              "Pairs (*.csv *.tsv *.txt);;All files (*)")
+        if path:
+            self.start(path)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        urls = event.mimeData().urls()
+        if len(urls) == 1 and urls[0].isLocalFile() and self.encoder is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        self.start(event.mimeData().urls()[0].toLocalFile())
+
+    def rerun(self) -> None:
+        if self.source:
+            self.start(self.source)
+
+    def start(self, source: str | Path) -> None:
+        """Embed and measure ``source`` on the view's own worker thread (never the UI thread)."""
+        if self.encoder is None:
+            return
+        if self.running:
+            self.cancel()
+        self.source = str(source)
+        self._request += 1
+        self._cancel = cancel = threading.Event()
+        enc = self.encoder
+        segment = self.segment_spin.value() if (enc.card.modality == "audio" and self.segment_check.isChecked()) \
+            else None
+        max_pairs = self.pairs_spin.value()
+        src = self.source
+        self.source_label.setText(src)
+        self.source_label.setToolTip(src)
+        self._set_running(True)
+        self.progress.setRange(0, 0)
+        self.progress_label.setText("Finding files…")
+        self.pool.start(_Task(self._signals, self._request,
+                              lambda progress: _run_calibration(enc, src, max_pairs, segment, cancel, progress)))
+
+    def cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+        if self.running:
+            self._request += 1  # whatever comes back from the old run is ignored
+            self._set_running(False)
+            self.progress_label.setText("Cancelled.")
+
+    def _set_running(self, on: bool) -> None:
+        self.running = on
+        self.progress.setVisible(on)
+        self.cancel_button.setVisible(on)
+        self.run_button.setVisible(not on and self.source is not None)
+        self.pairs_spin.setEnabled(not on)
+        self.segment_spin.setEnabled(not on)
+        self.segment_check.setEnabled(not on)
+
+    def _progress(self, request: int, done: int, total: int) -> None:
+        if request != self._request:
+            return
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress_label.setText(f"Embedding {done:,} of {total:,} files…")
+
+    def _finished(self, request: int, outcome: CalibrationOutcome) -> None:
+        if request != self._request:
+            return
+        self._set_running(False)
+        if outcome.cancelled:
+            self.progress_label.setText("Cancelled.")
+            return
+        if outcome.error:
+            self.progress_label.setText("")
+            self._show_result(None, note=f"Could not calibrate: {outcome.error}", error=True)
+            return
+        res = outcome.result
+        skipped = f", {len(res.skipped)} skipped" if res.skipped else ""
+        self.progress_label.setText(f"{len(res.items):,} files embedded in {res.seconds:.1f} s{skipped}.")
+        if res.skipped:
+            self.progress_label.setToolTip("\n".join(f"{Path(f).name}: {why}" for f, why in res.skipped[:25])
+                                           + (f"\n… and {len(res.skipped) - 25} more" if len(res.skipped) > 25 else ""))
+        else:
+            self.progress_label.setToolTip("")
+        self._map_points = (outcome.points, outcome.explained)
+        self._show_result(res)
+        self._show_calibration_map()
+
+    # --- results ---------------------------------------------------------------------------
+    def _show_result(self, res: calibration.Calibration | None, note: str = "", error: bool = False) -> None:
+        self.result = res
+        if res is None:
+            self.histogram.clear()
+            self.roc.clear()
+            colour = "#991b1b" if error else "#6b7280"
+            text = note or ("Choose a folder with one sub-folder per class (or a labelled pairs CSV): every file "
+                            "is embedded once, then same and different pairs are measured.")
+            self.figures.setText(f"<span style='color:{colour}'>{text}</span>")
+            for w in (self.far_value, self.frr_value, self.acc_value):
+                w.setText("–")
+            for w in (self.far_detail, self.frr_detail, self.acc_detail):
+                w.setText("")
+            self._update_buttons()
+            return
+        what = (f"{len(res.items):,} files in {len({i.label for i in res.items}):,} classes" if res.kind == "folder"
+                else f"{len(res.items):,} files from a pairs list")
+        self.figures.setText(
+            f"<b>{what}</b> &nbsp;·&nbsp; {int(res.labels.sum()):,} same and {int((~res.labels).sum()):,} different "
+            f"pairs &nbsp;·&nbsp; ROC AUC <b>{res.auc:.4f}</b> &nbsp;·&nbsp; equal error rate <b>{pct(res.eer)}</b> "
+            f"at {res.eer_threshold:.3f}")
+        self.roc.set_curve(res.roc.far, res.roc.tpr, res.auc, res.eer)
+        start = self.encoder.threshold if self.encoder is not None else res.default_threshold
+        self.histogram.set_data(res.same, res.different, start, res.default_threshold)
+        self.threshold_spin.setRange(0.0, max(2.0, self.histogram.hi))
+        self.set_threshold(start)
+        self._update_buttons()
+
+    def set_threshold(self, value: float) -> None:
+        """Move the threshold (line, spin box, rates, ROC point) without re-embedding anything."""
+        value = float(value)
+        self.histogram.set_threshold(value, emit=False)
+        if abs(self.threshold_spin.value() - value) > 5e-4:
+            self.threshold_spin.blockSignals(True)
+            self.threshold_spin.setValue(value)
+            self.threshold_spin.blockSignals(False)
+        self._update_rates(value)
+
+    @property
+    def threshold(self) -> float:
+        return self.histogram.threshold
+
+    def _threshold_moved(self, value: float) -> None:
+        self.set_threshold(value)
+
+    def apply_target_far(self, far: float) -> None:
+        if self.result is not None:
+            self.set_threshold(self.result.threshold_at_far(float(far)))
+
+    def _update_rates(self, t: float) -> None:
+        res = self.result
+        if res is None:
+            return
+        r = res.rates_at(t)
+        n_same, n_diff = int(res.labels.sum()), int((~res.labels).sum())
+        fa = int(round(r["far"] * n_diff))
+        fr = int(round(r["frr"] * n_same))
+        self.far_value.setText(pct(r["far"]))
+        self.frr_value.setText(pct(r["frr"]))
+        self.acc_value.setText(pct(r["accuracy"]))
+        self.far_detail.setText(f"{fa:,} of {n_diff:,} different pairs judged same")
+        self.frr_detail.setText(f"{fr:,} of {n_same:,} same pairs judged different")
+        self.acc_detail.setText(f"on these {n_same + n_diff:,} pairs")
+        self.roc.set_point(r["far"], 1.0 - r["frr"])
+        self._update_buttons()
+
+    # --- storing ---------------------------------------------------------------------------
+    def use_threshold(self) -> None:
+        if self.encoder is None or self.result is None:
+            return
+        t = self.threshold
+        r = self.result.rates_at(t)
+        thresholds.store(self.encoder.model_hash, t, model_name=self.encoder.name, source=self.result.source,
+                         far=r["far"], frr=r["frr"], auc=self.result.auc, eer=self.result.eer,
+                         pairs={"same": int(self.result.labels.sum()), "different": int((~self.result.labels).sum())})
+        self._update_stored()
+        self._update_buttons()
+        self.thresholdStored.emit(t)
+        self.status.emit(f"{self.encoder.name} now uses threshold {t:.3f} (card default "
+                         f"{self.encoder.default_threshold:.3f})")
+
+    def forget_threshold(self) -> None:
+        if self.encoder is None:
+            return
+        thresholds.clear(self.encoder.model_hash)
+        self._update_stored()
+        self._update_buttons()
+        self.thresholdStored.emit(None)
+        self.status.emit(f"{self.encoder.name} is back to its card default {self.encoder.default_threshold:.3f}")
+
+    def _update_stored(self) -> None:
+        enc = self.encoder
+        if enc is None:
+            self.stored_label.setText("")
+            return
+        stored = thresholds.get(enc.model_hash)
+        if stored is None:
+            self.stored_label.setText(f"{enc.name} uses its card default {enc.default_threshold:.3f}")
+        else:
+            self.stored_label.setText(f"{enc.name} uses <b>{stored:.3f}</b> (yours; card {enc.default_threshold:.3f})")
+
+    def _update_buttons(self) -> None:
+        has = self.result is not None and self.encoder is not None
+        for w in (self.use_button, self.eer_button, self.default_button, self.far_combo, self.threshold_spin):
+            w.setEnabled(has)
+        stored = thresholds.get(self.encoder.model_hash) if self.encoder is not None else None
+        self.forget_button.setVisible(stored is not None)
+        if has and stored is not None and abs(stored - self.threshold) < 5e-4:
+            self.use_button.setEnabled(False)
+        self.map_folder_button.setEnabled(self.result is not None)
+        self.map_gallery_button.setEnabled(self.encoder is not None)
+
+    # --- map -------------------------------------------------------------------------------
+    _map_points: tuple = (None, None)
+
+    def _show_calibration_map(self) -> None:
+        res = self.result
+        points, explained = self._map_points
+        if res is None or points is None:
+            return
+        labels = [it.label or Path(it.path).parent.name for it in res.items]
+        self.map.set_points(points, labels, [Path(it.name).name for it in res.items], explained,
+                            caption=f"{len(labels):,} embeddings of {Path(res.source).name}")
+        self.map_source.setText(f"The calibration data, {len(set(labels)):,} classes; PCA of "
+                                f"{res.embeddings.shape[1]}-d embeddings")
+
+    def map_gallery(self) -> None:
+        """Embed what the gallery holds for this model (missing ones first) and map it, off the UI thread."""
+        if self.encoder is None or self.gallery_factory is None:
+            return
+        enc, factory = self.encoder, self.gallery_factory
+        self._map_request += 1
+
+        def work(progress) -> CalibrationOutcome:
+            from siamgui.core.enrolment import sync_embeddings
+            from siamgui.core.projection import pca_2d, points_from_gallery
+
+            gallery = factory()
+            sync_embeddings(gallery, enc)
+            names, vecs = points_from_gallery(gallery, enc.model_hash)
+            proj = pca_2d(vecs) if len(vecs) else None
+            return CalibrationOutcome(points=None if proj is None else proj.points,
+                                      explained=None if proj is None else proj.explained, names=names)
+
+        self.map_source.setText("Embedding the gallery…")
+        self.pool.start(_Task(self._map_signals, self._map_request, work))
+
+    def _gallery_finished(self, request: int, outcome: CalibrationOutcome) -> None:
+        if request != self._map_request:
+            return
+        if outcome.error:
+            self.map_source.setText(f"Could not map the gallery: {outcome.error}")
+            return
+        names = outcome.names or []
+        if not names:
+            self.map.clear("Nobody is enrolled with this model yet.")
+            self.map_source.setText("The gallery is empty.")
+            return
+        self.map.set_points(outcome.points, names, names, outcome.explained,
+                            caption=f"{len(names):,} enrolled samples of {len(set(names)):,} people")
+        self.map_source.setText(f"The gallery: {len(set(names)):,} people; PCA of the embeddings")
+
+    # --- lifecycle -------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+        self.pool.clear()
+        self.pool.waitForDone(3000)

@@ -1,0 +1,202 @@
+"""The Calibrate view: background calibration with progress and cancel, histograms, ROC, a
+draggable threshold with its rates, "Use this threshold", and the embedding map."""
+
+from __future__ import annotations
+
+import threading
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from conftest import carded_model, draw
+from siamgui.core import calibration, thresholds
+from siamgui.core.encoder import Encoder
+
+
+def make_classes(root, letters="ABCDEF", per_class=5):
+    for ci, ch in enumerate(letters):
+        (root / ch).mkdir(parents=True, exist_ok=True)
+        for k in range(per_class):
+            img = draw(ch, seed=100 * ci + k, scale=2.4 + 0.25 * (k % 3), offset=(3 * (k % 4) - 4, 2 * (k % 3) - 2))
+            cv2.imwrite(str(root / ch / f"{k}.png"), img)
+    return root
+
+
+@pytest.fixture
+def encoder(tmp_path):
+    return Encoder.load(carded_model(tmp_path / "glyphtest.onnx", {"kind": "glyph", "size": 32}, threshold=0.05,
+                                     name="glyphtest"))
+
+
+@pytest.fixture
+def view(qtbot, encoder):
+    from siamgui.ui.app import create_app
+    from siamgui.ui.calibrate_view import CalibrateView
+
+    create_app()
+    v = CalibrateView()
+    qtbot.addWidget(v)
+    v.resize(1100, 720)
+    v.show()
+    v.set_encoder(encoder)
+    yield v
+    v.shutdown()
+
+
+def run_to_end(qtbot, view, source):
+    view.start(source)
+    qtbot.waitUntil(lambda: not view.running, timeout=20000)
+
+
+def test_calibration_runs_in_the_background_and_fills_the_plots(qtbot, view, encoder, tmp_path, monkeypatch):
+    main = threading.current_thread()
+    embedded_on = []
+    real = Encoder.embed_prepared
+
+    def spy(self, items):
+        embedded_on.append(threading.current_thread() is main)
+        return real(self, items)
+
+    monkeypatch.setattr(Encoder, "embed_prepared", spy)
+    root = make_classes(tmp_path / "classes")
+    seen = []
+    view._signals.progress.connect(lambda req, done, total: seen.append((done, total)))
+    run_to_end(qtbot, view, root)
+    assert embedded_on and not any(embedded_on), "the UI thread embedded"
+    assert seen and seen[-1] == (30, 30)
+    res = view.result
+    assert res is not None and len(res.items) == 30
+    assert len(view.histogram.same) == len(view.histogram.different) == int(res.labels.sum())
+    assert len(view.roc.far) == len(res.roc.far) and view.roc.auc == pytest.approx(res.auc)
+    assert "ROC AUC" in view.figures.text() and f"{res.auc:.4f}" in view.figures.text()
+    assert view.threshold == pytest.approx(encoder.threshold)
+    assert view.map.points.shape == (30, 2) and sorted(view.map.classes) == list("ABCDEF")
+    assert "30 files embedded" in view.progress_label.text()
+
+
+def test_dragging_the_line_moves_the_threshold_and_the_rates(qtbot, view, tmp_path):
+    run_to_end(qtbot, view, make_classes(tmp_path / "classes"))
+    res = view.result
+    h = view.histogram
+    target = float(np.median(res.different))
+    y = int(h.plot_rect().center().y())
+    qtbot.mousePress(h, Qt.MouseButton.LeftButton, pos=QPoint(int(h.x_of(h.threshold)), y))
+    qtbot.mouseMove(h, QPoint(int(h.x_of(target)), y))
+    qtbot.mouseRelease(h, Qt.MouseButton.LeftButton, pos=QPoint(int(h.x_of(target)), y))
+    assert view.threshold == pytest.approx(target, abs=(h.hi - h.lo) / 100)
+    rates = res.rates_at(view.threshold)
+    from siamgui.ui.calibrate_view import pct
+
+    assert view.far_value.text() == pct(rates["far"]) and view.frr_value.text() == pct(rates["frr"])
+    assert view.threshold_spin.value() == pytest.approx(view.threshold, abs=1e-3)
+    assert view.roc.point == pytest.approx((rates["far"], 1 - rates["frr"]))
+    view.threshold_spin.setValue(0.0)
+    assert view.threshold == 0.0 and view.far_value.text() == "0.00%"
+    h.setFocus()
+    qtbot.keyClick(h, Qt.Key.Key_Right)
+    assert view.threshold > 0.0
+
+
+def test_presets_far_eer_and_card_default(qtbot, view, encoder, tmp_path):
+    run_to_end(qtbot, view, make_classes(tmp_path / "classes"))
+    res = view.result
+    view.apply_target_far(0.05)
+    assert view.threshold == pytest.approx(res.threshold_at_far(0.05))
+    assert res.rates_at(view.threshold)["far"] <= 0.05
+    view.eer_button.click()
+    assert view.threshold == pytest.approx(res.eer_threshold)
+    view.default_button.click()
+    assert view.threshold == pytest.approx(encoder.default_threshold)
+
+
+def test_use_this_threshold_stores_it_for_the_model_only(qtbot, view, encoder, tmp_path):
+    run_to_end(qtbot, view, make_classes(tmp_path / "classes"))
+    stored = []
+    view.thresholdStored.connect(stored.append)
+    view.set_threshold(0.2345)
+    view.use_button.click()
+    assert stored == [pytest.approx(0.2345)]
+    assert thresholds.get(encoder.model_hash) == pytest.approx(0.2345)
+    assert Encoder.load(encoder.path).threshold == pytest.approx(0.2345)
+    assert Encoder.load(encoder.path).card.threshold == 0.05  # the model file is not changed
+    assert "0.234" in view.stored_label.text() and view.forget_button.isVisibleTo(view)
+    assert not view.use_button.isEnabled()  # already in use
+    view.forget_button.click()
+    assert thresholds.get(encoder.model_hash) is None and stored[-1] is None
+    assert encoder.threshold == 0.05
+
+
+def test_cancel_stops_and_ignores_the_late_result(qtbot, view, tmp_path, monkeypatch):
+    import siamgui.ui.calibrate_view as cv
+
+    started = threading.Event()
+
+    def slow(encoder, source, max_pairs, segment_s, cancel, progress):
+        started.set()
+        progress(0, 100)
+        for _ in range(200):
+            if cancel.is_set():
+                raise calibration.Cancelled()
+            cancel.wait(0.05)
+        raise AssertionError("not cancelled")
+
+    monkeypatch.setattr(cv, "_run_calibration", slow)
+    view.start(tmp_path)
+    assert started.wait(5)
+    qtbot.waitUntil(lambda: view.progress.maximum() == 100, timeout=5000)
+    assert view.cancel_button.isVisible() and view.progress.isVisible()
+    view.cancel_button.click()
+    assert not view.running and view.progress_label.text() == "Cancelled."
+    view.pool.waitForDone(5000)
+    qtbot.wait(50)
+    assert view.result is None and view.progress_label.text() == "Cancelled."
+
+
+def test_bad_input_is_a_message_not_a_crash(qtbot, view, tmp_path):
+    one = make_classes(tmp_path / "one", letters="A")
+    run_to_end(qtbot, view, one)
+    assert view.result is None and "at least two" in view.figures.text()
+    assert not view.use_button.isEnabled()
+
+
+def test_a_new_model_clears_the_old_distances(qtbot, view, tmp_path):
+    run_to_end(qtbot, view, make_classes(tmp_path / "classes"))
+    other = Encoder.load(carded_model(tmp_path / "other.onnx", {"kind": "glyph", "size": 32}, seed=5, name="other"))
+    view.set_encoder(other)
+    assert view.result is None and "model changed" in view.figures.text()
+    view.rerun()
+    qtbot.waitUntil(lambda: not view.running, timeout=20000)
+    assert view.result is not None and view.result.model_name == "other"
+
+
+def test_map_of_the_gallery(qtbot, encoder, tmp_path):
+    from siamgui.core.enrolment import enrol_files
+    from siamgui.core.gallery import Gallery
+    from siamgui.ui.app import create_app
+    from siamgui.ui.calibrate_view import CalibrateView
+
+    create_app()
+    root = make_classes(tmp_path / "classes", letters="AB", per_class=3)
+    gallery = Gallery(tmp_path / "g.sqlite3")
+    enrol_files(gallery, encoder, "Alpha", sorted((root / "A").glob("*.png")))
+    enrol_files(gallery, encoder, "Beta", sorted((root / "B").glob("*.png")))
+    v = CalibrateView(gallery_factory=lambda: gallery)
+    qtbot.addWidget(v)
+    v.set_encoder(encoder)
+    v.map_gallery()
+    qtbot.waitUntil(lambda: len(v.map.points) == 6, timeout=10000)
+    assert v.map.classes == ["Alpha", "Beta"] and "2 people" in v.map_source.text()
+    v.shutdown()
+    gallery.close()
+
+
+def test_the_main_window_lists_calibrate(make_window, qtbot, tmp_path):
+    w = make_window()
+    titles = [w.nav.item(i).text() for i in range(w.nav.count())]
+    assert "Calibrate" in titles
+    model = carded_model(tmp_path / "glyphtest.onnx", {"kind": "glyph", "size": 32}, threshold=0.05, name="glyphtest")
+    w.open_model_path(str(model))
+    qtbot.waitUntil(lambda: not w.loading, timeout=10000)
+    assert w.calibrate.encoder is w.encoder

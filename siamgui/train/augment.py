@@ -1,0 +1,81 @@
+"""Augmentation fitting each modality, applied around the app's own preprocessing."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from siamgui.media.faces import Box
+
+
+# --- faces: jitter the detected box, then light / contrast / flip / small rotation on the grey crop
+def jitter_box(box: Box, rng: np.random.Generator, shift: float = 0.06, scale: float = 0.08) -> Box:
+    s = box.w * float(np.exp(rng.uniform(-scale, scale)))
+    cx = box.x + box.w / 2 + rng.uniform(-shift, shift) * box.w
+    cy = box.y + box.h / 2 + rng.uniform(-shift, shift) * box.h
+    return Box(cx - s / 2, cy - s / 2, s, s)
+
+
+def rotate_about(grey: np.ndarray, box: Box, degrees: float) -> np.ndarray:
+    if abs(degrees) < 1e-3:
+        return grey
+    c = (box.x + box.w / 2, box.y + box.h / 2)
+    m = cv2.getRotationMatrix2D(c, degrees, 1.0)
+    return cv2.warpAffine(grey, m, (grey.shape[1], grey.shape[0]), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def face_crop_aug(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Lighting (gamma, contrast, side light), blur and horizontal flip of a grey uint8 crop."""
+    x = crop.astype(np.float32) / 255.0
+    if rng.random() < 0.5:
+        x = x[:, ::-1]
+    x = np.clip(x, 0, 1) ** float(np.exp(rng.uniform(-0.5, 0.5)))
+    if rng.random() < 0.5:  # light from one side: a gradient equalisation does not undo
+        s = x.shape[1]
+        ramp = np.linspace(-1, 1, s, dtype=np.float32)
+        ang = rng.uniform(0, 2 * np.pi)
+        g = np.cos(ang) * ramp[None, :] + np.sin(ang) * ramp[:, None]
+        x = x * (1.0 + rng.uniform(0.1, 0.5) * g)
+    x = (x - 0.5) * rng.uniform(0.7, 1.3) + 0.5 + rng.uniform(-0.1, 0.1)
+    out = np.clip(x * 255.0, 0, 255).astype(np.uint8)
+    if rng.random() < 0.25:
+        out = cv2.GaussianBlur(out, (3, 3), rng.uniform(0.3, 1.2))
+    if rng.random() < 0.2:
+        out = np.clip(out.astype(np.float32) + rng.normal(0, 6, out.shape), 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(out)
+
+
+# --- glyphs: a small random affine (rotation, scale, shear, shift) of the drawing
+def glyph_affine(img: np.ndarray, rng: np.random.Generator, rot: float = 12.0, scale: float = 0.12,
+                 shear: float = 0.2, shift: float = 0.06) -> np.ndarray:
+    h, w = img.shape[:2]
+    a = np.deg2rad(rng.uniform(-rot, rot))
+    sx, sy = np.exp(rng.uniform(-scale, scale, size=2))
+    sh = rng.uniform(-shear, shear)
+    r = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    m2 = r @ np.array([[sx, sh], [0, sy]])
+    c = np.array([w / 2, h / 2])
+    t = c - m2 @ c + rng.uniform(-shift, shift, size=2) * np.array([w, h])
+    m = np.hstack([m2, t[:, None]]).astype(np.float32)
+    border = int(np.median(img))  # paper colour
+    out = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+    if rng.random() < 0.3:  # thicker / thinner strokes
+        k = np.ones((2, 2), np.uint8)
+        out = cv2.erode(out, k) if border > 127 else cv2.dilate(out, k)
+    return out
+
+
+# --- audio: gain and additive noise on the waveform segment
+def audio_aug(samples: np.ndarray, rng: np.random.Generator, snr_db: tuple[float, float] = (10.0, 40.0)) -> np.ndarray:
+    x = samples * float(10 ** (rng.uniform(-12, 6) / 20))
+    if rng.random() < 0.7:
+        p = float(np.mean(x**2)) + 1e-10
+        snr = rng.uniform(*snr_db)
+        noise = rng.normal(0, np.sqrt(p / 10 ** (snr / 10)), size=len(x))
+        if rng.random() < 0.5:  # coloured (brown-ish) noise
+            noise = np.cumsum(noise)
+            noise = noise - np.convolve(noise, np.ones(64) / 64, mode="same")
+            noise *= np.sqrt(p / 10 ** (snr / 10)) / (np.std(noise) + 1e-10)
+        x = x + noise
+    return np.clip(x, -1, 1).astype(np.float32)

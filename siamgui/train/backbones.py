@@ -1,0 +1,42 @@
+"""Small CNN encoders: conv blocks -> global average pooling -> linear -> L2 normalisation."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def block(cin: int, cout: int, convs: int = 1, pool: bool = True) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for j in range(convs):
+        layers += [nn.Conv2d(cin if j == 0 else cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
+                   nn.ReLU(inplace=True)]
+    if pool:
+        layers.append(nn.MaxPool2d(2))
+    return nn.Sequential(*layers)
+
+
+class ConvEncoder(nn.Module):
+    """``channels`` conv blocks (each halves the resolution), GAP, linear to ``dim``, unit length."""
+
+    def __init__(self, in_ch: int = 1, channels: tuple[int, ...] = (64, 64, 64, 64), dim: int = 128,
+                 convs: int = 1, dropout: float = 0.0):
+        super().__init__()
+        blocks, c = [], in_ch
+        for o in channels:
+            blocks.append(block(c, o, convs))
+            c = o
+        self.features = nn.Sequential(*blocks)
+        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
+        self.head = nn.Linear(c, dim)
+        self.dim = dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.features(x).mean(dim=(2, 3))
+        return F.normalize(self.head(self.dropout(h)), dim=1)
+
+
+def build(cfg: dict) -> ConvEncoder:
+    return ConvEncoder(in_ch=int(cfg.get("in_ch", 1)), channels=tuple(cfg["channels"]), dim=int(cfg["dim"]),
+                       convs=int(cfg.get("convs", 1)), dropout=float(cfg.get("dropout", 0.0)))

@@ -1,0 +1,82 @@
+"""``siamgui-train``: train a Siamese encoder on class folders and export it for the app.
+
+    siamgui-train ../shared/data/glyphs/omniglot_background --preset glyph --out models/glyph.onnx
+    siamgui-train faces/orl faces/ar --preset face --out models/face.onnx --minutes 20 --seed 0
+    siamgui-train voices/librispeech_251 voices/fsdd --name-class '^\\d+_([a-z]+)_\\d+' --preset voice ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from siamgui.train.losses import LOSSES
+from siamgui.train.presets import PRESETS
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="siamgui-train", description=__doc__.split("\n")[0])
+    ap.add_argument("data_dirs", nargs="+", metavar="DATA_DIR", help="folder(s) with one sub-folder per class")
+    ap.add_argument("--preset", required=True, choices=sorted(PRESETS))
+    ap.add_argument("--out", required=True, help="the .onnx to write (the card goes inside it)")
+    ap.add_argument("--workdir", help="checkpoints, curve, report (default runs/<out name>)")
+    ap.add_argument("--loss", choices=LOSSES, help="default: the preset's (proto)")
+    ap.add_argument("--margin", type=float, help="margin of the contrastive / triplet losses")
+    budget = ap.add_mutually_exclusive_group()
+    budget.add_argument("--minutes", type=float, help="train for this long (default: the preset's)")
+    budget.add_argument("--steps", type=int, help="train this many steps (deterministic with --seed)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--resume", metavar="CKPT", help="continue from a checkpoint (workdir/checkpoint.pt)")
+    ap.add_argument("--val-fraction", type=float, help="share of classes (or groups) held out for validation")
+    ap.add_argument("--val-groups", nargs="+", metavar="GROUP", help="hold out these groups (e.g. alphabets)")
+    ap.add_argument("--name-class", metavar="REGEX",
+                    help="class from the file name for files not in class folders (first regex group)")
+    ap.add_argument("-P", "--classes-per-batch", dest="p", type=int)
+    ap.add_argument("-K", "--samples-per-class", dest="k", type=int)
+    ap.add_argument("--lr", type=float)
+    ap.add_argument("--size", type=int, help="input size (image side, or log-mel frames per window)")
+    ap.add_argument("--dim", type=int, help="embedding size")
+    ap.add_argument("--eval-every", type=float, default=120.0, help="seconds between validation checks")
+    ap.add_argument("--cache", help="folder for cached detections / decoded data (default: <workdir>/../cache)")
+    ap.add_argument("--no-progress", action="store_true")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser().parse_args(argv)
+    from siamgui.media.errors import MediaError
+    from siamgui.train.data import TrainError
+    from siamgui.train.loop import Config, run
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".onnx":
+        print(f"siamgui-train: error: --out must end in .onnx (got {out.name})", file=sys.stderr)
+        return 2
+    if args.k is not None and args.k < 2:
+        print("siamgui-train: error: -K must be at least 2 (pairs need two samples of a class)", file=sys.stderr)
+        return 2
+    cfg = Config(
+        data_dirs=args.data_dirs, preset=args.preset, out=str(out),
+        workdir=args.workdir or str(Path("runs") / out.stem), loss=args.loss, minutes=args.minutes,
+        steps=args.steps, seed=args.seed, resume=args.resume, val_fraction=args.val_fraction,
+        val_groups=args.val_groups, name_class=args.name_class, p=args.p, k=args.k, lr=args.lr, size=args.size,
+        dim=args.dim, margin=args.margin, eval_every=args.eval_every, progress=not args.no_progress,
+        cache=args.cache, command="siamgui-train " + shlex.join(argv),
+    )
+    try:
+        run(cfg)
+    except (TrainError, MediaError) as exc:
+        print(f"siamgui-train: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"siamgui-train: interrupted; resume with --resume {Path(cfg.workdir) / 'checkpoint.pt'}",
+              file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

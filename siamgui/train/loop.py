@@ -1,0 +1,330 @@
+"""The training run: data -> split -> P x K batches -> loss -> checkpoints -> evaluation -> export."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from siamgui.core.modelcard import ModelCard
+from siamgui.media import preprocess
+from siamgui.train import backbones, data, evaluate, export, losses, presets
+from siamgui.train.modalities import SOURCES
+from siamgui.train.sampling import PKSampler
+
+
+@dataclass
+class Config:
+    data_dirs: list[str]
+    preset: str
+    out: str
+    workdir: str
+    loss: str | None = None
+    minutes: float | None = None
+    steps: int | None = None
+    seed: int = 0
+    resume: str | None = None
+    val_fraction: float | None = None
+    val_groups: list[str] | None = None
+    name_class: str | None = None
+    p: int | None = None
+    k: int | None = None
+    lr: float | None = None
+    size: int | None = None
+    dim: int | None = None
+    margin: float | None = None
+    eval_every: float = 120.0  # seconds between validation checks (a few per run)
+    checkpoint_every: float = 60.0  # seconds
+    progress: bool = True
+    cache: str | None = None
+    name: str | None = None
+    command: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def _setup(cfg: Config):
+    torch.set_num_threads(2)
+    preset = presets.get(cfg.preset)
+    spec = dict(preset["spec"])
+    if cfg.size:
+        if spec["kind"] == "logmel":
+            spec["frames"] = int(cfg.size)
+        else:
+            spec["size"] = int(cfg.size)
+    if cfg.dim:
+        preset["backbone"]["dim"] = int(cfg.dim)
+    for key in ("loss", "p", "k", "lr", "val_fraction"):
+        if getattr(cfg, key) is not None:
+            preset[key] = getattr(cfg, key)
+    if preset["loss"] not in losses.LOSSES:
+        raise data.TrainError(f"unknown loss {preset['loss']!r} (known: {', '.join(losses.LOSSES)})")
+    preset["spec"] = preprocess.resolve(spec)
+    return preset
+
+
+def _load(cfg: Config, preset: dict):
+    skipped = data.Skipped()
+    spec = preset["spec"]
+    items = data.scan(cfg.data_dirs, preset["modality"], cfg.name_class, skipped)
+    cache = Path(cfg.cache) if cfg.cache else Path(cfg.workdir).parent / "cache"
+    source = SOURCES[spec["kind"]](items, spec, skipped, cache, progress=cfg.progress)
+    usable = source.items
+    if spec["kind"] == "logmel":
+        keep = [i for i, w in enumerate(source.waves) if len(w) >= 1.0 * source.rate]
+        for i in range(len(usable)):
+            if i not in set(keep):
+                skipped.add("classes with under 1 s of audio", usable[i].label)
+        source.items = [usable[i] for i in keep]
+        source.waves = [source.waves[i] for i in keep]
+    else:
+        counts = data.by_class(usable)
+        small = {c for c, idx in counts.items() if len(idx) < 2}
+        for c in sorted(small):
+            skipped.add("classes with fewer than 2 usable samples", c)
+        keep = [i for i, it in enumerate(usable) if it.label not in small]
+        source.items = [usable[i] for i in keep]
+        source.images = [source.images[i] for i in keep]
+        if hasattr(source, "boxes"):
+            source.boxes = [source.boxes[i] for i in keep]
+    data.check_classes(source.items)
+    return source, skipped, len(items)
+
+
+def _schedule(progress: float, base: float) -> float:
+    warm = 0.03
+    if progress < warm:
+        return base * (0.1 + 0.9 * progress / warm)
+    t = min(1.0, (progress - warm) / (1 - warm))
+    return base * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def _curve(history: dict, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    if history["loss"]:
+        steps, vals = zip(*history["loss"])
+        v = np.asarray(vals)
+        w = max(1, len(v) // 50)
+        smooth = np.convolve(v, np.ones(w) / w, mode="valid")
+        ax.plot(steps[: len(smooth)], smooth, color="tab:blue", label="training loss")
+    ax.set_xlabel("step")
+    ax.set_ylabel("training loss", color="tab:blue")
+    if history["val"]:
+        ax2 = ax.twinx()
+        s = [h["step"] for h in history["val"]]
+        ax2.plot(s, [h["eer"] * 100 for h in history["val"]], "o-", color="tab:red", label="val EER %")
+        if all("one_shot_20" in h for h in history["val"]):
+            ax2.plot(s, [100 - h["one_shot_20"] * 100 for h in history["val"]], "s--", color="tab:green",
+                     label="val 20-way one-shot error %")
+        ax2.set_ylabel("held-out classes, %")
+        ax2.legend(loc="upper right", fontsize=8)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def run(cfg: Config) -> dict:
+    t_start = time.time()
+    preset = _setup(cfg)
+    spec = preset["spec"]
+    work = Path(cfg.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    log(f"[siamgui-train] preset {cfg.preset}: {spec}")
+    source, skipped, n_files = _load(cfg, preset)
+    log(f"[siamgui-train] {n_files} files, {len(source.items)} usable samples in "
+        f"{len(set(i.label for i in source.items))} classes; {skipped.summary()}")
+
+    train_cls, val_cls, how = data.split_classes(source.items, preset["val_fraction"], cfg.seed,
+                                                 by_group=preset["split_by_group"], val_groups=cfg.val_groups)
+    val_set = set(val_cls)
+    tr_idx = [i for i, it in enumerate(source.items) if it.label not in val_set]
+    va_idx = [i for i, it in enumerate(source.items) if it.label in val_set]
+    log(f"[siamgui-train] split: {how['rule']}: {len(train_cls)} training classes, {len(val_cls)} validation classes")
+
+    rng_eval = np.random.default_rng(cfg.seed + 1)
+    val_inputs, val_labels = source.eval_inputs(va_idx, rng_eval)
+    label_group = {it.label: it.group for it in source.items}
+    val_groups = [label_group[l] for l in val_labels]
+    have_val = len(set(val_labels)) >= 2 and len(val_labels) > len(set(val_labels))
+    if not have_val:
+        log("[siamgui-train] warning: too few validation samples for figures (need 2 classes with 2+ samples)")
+
+    torch.manual_seed(cfg.seed)
+    np_rng = np.random.default_rng(cfg.seed)
+    model = backbones.build({**preset["backbone"], "in_ch": preprocess.input_shape(spec)[0]})
+    crit = losses.make(preset["loss"], cfg.margin)
+    params = list(model.parameters()) + list(crit.parameters())
+    opt = torch.optim.AdamW(params, lr=preset["lr"], weight_decay=preset["weight_decay"])
+    sampler = PKSampler([source.items[i].label for i in tr_idx], preset["p"], preset["k"])
+    step, elapsed = 0, 0.0
+    history: dict = {"loss": [], "val": []}
+    budget_s = None if cfg.steps else 60.0 * float(cfg.minutes if cfg.minutes is not None else preset["minutes"])
+    ckpt_path = work / "checkpoint.pt"
+    if cfg.resume:
+        ck = torch.load(cfg.resume, map_location="cpu", weights_only=False)
+        if ck["val_classes"] != val_cls:
+            raise data.TrainError(f"{cfg.resume}: the checkpoint was made with another split (seed or data differ)")
+        model.load_state_dict(ck["model"])
+        crit.load_state_dict(ck["loss"])
+        opt.load_state_dict(ck["opt"])
+        step, elapsed, history = ck["step"], ck["elapsed"], ck["history"]
+        np_rng.bit_generator.state = ck["np_rng"]
+        torch.set_rng_state(ck["torch_rng"])
+        log(f"[siamgui-train] resumed from {cfg.resume} at step {step} ({elapsed / 60:.1f} min trained)")
+
+    def save_ckpt():
+        torch.save({"model": model.state_dict(), "loss": crit.state_dict(), "opt": opt.state_dict(), "step": step,
+                    "elapsed": elapsed, "history": history, "np_rng": np_rng.bit_generator.state,
+                    "torch_rng": torch.get_rng_state(), "val_classes": val_cls, "preset": preset,
+                    "seed": cfg.seed}, ckpt_path)
+
+    def torch_run(x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return model(torch.from_numpy(np.ascontiguousarray(x, np.float32))).numpy()
+
+    def validate(quick: bool) -> dict:
+        model.eval()
+        emb = evaluate.embed(torch_run, val_inputs)
+        model.train()
+        return evaluate.evaluate(emb, val_labels, val_groups, seed=cfg.seed, quick=quick)
+
+    def progress() -> float:
+        return step / cfg.steps if cfg.steps else elapsed / budget_s
+
+    bar = None
+    if cfg.progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=cfg.steps if cfg.steps else int(budget_s), initial=step if cfg.steps else int(elapsed),
+                   unit="step" if cfg.steps else "s", desc=f"training {cfg.preset}", dynamic_ncols=True,
+                   file=sys.stdout, mininterval=5.0)
+    model.train()
+    last_ck = last_eval = elapsed
+    eval_every_steps = max(1, cfg.steps // 4) if cfg.steps else None
+    while progress() < 1.0:
+        t0 = time.time()
+        for g in opt.param_groups:
+            g["lr"] = _schedule(progress(), preset["lr"])
+        idx, ids = sampler.batch(np_rng)
+        x = torch.from_numpy(np.stack([source.train_sample(tr_idx[i], np_rng) for i in idx]).astype(np.float32))
+        y = torch.from_numpy(ids)
+        loss = crit(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        dt = time.time() - t0
+        elapsed += dt
+        history["loss"].append((step, float(loss.item())))
+        if bar is not None:
+            bar.update(1 if cfg.steps else int(elapsed) - bar.n)
+            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+        due = (step % eval_every_steps == 0) if cfg.steps else (elapsed - last_eval >= cfg.eval_every)
+        if have_val and due and progress() < 1.0:
+            v = validate(quick=True)
+            history["val"].append({"step": step, "elapsed": elapsed, **{k: v[k] for k in v if k in (
+                "auc", "eer", "one_shot_5", "one_shot_20")}})
+            last_eval = elapsed
+            msg = f"step {step} ({elapsed / 60:.1f} min) loss {loss.item():.3f} val EER {v['eer']:.2%} AUC {v['auc']:.4f}"
+            if "one_shot_20" in v:
+                msg += f" 20-way {v['one_shot_20']:.1%}"
+            (bar.write if bar is not None else log)(msg)
+        if elapsed - last_ck >= cfg.checkpoint_every:
+            save_ckpt()
+            last_ck = elapsed
+    if bar is not None:
+        bar.close()
+    save_ckpt()
+    model.eval()
+
+    # --- final figures on the held-out classes, the threshold at their EER point
+    figures: dict = {}
+    threshold = 0.5
+    if have_val:
+        figures = validate(quick=False)
+        threshold = figures["threshold"]
+        history["val"].append({"step": step, "elapsed": elapsed, **{k: figures[k] for k in figures if k in (
+            "auc", "eer", "one_shot_5", "one_shot_20")}})
+    shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}
+    log(f"[siamgui-train] validation ({len(val_cls)} held-out classes): {json.dumps(shown)}")
+
+    name = cfg.name or Path(cfg.out).stem
+    card = ModelCard(
+        name=name, modality=preset["modality"], preprocess=dict(spec), metric="cosine", threshold=float(threshold),
+        description=preset["description"], embedding_dim=int(preset["backbone"]["dim"]),
+        metrics={k: v for k, v in figures.items()} | {"threshold_rule": "EER point on validation pairs"},
+        provenance={
+            "data": [str(d) for d in cfg.data_dirs], "preset": cfg.preset, "loss": preset["loss"],
+            "batch": f"{sampler.p} classes x {preset['k']}", "steps": step, "seed": cfg.seed,
+            "split": {k: v for k, v in how.items()}, "train_classes": len(train_cls),
+            "skipped": skipped.as_dict(), "command": cfg.command,
+            "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "train_minutes": round(elapsed / 60, 2), "torch": torch.__version__, "machine": platform.machine(),
+            "backbone": preset["backbone"],
+        },
+    )
+    flat = np.concatenate(val_inputs[:64]) if val_inputs else np.stack(
+        [source.train_sample(i, np_rng) for i in tr_idx[:16]])
+    c, h, w = preprocess.input_shape(spec)
+    out, diff = export.export(model, (c, h, w), cfg.out, card, flat[:64])
+    log(f"[siamgui-train] exported {out} ({out.stat().st_size / 1e6:.2f} MB); parity torch vs onnxruntime on "
+        f"{min(64, len(flat))} real inputs: max abs diff {diff:.2e}")
+
+    # the exported file, loaded by the app's own engine, on real files: same embeddings as torch?
+    app_diff = _app_check(out, model, spec, [source.items[i].path for i in (va_idx or tr_idx)[:6]])
+    if app_diff is not None:
+        log(f"[siamgui-train] app engine (Encoder.load + embed on files) vs torch: max abs diff {app_diff:.2e}")
+
+    wall = time.time() - t_start
+    report = {"preset": cfg.preset, "out": str(out), "size_bytes": out.stat().st_size, "metrics": figures,
+              "threshold": threshold, "parity_max_abs_diff": diff, "app_max_abs_diff": app_diff,
+              "steps": step, "train_minutes": elapsed / 60, "wall_minutes": wall / 60, "split": how,
+              "skipped": skipped.as_dict(), "history_val": history["val"], "command": cfg.command}
+    (work / "report.json").write_text(json.dumps(report, indent=2, default=str))
+    (work / "card.json").write_text(json.dumps({"name": card.name, "modality": card.modality,
+                                                "preprocess": card.preprocess, "metric": card.metric,
+                                                "threshold": card.threshold, "description": card.description,
+                                                "embedding_dim": card.embedding_dim, "metrics": card.metrics,
+                                                "provenance": card.provenance}, indent=2, default=str))
+    curve = Path(cfg.out).with_name(Path(cfg.out).stem + "-curve.png")
+    _curve(history, work / "curve.png", f"{name}: {preset['loss']} loss, {len(val_cls)} held-out classes")
+    _curve(history, curve, f"{name}: {preset['loss']} loss, {len(val_cls)} held-out classes")
+    log(f"[siamgui-train] curve {curve}, report {work / 'report.json'}; wall time {wall / 60:.1f} min")
+    return report
+
+
+def _app_check(path: Path, model, spec: dict, files: list[Path]) -> float | None:
+    from siamgui.core.encoder import Encoder
+    from siamgui.media.errors import MediaError
+
+    enc = Encoder.load(path, device="cpu")
+    worst = None
+    for f in files:
+        try:
+            prep = preprocess.prepare(spec, f)
+            got = enc.embed([f])
+        except MediaError:
+            continue
+        with torch.no_grad():
+            ref = evaluate.embed(lambda x: model(torch.from_numpy(x)).numpy(), [prep.tensors])
+        d = float(np.max(np.abs(ref - got)))
+        worst = d if worst is None else max(worst, d)
+    return worst

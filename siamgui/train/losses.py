@@ -1,0 +1,106 @@
+"""Metric-learning losses on L2-normalised embeddings of a P x K batch.
+
+- ``contrastive``: all pairs in the batch, same pairs pulled together, different pairs pushed
+  beyond ``margin`` (Hadsell et al. 2006, the seeds' loss).
+- ``triplet-hard``: batch-hard triplets (hardest positive, hardest negative per anchor).
+- ``triplet-semihard``: for each positive pair the hardest negative farther than the positive
+  (FaceNet), falling back to the hardest negative.
+- ``proto``: softmax over leave-one-out class prototypes with a learned scale and bias (the
+  GE2E / N-pair / prototypical-network family): every sample must be closer to its own class's
+  centre than to any other class in the batch.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+LOSSES = ("proto", "triplet-semihard", "triplet-hard", "contrastive")
+
+
+def _dist(e: torch.Tensor) -> torch.Tensor:
+    """Euclidean distances between unit vectors, differentiable at 0."""
+    cos = e @ e.t()
+    return torch.sqrt(torch.clamp(2.0 - 2.0 * cos, min=1e-12))
+
+
+class Contrastive(nn.Module):
+    def __init__(self, margin: float = 0.8):
+        super().__init__()
+        self.margin = margin
+
+    def forward(self, e, y):
+        d = _dist(e)
+        same = y[:, None] == y[None, :]
+        eye = torch.eye(len(y), dtype=torch.bool, device=e.device)
+        pos = d[same & ~eye] ** 2
+        neg = F.relu(self.margin - d[~same]) ** 2
+        return pos.mean() + neg.mean()
+
+
+class TripletHard(nn.Module):
+    def __init__(self, margin: float = 0.3):
+        super().__init__()
+        self.margin = margin
+
+    def forward(self, e, y):
+        d = _dist(e)
+        same = y[:, None] == y[None, :]
+        eye = torch.eye(len(y), dtype=torch.bool, device=e.device)
+        hardest_pos = (d * (same & ~eye)).max(dim=1).values
+        hardest_neg = (d + 4.0 * same).min(dim=1).values
+        return F.relu(hardest_pos - hardest_neg + self.margin).mean()
+
+
+class TripletSemiHard(nn.Module):
+    def __init__(self, margin: float = 0.3):
+        super().__init__()
+        self.margin = margin
+
+    def forward(self, e, y):
+        d = _dist(e)
+        same = y[:, None] == y[None, :]
+        eye = torch.eye(len(y), dtype=torch.bool, device=e.device)
+        a, p = torch.nonzero(same & ~eye, as_tuple=True)
+        dap = d[a, p]  # (T,)
+        dan = d[a]  # (T, B)
+        neg = ~same[a]
+        semi = neg & (dan > dap[:, None])
+        big = torch.full_like(dan, 4.0)
+        semi_min = torch.where(semi, dan, big).min(dim=1).values
+        hard_min = torch.where(neg, dan, big).min(dim=1).values
+        dneg = torch.where(semi.any(dim=1), semi_min, hard_min)
+        return F.relu(dap - dneg + self.margin).mean()
+
+
+class Proto(nn.Module):
+    def __init__(self, scale: float = 10.0, bias: float = -5.0):
+        super().__init__()
+        self.w = nn.Parameter(torch.tensor(float(scale)))
+        self.b = nn.Parameter(torch.tensor(float(bias)))
+
+    def forward(self, e, y):
+        classes = int(y.max()) + 1
+        onehot = F.one_hot(y, classes).float()  # (B, P)
+        sums = onehot.t() @ e  # (P, D)
+        counts = onehot.sum(0)  # (P,)
+        cent = F.normalize(sums / counts[:, None], dim=1)
+        own = F.normalize((sums[y] - e) / (counts[y] - 1).clamp(min=1)[:, None], dim=1)  # leave-one-out
+        cos = e @ cent.t()
+        cos_own = (e * own).sum(1)
+        cos = cos.scatter(1, y[:, None], cos_own[:, None])
+        logits = torch.clamp(self.w, min=1e-3) * cos + self.b
+        return F.cross_entropy(logits, y)
+
+
+def make(name: str, margin: float | None = None) -> nn.Module:
+    if name == "contrastive":
+        return Contrastive(0.8 if margin is None else margin)
+    if name == "triplet-hard":
+        return TripletHard(0.3 if margin is None else margin)
+    if name == "triplet-semihard":
+        return TripletSemiHard(0.3 if margin is None else margin)
+    if name == "proto":
+        return Proto()
+    raise ValueError(f"unknown loss {name!r} (known: {', '.join(LOSSES)})")

@@ -1,0 +1,251 @@
+"""Per-modality loading (cached) and sampling, built on the app's own preprocessing.
+
+Each source turns the items of a split into encoder inputs:
+``train_sample(i, rng)`` one augmented (C, H, W) array for training, and
+``eval_inputs(indices)`` the exact tensors the app would compute (``siamgui.media.preprocess``),
+one (windows, C, H, W) array per evaluation sample, with its class.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from siamgui.media import audio, faces, glyphs, images, preprocess
+from siamgui.media.errors import MediaError
+from siamgui.train import augment
+from siamgui.train.data import Item, Skipped
+
+
+def _progress(iterable, desc: str, enabled: bool, total: int | None = None):
+    if not enabled:
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, unit="file", leave=False, dynamic_ncols=True)
+
+
+def _key(items: list[Item], extra: str) -> str:
+    h = hashlib.sha1(extra.encode())
+    for it in items:
+        st = it.path.stat()
+        h.update(f"{it.path}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
+
+
+class Source:
+    spec: dict[str, Any]
+    items: list[Item]  # usable items only, after loading
+
+    def train_sample(self, i: int, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+    def eval_inputs(self, indices: list[int], rng: np.random.Generator) -> tuple[list[np.ndarray], list[str]]:
+        raise NotImplementedError
+
+
+class GlyphSource(Source):
+    def __init__(self, items: list[Item], spec: dict, skipped: Skipped, cache: Path | None, progress: bool = True):
+        self.spec = preprocess.resolve(spec)
+        ok, self.images = [], []
+        cached = None
+        if cache is not None:
+            f = cache / f"glyph-{_key(items, 'v1')}.npz"
+            if f.is_file():
+                z = np.load(f, allow_pickle=False)
+                cached = (z["ok"], list(z["shapes"]), z["flat"])
+        if cached is not None:
+            okmask, shapes, flat = cached
+            pos = 0
+            for it, good, shp in zip(items, okmask, shapes):
+                if good:
+                    n = int(shp[0] * shp[1])
+                    self.images.append(flat[pos : pos + n].reshape(int(shp[0]), int(shp[1])))
+                    pos += n
+                    ok.append(it)
+                else:
+                    skipped.add("unreadable or blank images", it.path.name)
+        else:
+            okmask, shapes = [], []
+            for it in _progress(items, "reading glyphs", progress):
+                try:
+                    img = images.to_grey(images.load_image(it.path))
+                    glyphs.glyph_tensor(img, int(self.spec["size"]), float(self.spec["margin"]))
+                except MediaError:
+                    skipped.add("unreadable or blank images", it.path.name)
+                    okmask.append(False)
+                    shapes.append((0, 0))
+                    continue
+                ok.append(it)
+                self.images.append(img)
+                okmask.append(True)
+                shapes.append(img.shape)
+            if cache is not None and self.images:
+                cache.mkdir(parents=True, exist_ok=True)
+                np.savez(cache / f"glyph-{_key(items, 'v1')}.npz", ok=np.array(okmask), shapes=np.array(shapes),
+                         flat=np.concatenate([m.ravel() for m in self.images]))
+        self.items = ok
+
+    def _tensor(self, img: np.ndarray) -> np.ndarray:
+        return glyphs.glyph_tensor(img, int(self.spec["size"]), float(self.spec["margin"]))[None]
+
+    def train_sample(self, i, rng):
+        img = self.images[i]
+        for _ in range(3):
+            try:
+                return self._tensor(augment.glyph_affine(img, rng))
+            except MediaError:  # augmentation pushed the drawing off the page
+                continue
+        return self._tensor(img)
+
+    def eval_inputs(self, indices, rng):
+        return [self._tensor(self.images[i])[None] for i in indices], [self.items[i].label for i in indices]
+
+
+class FaceSource(Source):
+    """Detections are made once per image with the app's detector and cached (JSON)."""
+
+    def __init__(self, items: list[Item], spec: dict, skipped: Skipped, cache: Path | None, progress: bool = True):
+        self.spec = preprocess.resolve(spec)
+        store: dict[str, list[float] | None] = {}
+        cfile = cache / "face-detections.json" if cache is not None else None
+        if cfile is not None and cfile.is_file():
+            store = json.loads(cfile.read_text())
+        det = faces.default_detector()
+        self.items, self.images, self.boxes = [], [], []
+        new = 0
+        for it in _progress(items, "detecting faces", progress):
+            try:
+                img = images.load_image(it.path)
+            except MediaError:
+                skipped.add("unreadable images", it.path.name)
+                continue
+            st = it.path.stat()
+            key = f"{it.path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+            if key not in store:
+                found = det.detect(img)
+                store[key] = [found[0].x, found[0].y, found[0].w, found[0].h] if found else None
+                new += 1
+            if store[key] is None:
+                skipped.add("images with no face found", it.path.name)
+                continue
+            self.items.append(it)
+            self.images.append(images.to_grey(img))
+            self.boxes.append(faces.Box(*store[key]))
+        if cfile is not None and new:
+            cfile.parent.mkdir(parents=True, exist_ok=True)
+            cfile.write_text(json.dumps(store))
+
+    def train_sample(self, i, rng):
+        s = self.spec
+        grey, box = self.images[i], self.boxes[i]
+        grey = augment.rotate_about(grey, box, rng.uniform(-10, 10))
+        region = augment.jitter_box(box.square(float(s["margin"])), rng)
+        crop = augment.face_crop_aug(faces.crop(grey, region, int(s["size"])), rng)
+        return preprocess.face_tensor(crop, s)
+
+    def eval_inputs(self, indices, rng):
+        s = self.spec
+        out = [preprocess.prepare_face(s, self.images[i], self.boxes[i].square(float(s["margin"]))).tensors
+               for i in indices]
+        return out, [self.items[i].label for i in indices]
+
+
+class AudioSource(Source):
+    """One waveform per class (its files, resampled and joined); segments are cut from it."""
+
+    def __init__(self, items: list[Item], spec: dict, skipped: Skipped, cache: Path | None, progress: bool = True,
+                 seg_s: tuple[float, float] = (1.5, 3.0), eval_seg_s: float = 2.0, eval_max: int = 8):
+        self.spec = preprocess.resolve(spec)
+        self.rate = int(self.spec["sample_rate"])
+        self.seg_s, self.eval_seg_s, self.eval_max = seg_s, eval_seg_s, eval_max
+        waves: dict[str, list[np.ndarray]] = {}
+        first: dict[str, Item] = {}
+        cached: dict[str, np.ndarray] = {}
+        cfile = cache / f"audio-{_key(items, f'v1|{self.rate}')}.npz" if cache is not None else None
+        if cfile is not None and cfile.is_file():
+            z = np.load(cfile, allow_pickle=False)
+            cached = {k: z[k] for k in z.files}
+        for n, it in enumerate(_progress(items, "reading audio", progress)):
+            key = f"f{n}"
+            if key in cached:
+                wav = cached[key]
+                if wav.size == 0:
+                    skipped.add("unreadable or silent audio files", it.path.name)
+                    continue
+            else:
+                try:
+                    clip = audio.load_audio(it.path)
+                    if audio.is_silent(clip):
+                        raise MediaError("silent")
+                    wav = audio.resample(clip, self.rate).samples
+                except MediaError:
+                    skipped.add("unreadable or silent audio files", it.path.name)
+                    cached[key] = np.zeros(0, np.float32)
+                    continue
+                cached[key] = wav
+            waves.setdefault(it.label, []).append(wav)
+            first.setdefault(it.label, it)
+        if cfile is not None and not cfile.is_file():
+            cfile.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(cfile, **cached)
+        # one "item" per class: the joined waveform (segments of it are the samples)
+        self.items = [first[k] for k in sorted(waves)]
+        self.waves = [np.concatenate(waves[k]).astype(np.float32) for k in sorted(waves)]
+        self.per_class = max(1, int(np.median([len(w) / self.rate / eval_seg_s for w in self.waves])))
+
+    def _features(self, wav: np.ndarray) -> np.ndarray:
+        s = self.spec
+        speech = audio.voiced(audio.AudioClip(wav, self.rate))
+        if speech.duration < float(s["min_voiced_s"]):
+            raise MediaError("too little sound")
+        feat = audio.log_mel(speech.samples, self.rate, n_mels=int(s["n_mels"]), n_fft=int(s["n_fft"]),
+                             win=int(s["win"]), hop=int(s["hop"]))
+        return audio.normalise_features(feat)
+
+    def segment(self, i: int, rng: np.random.Generator) -> np.ndarray:
+        wav = self.waves[i]
+        n = int(rng.uniform(*self.seg_s) * self.rate)
+        if len(wav) <= n:
+            return wav
+        start = int(rng.integers(0, len(wav) - n + 1))
+        return wav[start : start + n]
+
+    def train_sample(self, i, rng):
+        frames = int(self.spec["frames"])
+        for _ in range(4):
+            seg = augment.audio_aug(self.segment(i, rng), rng)
+            try:
+                wins = audio.windows(self._features(seg), frames, int(self.spec["step"]))
+            except MediaError:
+                continue
+            w = wins[int(rng.integers(0, len(wins)))]
+            if rng.random() < 0.5:  # frequency / time masking (SpecAugment-like)
+                f0 = int(rng.integers(0, w.shape[0] - 4))
+                w = w.copy()
+                w[f0 : f0 + int(rng.integers(1, 5))] = 0.0
+            return w[None]
+        return audio.windows(self._features(self.waves[i]), frames, int(self.spec["step"]))[0][None]
+
+    def eval_inputs(self, indices, rng):
+        """Fixed, non-overlapping ``eval_seg_s`` segments of each class, through ``prepare_audio``."""
+        out, labels = [], []
+        n = int(self.eval_seg_s * self.rate)
+        for i in indices:
+            wav = self.waves[i]
+            starts = list(range(0, max(1, len(wav) - n + 1), n))[: self.eval_max]
+            for s0 in starts:
+                try:
+                    p = preprocess.prepare_audio(self.spec, audio.AudioClip(wav[s0 : s0 + n], self.rate))
+                except MediaError:
+                    continue
+                out.append(p.tensors)
+                labels.append(self.items[i].label)
+        return out, labels
+
+
+SOURCES: dict[str, Callable[..., Source]] = {"glyph": GlyphSource, "face": FaceSource, "logmel": AudioSource}

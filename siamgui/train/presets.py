@@ -1,0 +1,39 @@
+"""Per-modality recipes: preprocessing spec, encoder size, batch shape, loss and split rule."""
+
+from __future__ import annotations
+
+from copy import deepcopy
+
+PRESETS: dict[str, dict] = {
+    "glyph": {
+        "modality": "image",
+        "spec": {"kind": "glyph", "size": 28, "margin": 0.1},
+        "backbone": {"channels": [64, 64, 64, 64], "dim": 128},
+        "p": 64, "k": 4, "loss": "proto", "lr": 2e-3, "weight_decay": 1e-4,
+        "split_by_group": True, "val_fraction": 0.2, "minutes": 20.0,
+        "description": "Hand-drawn characters: one-shot matching of glyphs never seen in training.",
+    },
+    "face": {
+        "modality": "image",
+        "spec": {"kind": "face", "size": 64, "margin": 0.15, "equalize": True, "mean": 0.5, "std": 0.5},
+        "backbone": {"channels": [32, 64, 96, 128], "dim": 128, "dropout": 0.1},
+        "p": 32, "k": 4, "loss": "proto", "lr": 2e-3, "weight_decay": 5e-4,
+        "split_by_group": False, "val_fraction": 0.2, "minutes": 20.0,
+        "description": "Faces (webcam or photo): the app's detector crop, 64 px grey, equalised.",
+    },
+    "voice": {
+        "modality": "audio",
+        "spec": {"kind": "logmel", "sample_rate": 16000, "n_mels": 40, "n_fft": 512, "win": 400, "hop": 160,
+                 "frames": 160, "step": 80, "min_voiced_s": 0.4},
+        "backbone": {"channels": [32, 64, 96, 128], "dim": 128},
+        "p": 48, "k": 3, "loss": "proto", "lr": 2e-3, "weight_decay": 1e-4,
+        "split_by_group": False, "val_fraction": 0.18, "minutes": 20.0,
+        "description": "Speaker verification: 40 log-mel bands, 1.6 s windows averaged over the clip.",
+    },
+}
+
+
+def get(name: str) -> dict:
+    if name not in PRESETS:
+        raise KeyError(name)
+    return deepcopy(PRESETS[name])

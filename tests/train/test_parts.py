@@ -1,0 +1,70 @@
+"""The pieces: class scan and split, P x K sampling, losses, mining."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from helpers import glyph_folder  # noqa: E402
+
+from siamgui.train import data, losses  # noqa: E402
+from siamgui.train.sampling import PKSampler  # noqa: E402
+
+
+def test_scan_labels_groups_and_name_class(tmp_path):
+    root = tmp_path / "omni"
+    glyph_folder(root / "Latin", classes="AB", per_class=2)
+    glyph_folder(root / "Greek", classes="CD", per_class=2)
+    items = data.scan([root], "image")
+    assert {it.label for it in items} == {"omni/Latin/char_A", "omni/Latin/char_B", "omni/Greek/char_C",
+                                          "omni/Greek/char_D"}
+    assert {it.group for it in items} == {"omni/Latin", "omni/Greek"}
+    flat = tmp_path / "fsdd" / "recordings"
+    flat.mkdir(parents=True)
+    for n in ("0_george_0.png", "1_george_1.png", "0_jackson_0.png"):
+        (flat / n).write_bytes((root / "Latin" / "char_A" / "0.png").read_bytes())
+    items = data.scan([tmp_path / "fsdd"], "image", name_class=r"^\d+_([a-z]+)_\d+")
+    assert sorted({it.label for it in items}) == ["fsdd/george", "fsdd/jackson"]
+
+
+def test_split_is_by_class_never_by_sample(tmp_path):
+    items = [data.Item(Path(f"{g}{c}{s}"), f"{g}/c{c}", g) for g in "abcde" for c in range(10) for s in range(3)]
+    train, val, how = data.split_classes(items, 0.2, seed=3)
+    assert not set(train) & set(val) and len(val) == 10
+    assert {v.split("/")[0] for v in val} == set("abcde")  # stratified over the groups
+    train, val, how = data.split_classes(items, 0.2, seed=3, by_group=True)
+    assert how["val_groups"] and all(v.split("/")[0] in how["val_groups"] for v in val)
+    t2, v2, _ = data.split_classes(items, 0.2, seed=3, by_group=True)
+    assert v2 == val  # deterministic
+    _, v3, how = data.split_classes(items, 0.2, seed=0, val_groups=["b"])
+    assert all(v.startswith("b/") for v in v3) and len(v3) == 10
+
+
+def test_pk_sampler():
+    labels = ["a"] * 5 + ["b"] * 1 + ["c"] * 3 + ["d"] * 2
+    s = PKSampler(labels, p=3, k=4)
+    idx, ids = s.batch(np.random.default_rng(0))
+    assert len(idx) == 12 and sorted(set(ids.tolist())) == [0, 1, 2]
+    for j in range(3):
+        assert len({labels[i] for i, c in zip(idx, ids) if c == j}) == 1
+
+
+@pytest.mark.parametrize("name", losses.LOSSES)
+def test_losses_prefer_separated_classes(name):
+    torch.manual_seed(0)
+    y = torch.arange(4).repeat_interleave(3)
+    centres = torch.nn.functional.normalize(torch.randn(4, 16), dim=1) * 5
+    good = torch.nn.functional.normalize(centres[y] + 0.05 * torch.randn(12, 16), dim=1)
+    bad = torch.nn.functional.normalize(torch.randn(12, 16), dim=1)
+    crit = losses.make(name)
+    with torch.no_grad():
+        assert float(crit(good, y)) < float(crit(bad, y))
+    e = bad.clone().requires_grad_(True)
+    crit(e, y).backward()
+    assert torch.isfinite(e.grad).all()

@@ -51,7 +51,7 @@ def test_pair_gives_distance_and_verdict_and_threshold_rejudges_without_the_mode
 
     expected = Encoder.load(w.encoder.path, device="cpu").compare(glyphs["a1"], glyphs["b1"]).distance
     panel = view.verdict
-    assert panel.distance == pytest.approx(expected, abs=1e-5)
+    assert panel.distance == pytest.approx(expected, abs=1e-6)
     assert panel.distance_label.text() == f"{expected:.3f}"
     assert panel.threshold == pytest.approx(0.05)
     assert expected > 0.05  # untrained projection: A and B are far apart at this threshold

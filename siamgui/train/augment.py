@@ -66,16 +66,19 @@ def glyph_affine(img: np.ndarray, rng: np.random.Generator, rot: float = 12.0, s
     return out
 
 
-# --- audio: gain and additive noise on the waveform segment
-def audio_aug(samples: np.ndarray, rng: np.random.Generator, snr_db: tuple[float, float] = (10.0, 40.0)) -> np.ndarray:
-    x = samples * float(10 ** (rng.uniform(-12, 6) / 20))
-    if rng.random() < 0.7:
-        p = float(np.mean(x**2)) + 1e-10
-        snr = rng.uniform(*snr_db)
-        noise = rng.normal(0, np.sqrt(p / 10 ** (snr / 10)), size=len(x))
-        if rng.random() < 0.5:  # coloured (brown-ish) noise
-            noise = np.cumsum(noise)
-            noise = noise - np.convolve(noise, np.ones(64) / 64, mode="same")
-            noise *= np.sqrt(p / 10 ** (snr / 10)) / (np.std(noise) + 1e-10)
-        x = x + noise
-    return np.clip(x, -1, 1).astype(np.float32)
+# --- audio: noise on the features of a segment
+def mel_noise(logmel: np.ndarray, rng: np.random.Generator, p: float = 0.7,
+              snr_db: tuple[float, float] = (5.0, 35.0)) -> np.ndarray:
+    """Additive noise in the mel-power domain (white or tilted, fluctuating over time).
+
+    Equivalent to adding stationary noise to the waveform before the features, at a fraction
+    of the cost; gain needs no simulation (the per-clip normalisation removes it).
+    """
+    if rng.random() >= p:
+        return logmel
+    power = np.exp(logmel)
+    level = float(power.mean()) * 10 ** (-rng.uniform(*snr_db) / 10)
+    bands = logmel.shape[0]
+    tilt = np.exp(rng.uniform(-2, 2) * np.linspace(-0.5, 0.5, bands, dtype=np.float32))[:, None]
+    fluct = rng.gamma(4.0, 0.25, size=logmel.shape).astype(np.float32)
+    return np.log(power + level * tilt * fluct + 1e-6).astype(np.float32)

@@ -38,6 +38,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--lr", type=float)
     ap.add_argument("--size", type=int, help="input size (image side, or log-mel frames per window)")
     ap.add_argument("--dim", type=int, help="embedding size")
+    ap.add_argument("--rotations", type=int, choices=(1, 2, 4),
+                    help="glyphs: rotated copies (90 degrees) of each training class as extra classes")
     ap.add_argument("--eval-every", type=float, default=120.0, help="seconds between validation checks")
     ap.add_argument("--cache", help="folder for cached detections / decoded data (default: <workdir>/../cache)")
     ap.add_argument("--no-progress", action="store_true")
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         steps=args.steps, seed=args.seed, resume=args.resume, val_fraction=args.val_fraction,
         val_groups=args.val_groups, name_class=args.name_class, p=args.p, k=args.k, lr=args.lr, size=args.size,
         dim=args.dim, margin=args.margin, eval_every=args.eval_every, progress=not args.no_progress,
-        cache=args.cache, command="siamgui-train " + shlex.join(argv),
+        cache=args.cache, rotations=args.rotations, command="siamgui-train " + shlex.join(argv),
     )
     try:
         run(cfg)

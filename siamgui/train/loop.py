@@ -47,7 +47,7 @@ class Config:
     cache: str | None = None
     name: str | None = None
     command: str = ""
-    extra: dict = field(default_factory=dict)
+    rotations: int | None = None
 
 
 def log(msg: str) -> None:
@@ -65,7 +65,7 @@ def _setup(cfg: Config):
             spec["size"] = int(cfg.size)
     if cfg.dim:
         preset["backbone"]["dim"] = int(cfg.dim)
-    for key in ("loss", "p", "k", "lr", "val_fraction"):
+    for key in ("loss", "p", "k", "lr", "val_fraction", "rotations"):
         if getattr(cfg, key) is not None:
             preset[key] = getattr(cfg, key)
     if preset["loss"] not in losses.LOSSES:
@@ -83,21 +83,15 @@ def _load(cfg: Config, preset: dict):
     usable = source.items
     if spec["kind"] == "logmel":
         keep = [i for i, w in enumerate(source.waves) if len(w) >= 1.0 * source.rate]
-        for i in range(len(usable)):
-            if i not in set(keep):
-                skipped.add("classes with under 1 s of audio", usable[i].label)
-        source.items = [usable[i] for i in keep]
-        source.waves = [source.waves[i] for i in keep]
+        for i in sorted(set(range(len(usable))) - set(keep)):
+            skipped.add("classes with under 1 s of audio", usable[i].label)
+        source.keep(keep)
     else:
         counts = data.by_class(usable)
         small = {c for c, idx in counts.items() if len(idx) < 2}
         for c in sorted(small):
             skipped.add("classes with fewer than 2 usable samples", c)
-        keep = [i for i, it in enumerate(usable) if it.label not in small]
-        source.items = [usable[i] for i in keep]
-        source.images = [source.images[i] for i in keep]
-        if hasattr(source, "boxes"):
-            source.boxes = [source.boxes[i] for i in keep]
+        source.keep([i for i, it in enumerate(usable) if it.label not in small])
     data.check_classes(source.items)
     return source, skipped, len(items)
 
@@ -173,7 +167,9 @@ def run(cfg: Config) -> dict:
     crit = losses.make(preset["loss"], cfg.margin)
     params = list(model.parameters()) + list(crit.parameters())
     opt = torch.optim.AdamW(params, lr=preset["lr"], weight_decay=preset["weight_decay"])
-    sampler = PKSampler([source.items[i].label for i in tr_idx], preset["p"], preset["k"])
+    variants = int(preset.get("rotations", 1))  # glyphs: rotated copies of a class are new classes
+    train_ref = [(i, v) for v in range(variants) for i in tr_idx]
+    sampler = PKSampler([f"{source.items[i].label}@{v}" for i, v in train_ref], preset["p"], preset["k"])
     step, elapsed = 0, 0.0
     history: dict = {"loss": [], "val": []}
     budget_s = None if cfg.steps else 60.0 * float(cfg.minutes if cfg.minutes is not None else preset["minutes"])
@@ -224,7 +220,7 @@ def run(cfg: Config) -> dict:
         for g in opt.param_groups:
             g["lr"] = _schedule(progress(), preset["lr"])
         idx, ids = sampler.batch(np_rng)
-        x = torch.from_numpy(np.stack([source.train_sample(tr_idx[i], np_rng) for i in idx]).astype(np.float32))
+        x = torch.from_numpy(np.stack([source.train_sample(train_ref[i][0], np_rng, train_ref[i][1]) for i in idx]).astype(np.float32))
         y = torch.from_numpy(ids)
         loss = crit(model(x), y)
         opt.zero_grad(set_to_none=True)
@@ -278,7 +274,7 @@ def run(cfg: Config) -> dict:
             "skipped": skipped.as_dict(), "command": cfg.command,
             "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "train_minutes": round(elapsed / 60, 2), "torch": torch.__version__, "machine": platform.machine(),
-            "backbone": preset["backbone"],
+            "backbone": preset["backbone"], "class_rotations": variants,
         },
     )
     flat = np.concatenate(val_inputs[:64]) if val_inputs else np.stack(

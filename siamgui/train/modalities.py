@@ -41,8 +41,16 @@ class Source:
     spec: dict[str, Any]
     items: list[Item]  # usable items only, after loading
 
-    def train_sample(self, i: int, rng: np.random.Generator) -> np.ndarray:
+    def train_sample(self, i: int, rng: np.random.Generator, variant: int = 0) -> np.ndarray:
+        """``variant`` > 0: a new class made from this one (glyphs: rotated by 90 degrees x variant)."""
         raise NotImplementedError
+
+    def keep(self, indices: list[int]) -> None:
+        """Keep only these samples (and their per-sample data)."""
+        for name in ("items", "images", "boxes", "waves", "_feats"):
+            if hasattr(self, name):
+                values = getattr(self, name)
+                setattr(self, name, [values[i] for i in indices])
 
     def eval_inputs(self, indices: list[int], rng: np.random.Generator) -> tuple[list[np.ndarray], list[str]]:
         raise NotImplementedError
@@ -93,8 +101,8 @@ class GlyphSource(Source):
     def _tensor(self, img: np.ndarray) -> np.ndarray:
         return glyphs.glyph_tensor(img, int(self.spec["size"]), float(self.spec["margin"]))[None]
 
-    def train_sample(self, i, rng):
-        img = self.images[i]
+    def train_sample(self, i, rng, variant: int = 0):
+        img = self.images[i] if not variant else np.ascontiguousarray(np.rot90(self.images[i], variant))
         for _ in range(3):
             try:
                 return self._tensor(augment.glyph_affine(img, rng))
@@ -140,7 +148,7 @@ class FaceSource(Source):
             cfile.parent.mkdir(parents=True, exist_ok=True)
             cfile.write_text(json.dumps(store))
 
-    def train_sample(self, i, rng):
+    def train_sample(self, i, rng, variant: int = 0):
         s = self.spec
         grey, box = self.images[i], self.boxes[i]
         grey = augment.rotate_about(grey, box, rng.uniform(-10, 10))
@@ -196,40 +204,35 @@ class AudioSource(Source):
         # one "item" per class: the joined waveform (segments of it are the samples)
         self.items = [first[k] for k in sorted(waves)]
         self.waves = [np.concatenate(waves[k]).astype(np.float32) for k in sorted(waves)]
-        self.per_class = max(1, int(np.median([len(w) / self.rate / eval_seg_s for w in self.waves])))
+        self._feats: list[np.ndarray | None] = [None] * len(self.waves)
 
-    def _features(self, wav: np.ndarray) -> np.ndarray:
+    def _class_features(self, i: int) -> np.ndarray:
+        """Unnormalised log-mel of the class's voiced audio (computed once; segments are slices)."""
+        if self._feats[i] is None:
+            s = self.spec
+            speech = audio.voiced(audio.AudioClip(self.waves[i], self.rate))
+            self._feats[i] = audio.log_mel(speech.samples, self.rate, n_mels=int(s["n_mels"]), n_fft=int(s["n_fft"]),
+                                           win=int(s["win"]), hop=int(s["hop"]))
+        return self._feats[i]
+
+    def train_sample(self, i, rng, variant: int = 0):
+        """A random 1.5-3 s segment (as frames of the voiced log-mel), noise added in the mel domain,
+        then the app's per-clip normalisation and one random window of it."""
         s = self.spec
-        speech = audio.voiced(audio.AudioClip(wav, self.rate))
-        if speech.duration < float(s["min_voiced_s"]):
-            raise MediaError("too little sound")
-        feat = audio.log_mel(speech.samples, self.rate, n_mels=int(s["n_mels"]), n_fft=int(s["n_fft"]),
-                             win=int(s["win"]), hop=int(s["hop"]))
-        return audio.normalise_features(feat)
-
-    def segment(self, i: int, rng: np.random.Generator) -> np.ndarray:
-        wav = self.waves[i]
-        n = int(rng.uniform(*self.seg_s) * self.rate)
-        if len(wav) <= n:
-            return wav
-        start = int(rng.integers(0, len(wav) - n + 1))
-        return wav[start : start + n]
-
-    def train_sample(self, i, rng):
-        frames = int(self.spec["frames"])
-        for _ in range(4):
-            seg = augment.audio_aug(self.segment(i, rng), rng)
-            try:
-                wins = audio.windows(self._features(seg), frames, int(self.spec["step"]))
-            except MediaError:
-                continue
-            w = wins[int(rng.integers(0, len(wins)))]
-            if rng.random() < 0.5:  # frequency / time masking (SpecAugment-like)
-                f0 = int(rng.integers(0, w.shape[0] - 4))
-                w = w.copy()
-                w[f0 : f0 + int(rng.integers(1, 5))] = 0.0
-            return w[None]
-        return audio.windows(self._features(self.waves[i]), frames, int(self.spec["step"]))[0][None]
+        feat = self._class_features(i)
+        per_s = self.rate / int(s["hop"])
+        n = int(rng.uniform(*self.seg_s) * per_s)
+        if feat.shape[1] > n:
+            start = int(rng.integers(0, feat.shape[1] - n + 1))
+            feat = feat[:, start : start + n]
+        feat = augment.mel_noise(feat, rng)
+        wins = audio.windows(audio.normalise_features(feat), int(s["frames"]), int(s["step"]))
+        w = wins[int(rng.integers(0, len(wins)))]
+        if rng.random() < 0.5:  # a masked band (SpecAugment-like)
+            f0 = int(rng.integers(0, w.shape[0] - 4))
+            w = w.copy()
+            w[f0 : f0 + int(rng.integers(1, 5))] = 0.0
+        return w[None]
 
     def eval_inputs(self, indices, rng):
         """Fixed, non-overlapping ``eval_seg_s`` segments of each class, through ``prepare_audio``."""

@@ -90,3 +90,11 @@ def test_deterministic_with_seed_and_resumable(tmp_path):
                     "--seed", "7", "--resume", str(ck), name="r3")
     assert rc == 0
     assert read_card(out).provenance["steps"] == 5
+
+
+def test_glyph_rotated_classes(tmp_path):
+    data = glyph_folder(tmp_path / "glyphs", classes="ABCDEF", per_class=3)
+    rc, out = train(tmp_path, [data], "glyph", "--steps", "2", "--rotations", "4", "--val-fraction", "0.4",
+                    "-P", "6", "-K", "2", name="rot")
+    assert rc == 0
+    assert read_card(out).provenance["class_rotations"] == 4

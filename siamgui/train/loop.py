@@ -48,6 +48,7 @@ class Config:
     name: str | None = None
     command: str = ""
     rotations: int | None = None
+    groups_per_batch: int | None = None
 
 
 def log(msg: str) -> None:
@@ -65,7 +66,7 @@ def _setup(cfg: Config):
             spec["size"] = int(cfg.size)
     if cfg.dim:
         preset["backbone"]["dim"] = int(cfg.dim)
-    for key in ("loss", "p", "k", "lr", "val_fraction", "rotations"):
+    for key in ("loss", "p", "k", "lr", "val_fraction", "rotations", "groups_per_batch"):
         if getattr(cfg, key) is not None:
             preset[key] = getattr(cfg, key)
     if preset["loss"] not in losses.LOSSES:
@@ -169,7 +170,9 @@ def run(cfg: Config) -> dict:
     opt = torch.optim.AdamW(params, lr=preset["lr"], weight_decay=preset["weight_decay"])
     variants = int(preset.get("rotations", 1))  # glyphs: rotated copies of a class are new classes
     train_ref = [(i, v) for v in range(variants) for i in tr_idx]
-    sampler = PKSampler([f"{source.items[i].label}@{v}" for i, v in train_ref], preset["p"], preset["k"])
+    sampler = PKSampler([f"{source.items[i].label}@{v}" for i, v in train_ref], preset["p"], preset["k"],
+                        groups=[source.items[i].group for i, _ in train_ref],
+                        groups_per_batch=preset.get("groups_per_batch"))
     step, elapsed = 0, 0.0
     history: dict = {"loss": [], "val": []}
     budget_s = None if cfg.steps else 60.0 * float(cfg.minutes if cfg.minutes is not None else preset["minutes"])
@@ -275,6 +278,7 @@ def run(cfg: Config) -> dict:
             "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "train_minutes": round(elapsed / 60, 2), "torch": torch.__version__, "machine": platform.machine(),
             "backbone": preset["backbone"], "class_rotations": variants,
+            "groups_per_batch": preset.get("groups_per_batch"),
         },
     )
     flat = np.concatenate(val_inputs[:64]) if val_inputs else np.stack(

@@ -1,6 +1,7 @@
-"""Render a model's section of ``models/README.md`` from its training report (``report.json``).
+"""Render ``models/README.md`` (one section per model) from training reports (``report.json``).
 
-    python -m siamgui.train.readme runs/glyph/report.json
+    python -m siamgui.train.readme runs/glyph/report.json                     # print the section
+    python -m siamgui.train.readme --write models/README.md runs/*/report.json  # the whole file
 """
 
 from __future__ import annotations
@@ -45,6 +46,38 @@ def section(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+HEADER = """# Shipped models
+
+Trained with `siamgui-train` (this repository, `pip install -e .[train]`) on the shared data
+sets (`../shared/data`, never copied here), on a 2-core CPU, no GPU. Every figure below is
+measured on **held-out classes** (identities, speakers or whole alphabets never seen in
+training), with the app's own preprocessing and the app's metrics (`siamgui.core.metrics`).
+The threshold in each card is the EER point on those validation pairs. Each `.onnx` carries
+its model card (`metadata_props`); `NAME-curve.png` is its training curve. Distances on the
+sample pairs in `resources/samples/` are pinned by `tests/test_models_golden.py`.
+
+"""
+
+
+def write(path: Path, reports: list[Path], notes: dict[str, str] | None = None) -> str:
+    notes = notes or {}
+    parts = [HEADER]
+    for p in reports:
+        r = json.loads(Path(p).read_text())
+        parts.append(section(r))
+        extra = notes.get(Path(r["out"]).stem)
+        if extra:
+            parts.append(extra.rstrip() + "\n")
+        parts.append("\n")
+    text = "".join(parts)
+    Path(path).write_text(text)
+    return text
+
+
 if __name__ == "__main__":
-    for p in sys.argv[1:]:
-        print(section(json.loads(Path(p).read_text())))
+    args = sys.argv[1:]
+    if args[:1] == ["--write"]:
+        write(Path(args[1]), [Path(a) for a in args[2:]])
+    else:
+        for p in args:
+            print(section(json.loads(Path(p).read_text())))

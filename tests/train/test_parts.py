@@ -68,3 +68,16 @@ def test_losses_prefer_separated_classes(name):
     e = bad.clone().requires_grad_(True)
     crit(e, y).backward()
     assert torch.isfinite(e.grad).all()
+
+
+def test_pk_sampler_groups_per_batch():
+    labels = [f"{g}{c}" for g in "abcdef" for c in range(5) for _ in range(2)]
+    groups = [lab[0] for lab in labels]
+    s = PKSampler(labels, p=6, k=2, groups=groups, groups_per_batch=2)
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        idx, ids = s.batch(rng)
+        assert len(idx) == 12 and len(set(ids.tolist())) == 6
+        assert len({groups[i] for i in idx}) <= 2  # classes from two alphabets only
+    # too few groups to choose from: plain P x K
+    assert PKSampler(labels, 6, 2, groups=groups, groups_per_batch=6).by_group is None

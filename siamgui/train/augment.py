@@ -41,6 +41,11 @@ def face_crop_aug(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     out = np.clip(x * 255.0, 0, 255).astype(np.uint8)
     if rng.random() < 0.25:
         out = cv2.GaussianBlur(out, (3, 3), rng.uniform(0.3, 1.2))
+    if rng.random() < 0.3:  # low-resolution sources (small photos, far webcam faces)
+        side = out.shape[0]
+        small = int(rng.integers(max(12, side // 4), max(13, side * 3 // 4)))
+        out = cv2.resize(cv2.resize(out, (small, small), interpolation=cv2.INTER_AREA), (side, side),
+                         interpolation=cv2.INTER_LINEAR)
     if rng.random() < 0.2:
         out = np.clip(out.astype(np.float32) + rng.normal(0, 6, out.shape), 0, 255).astype(np.uint8)
     return np.ascontiguousarray(out)

@@ -18,10 +18,15 @@ def block(cin: int, cout: int, convs: int = 1, pool: bool = True) -> nn.Sequenti
 
 
 class ConvEncoder(nn.Module):
-    """``channels`` conv blocks (each halves the resolution), GAP, linear to ``dim``, unit length."""
+    """``channels`` conv blocks (each halves the resolution), pooling, linear to ``dim``, unit length.
+
+    ``pool="avg"``: global average pooling (images). ``pool="stats"``: for (frequency, time)
+    inputs, mean and standard deviation over time only, keeping where in frequency a feature
+    sits (the x-vector recipe: a voice is its spectral envelope more than any one moment).
+    """
 
     def __init__(self, in_ch: int = 1, channels: tuple[int, ...] = (64, 64, 64, 64), dim: int = 128,
-                 convs: int = 1, dropout: float = 0.0):
+                 convs: int = 1, dropout: float = 0.0, pool: str = "avg", in_height: int = 0):
         super().__init__()
         blocks, c = [], in_ch
         for o in channels:
@@ -29,14 +34,28 @@ class ConvEncoder(nn.Module):
             c = o
         self.features = nn.Sequential(*blocks)
         self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
+        self.pool = pool
+        if pool == "stats":
+            height = int(in_height)
+            for _ in channels:
+                height //= 2
+            c = 2 * c * max(1, height)
         self.head = nn.Linear(c, dim)
         self.dim = dim
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.features(x).mean(dim=(2, 3))
+        f = self.features(x)
+        if self.pool == "stats":
+            f = f.flatten(1, 2)  # (N, C*F, T)
+            mu = f.mean(dim=2)
+            sd = torch.sqrt(((f - mu[:, :, None]) ** 2).mean(dim=2) + 1e-5)
+            h = torch.cat([mu, sd], dim=1)
+        else:
+            h = f.mean(dim=(2, 3))
         return F.normalize(self.head(self.dropout(h)), dim=1)
 
 
 def build(cfg: dict) -> ConvEncoder:
     return ConvEncoder(in_ch=int(cfg.get("in_ch", 1)), channels=tuple(cfg["channels"]), dim=int(cfg["dim"]),
-                       convs=int(cfg.get("convs", 1)), dropout=float(cfg.get("dropout", 0.0)))
+                       convs=int(cfg.get("convs", 1)), dropout=float(cfg.get("dropout", 0.0)),
+                       pool=str(cfg.get("pool", "avg")), in_height=int(cfg.get("in_height", 0)))

@@ -164,7 +164,8 @@ def run(cfg: Config) -> dict:
 
     torch.manual_seed(cfg.seed)
     np_rng = np.random.default_rng(cfg.seed)
-    model = backbones.build({**preset["backbone"], "in_ch": preprocess.input_shape(spec)[0]})
+    model = backbones.build({**preset["backbone"], "in_ch": preprocess.input_shape(spec)[0],
+                             "in_height": preprocess.input_shape(spec)[1]})
     crit = losses.make(preset["loss"], cfg.margin)
     params = list(model.parameters()) + list(crit.parameters())
     opt = torch.optim.AdamW(params, lr=preset["lr"], weight_decay=preset["weight_decay"])

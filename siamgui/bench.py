@@ -141,7 +141,9 @@ def bench_model(name: str, path: Path, quick: bool) -> dict:
             out[dev] = {"available": False, "note": f"could not load: {exc}"}
             continue
         if dev == "cuda" and CUDA not in first.providers:
-            out[dev] = {"available": False, "note": f"not available: {first.provider_note or 'CUDA not in use'}"}
+            from siamgui.core.device import why_no_cuda
+
+            out[dev] = {"available": False, "note": f"not available: {why_no_cuda()}"}
             continue
         card = first.card
         out.setdefault("modality", card.modality)

@@ -102,12 +102,12 @@ def _run_calibration(encoder, source: str, max_pairs: int, segment_s: float | No
 
 # --- plots ---------------------------------------------------------------------------------
 class _Plot(QWidget):
-    MARGINS = (52, 28, 16, 40)  # left, top, right, bottom
+    MARGINS = (52, 28, 16, 36)  # left, top, right, bottom
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(260, 200)
+        self.setMinimumSize(240, 170)
 
     def plot_rect(self) -> QRectF:
         left, top, right, bottom = self.MARGINS
@@ -216,7 +216,7 @@ class DistanceHistogram(_Plot):
             p.drawLine(QPointF(x, r.bottom()), QPointF(x, r.bottom() + 4))
             p.setPen(MUTED)
             p.drawText(QRectF(x - 30, r.bottom() + 5, 60, 16), Qt.AlignmentFlag.AlignHCenter, f"{v:g}")
-        p.drawText(QRectF(r.left(), r.bottom() + 20, r.width(), 16), Qt.AlignmentFlag.AlignHCenter, "distance")
+        p.drawText(QRectF(r.left(), r.bottom() + 18, r.width(), 14), Qt.AlignmentFlag.AlignHCenter, "distance")
         for hist, colour in ((hd, DIFF), (hs, SAME)):
             path = QPainterPath(QPointF(r.left(), r.bottom()))
             for i, h in enumerate(hist):
@@ -299,7 +299,7 @@ class DistanceHistogram(_Plot):
 class RocPlot(_Plot):
     """True-accept rate against false-accept rate, with the EER point and the current threshold."""
 
-    MARGINS = (52, 28, 16, 40)
+    MARGINS = (52, 28, 16, 36)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -385,7 +385,7 @@ class RocPlot(_Plot):
         bold = QFont(self.font())
         bold.setBold(True)
         p.setFont(bold)
-        p.drawText(QRectF(s.left(), 4, s.width(), 20), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        p.drawText(QRectF(8, 4, self.width() - 16, 20), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
                    f"ROC  ·  AUC {self.auc:.4f}")
 
 
@@ -479,9 +479,12 @@ class CalibrateView(View):
         src.addWidget(self.pairs_caption)
         src.addWidget(self.run_button)
         src.addWidget(self.cancel_button)
-        prog = QHBoxLayout()
+        self.progress_row = QWidget()
+        prog = QHBoxLayout(self.progress_row)
+        prog.setContentsMargins(0, 0, 0, 0)
         prog.addWidget(self.progress, 1)
         prog.addWidget(self.progress_label)
+        self.progress_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
         # distances tab
         self.histogram = DistanceHistogram()
@@ -515,6 +518,8 @@ class CalibrateView(View):
         for far in FAR_CHOICES:
             self.far_combo.addItem(f"false accepts ≤ {pct(far) if far < 0.01 else f'{100 * far:g}%'}", far)
         self.far_combo.setCurrentIndex(FAR_CHOICES.index(calibration.DEFAULT_TARGET_FAR))
+        self.far_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.far_combo.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.far_combo.setToolTip("Move the threshold to the largest distance that keeps false accepts at or "
                                   "below this rate on these pairs")
         self.far_combo.activated.connect(lambda i: self.apply_target_far(self.far_combo.itemData(i)))
@@ -528,6 +533,7 @@ class CalibrateView(View):
         self.use_button.setToolTip("Store it for this model file; Compare, Live and identify then use it "
                                    "(the model file is not changed)")
         self.use_button.clicked.connect(self.use_threshold)
+        self.use_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.forget_button = QPushButton("Back to card default")
         self.forget_button.setToolTip("Forget the stored threshold for this model")
         self.forget_button.clicked.connect(self.forget_threshold)
@@ -541,6 +547,7 @@ class CalibrateView(View):
         cap.setObjectName("caption")
         rates.addWidget(cap, 0, 0)
         rates.addWidget(self.threshold_spin, 1, 0)
+        rates.addWidget(self.stored_label, 2, 0)
         for col, (name, value, detail) in enumerate((("FALSE ACCEPTS", self.far_value, self.far_detail),
                                                      ("FALSE REJECTS", self.frr_value, self.frr_detail),
                                                      ("ACCURACY", self.acc_value, self.acc_detail)), start=1):
@@ -559,7 +566,6 @@ class CalibrateView(View):
         presets.addWidget(self.eer_button)
         presets.addWidget(self.default_button)
         presets.addStretch(1)
-        presets.addWidget(self.stored_label)
         presets.addWidget(self.forget_button)
         presets.addWidget(self.use_button)
         panel = QFrame()
@@ -609,7 +615,7 @@ class CalibrateView(View):
         layout.setSpacing(10)
         layout.addLayout(top)
         layout.addLayout(src)
-        layout.addLayout(prog)
+        layout.addWidget(self.progress_row)
         layout.addWidget(self.tabs, 1)
         self._set_running(False)
         self._show_result(None)
@@ -695,12 +701,13 @@ class CalibrateView(View):
             self._cancel.set()
         if self.running:
             self._request += 1  # whatever comes back from the old run is ignored
-            self._set_running(False)
             self.progress_label.setText("Cancelled.")
+            self._set_running(False)
 
     def _set_running(self, on: bool) -> None:
         self.running = on
         self.progress.setVisible(on)
+        self.progress_row.setVisible(on or bool(self.progress_label.text()))
         self.cancel_button.setVisible(on)
         self.run_button.setVisible(not on and self.source is not None)
         self.pairs_spin.setEnabled(not on)
@@ -717,22 +724,19 @@ class CalibrateView(View):
     def _finished(self, request: int, outcome: CalibrationOutcome) -> None:
         if request != self._request:
             return
+        self.progress_label.setText("Cancelled." if outcome.cancelled else "")
         self._set_running(False)
         if outcome.cancelled:
-            self.progress_label.setText("Cancelled.")
             return
         if outcome.error:
-            self.progress_label.setText("")
             self._show_result(None, note=f"Could not calibrate: {outcome.error}", error=True)
             return
         res = outcome.result
-        skipped = f", {len(res.skipped)} skipped" if res.skipped else ""
-        self.progress_label.setText(f"{len(res.items):,} files embedded in {res.seconds:.1f} s{skipped}.")
         if res.skipped:
-            self.progress_label.setToolTip("\n".join(f"{Path(f).name}: {why}" for f, why in res.skipped[:25])
-                                           + (f"\n… and {len(res.skipped) - 25} more" if len(res.skipped) > 25 else ""))
+            self.figures.setToolTip("Skipped:\n" + "\n".join(f"{Path(f).name}: {why}" for f, why in res.skipped[:25])
+                                    + (f"\n… and {len(res.skipped) - 25} more" if len(res.skipped) > 25 else ""))
         else:
-            self.progress_label.setToolTip("")
+            self.figures.setToolTip("")
         self._map_points = (outcome.points, outcome.explained)
         self._show_result(res)
         self._show_calibration_map()
@@ -755,10 +759,11 @@ class CalibrateView(View):
             return
         what = (f"{len(res.items):,} files in {len({i.label for i in res.items}):,} classes" if res.kind == "folder"
                 else f"{len(res.items):,} files from a pairs list")
+        skipped = f", {len(res.skipped):,} skipped" if res.skipped else ""
         self.figures.setText(
-            f"<b>{what}</b> &nbsp;·&nbsp; {int(res.labels.sum()):,} same and {int((~res.labels).sum()):,} different "
-            f"pairs &nbsp;·&nbsp; ROC AUC <b>{res.auc:.4f}</b> &nbsp;·&nbsp; equal error rate <b>{pct(res.eer)}</b> "
-            f"at {res.eer_threshold:.3f}")
+            f"<b>{what}</b> (embedded in {res.seconds:.1f} s{skipped}) &nbsp;·&nbsp; {int(res.labels.sum()):,} same "
+            f"and {int((~res.labels).sum()):,} different pairs &nbsp;·&nbsp; ROC AUC <b>{res.auc:.4f}</b> &nbsp;·&nbsp; "
+            f"EER <b>{pct(res.eer)}</b> at {res.eer_threshold:.3f}")
         self.roc.set_curve(res.roc.far, res.roc.tpr, res.auc, res.eer)
         start = self.encoder.threshold if self.encoder is not None else res.default_threshold
         self.histogram.set_data(res.same, res.different, start, res.default_threshold)
@@ -798,9 +803,11 @@ class CalibrateView(View):
         self.far_value.setText(pct(r["far"]))
         self.frr_value.setText(pct(r["frr"]))
         self.acc_value.setText(pct(r["accuracy"]))
-        self.far_detail.setText(f"{fa:,} of {n_diff:,} different pairs judged same")
-        self.frr_detail.setText(f"{fr:,} of {n_same:,} same pairs judged different")
-        self.acc_detail.setText(f"on these {n_same + n_diff:,} pairs")
+        self.far_detail.setText(f"{fa:,} of {n_diff:,} different pairs")
+        self.frr_detail.setText(f"{fr:,} of {n_same:,} same pairs")
+        self.acc_detail.setText(f"of {n_same + n_diff:,} pairs")
+        self.far_detail.setToolTip("different pairs judged the same at this threshold")
+        self.frr_detail.setToolTip("same pairs judged different at this threshold")
         self.roc.set_point(r["far"], 1.0 - r["frr"])
         self._update_buttons()
 
@@ -835,9 +842,12 @@ class CalibrateView(View):
             return
         stored = thresholds.get(enc.model_hash)
         if stored is None:
-            self.stored_label.setText(f"{enc.name} uses its card default {enc.default_threshold:.3f}")
+            self.stored_label.setText(f"in use: {enc.default_threshold:.3f} (card)")
+            self.stored_label.setToolTip(f"{enc.name} uses the threshold in its model card")
         else:
-            self.stored_label.setText(f"{enc.name} uses <b>{stored:.3f}</b> (yours; card {enc.default_threshold:.3f})")
+            self.stored_label.setText(f"in use: <b>{stored:.3f}</b> (yours)")
+            self.stored_label.setToolTip(f"{enc.name} uses your threshold {stored:.3f}; its card says "
+                                         f"{enc.default_threshold:.3f}")
 
     def _update_buttons(self) -> None:
         has = self.result is not None and self.encoder is not None

@@ -73,7 +73,7 @@ def test_calibration_runs_in_the_background_and_fills_the_plots(qtbot, view, enc
     assert "ROC AUC" in view.figures.text() and f"{res.auc:.4f}" in view.figures.text()
     assert view.threshold == pytest.approx(encoder.threshold)
     assert view.map.points.shape == (30, 2) and sorted(view.map.classes) == list("ABCDEF")
-    assert "30 files embedded" in view.progress_label.text()
+    assert "30 files in 6 classes" in view.figures.text() and not view.progress_row.isVisible()
 
 
 def test_dragging_the_line_moves_the_threshold_and_the_rates(qtbot, view, tmp_path):

@@ -418,11 +418,11 @@ def bench_gallery(quick: bool, dim: int) -> list[dict]:
 
 
 # --- memory --------------------------------------------------------------------------------
-def memory() -> dict:
+def memory(app_ran: bool = True) -> dict:
     scale = 1024 if sys.platform != "darwin" else 1  # Linux: KiB, macOS: bytes
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
-    return {"bench_process_peak_mib": own / 2**20, "app_process_peak_mib": kids / 2**20 if kids else None,
+    return {"bench_process_peak_mib": own / 2**20, "app_process_peak_mib": kids / 2**20 if kids and app_ran else None,
             "what": "peak resident set size (getrusage maxrss); the app figure is the largest launched app "
                     "process (window shown, model loading)"}
 
@@ -465,7 +465,7 @@ def collect(quick: bool = False, models: list[str] | None = None, skip: tuple[st
     if "gallery" not in skip:
         log("gallery")
         report["gallery"] = bench_gallery(quick, dim)
-    report["memory"] = memory()
+    report["memory"] = memory(app_ran="app_start" in report)
     report["targets"] = targets(report)
     report["machine"]["loadavg_end"] = _loadavg()
     report["seconds"] = time.perf_counter() - t_start

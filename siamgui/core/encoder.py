@@ -49,6 +49,9 @@ class Encoder:
         choice = devices.choose(device)
         opts = ort.SessionOptions()
         opts.log_severity_level = 4  # we report provider fallbacks ourselves, in words
+        # idle ORT worker threads otherwise spin for a while after each run, taking the core that face
+        # detection, audio features and the UI need next: `siamgui bench` face pipeline 22 -> 11 ms/frame
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             session = ort.InferenceSession(str(path), opts, providers=choice.providers)
         except Exception as exc:

@@ -109,7 +109,8 @@ def _pct(x: float) -> str:
 
 
 def _print_text(s: dict, enc, providers: list[str]) -> None:
-    what = f"{s['items']} files in {s['classes']} classes" if s["kind"] == "folder" else f"{s['items']} files"
+    unit = "segments" if s.get("segments") else "files"
+    what = f"{s['items']} {unit} in {s['classes']} classes" if s["kind"] == "folder" else f"{s['items']} {unit}"
     skipped = f" ({s['skipped']} skipped)" if s["skipped"] else ""
     print(f"{enc.name} on {', '.join(providers)}: {what}{skipped}, "
           f"{s['pairs']['same']} same + {s['pairs']['different']} different pairs, {s['seconds']:.1f} s")

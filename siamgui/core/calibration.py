@@ -127,7 +127,8 @@ class Calibration:
         return {
             "model": self.model_name, "model_hash": self.model_hash, "metric": self.metric,
             "source": self.source, "kind": self.kind,
-            "items": len(self.items), "classes": n_classes, "skipped": len(self.skipped),
+            "items": len(self.items), "segments": any(it.start is not None for it in self.items),
+            "classes": n_classes, "skipped": len(self.skipped),
             "pairs": {"same": int(self.labels.sum()), "different": int((~self.labels).sum())},
             "auc": self.auc, "eer": self.eer, "eer_threshold": self.eer_threshold,
             "target_far": None if threshold is not None else target_far,

@@ -96,7 +96,7 @@ class CompareView(View):
         self.model_label.setToolTip(str(encoder.path))
         for pane in self.panes.values():
             pane.set_modality(card.modality)
-        self.verdict.set_model(card.metric, card.threshold, kind)
+        self.verdict.set_model(card.metric, encoder.threshold, kind, card_threshold=card.threshold)
         self._refresh_samples()
         for side, pane in self.panes.items():  # judge what is loaded with the new model
             if pane.path is not None:
@@ -104,6 +104,14 @@ class CompareView(View):
             else:
                 pane.clear()
         self._update_verdict()
+
+    def threshold_stored(self) -> None:
+        """Calibrate stored (or cleared) a threshold for this model: judge with it from now on."""
+        if self.encoder is not None:
+            card = self.encoder.card
+            self.verdict.set_model(card.metric, self.encoder.threshold, str(card.preprocess.get("kind", "")),
+                                   card_threshold=card.threshold)
+            self._update_verdict()
 
     def _refresh_samples(self) -> None:
         self.samples_menu.clear()

@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         from siamgui.ui.calibrate_view import CalibrateView  # noqa: PLC0415
         self.calibrate = CalibrateView(self.jobs, gallery_factory=self.gallery)
         self.calibrate.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.calibrate.thresholdStored.connect(lambda _value: self._threshold_stored())
         self.add_view(self.calibrate)
         self.nav.setCurrentRow(0)
         self.refresh_models()
@@ -431,6 +432,12 @@ class MainWindow(QMainWindow):
         box.setWindowModality(Qt.WindowModality.WindowModal)
         box.open()
         self.error_box = box
+
+    def _threshold_stored(self) -> None:
+        """A threshold stored in Calibrate applies at once in the views that judge."""
+        self.compare.threshold_stored()
+        if getattr(self, "live", None) is not None and self.live.encoder is not None:
+            self.live.set_threshold(self.live.encoder.threshold)
 
     def _about(self) -> None:
         from siamgui import __version__

@@ -172,13 +172,22 @@ class VerdictPanel(QFrame):
         self.set_threshold(self.default_threshold)
 
     # --- model -----------------------------------------------------------------------------
-    def set_model(self, metric: str, threshold: float, kind: str = "") -> None:
+    def set_model(self, metric: str, threshold: float, kind: str = "", card_threshold: float | None = None) -> None:
+        """``threshold`` is the one in use: the user's calibrated one when stored, else the card's."""
         self.metric_name = metric
         self.default_threshold = float(threshold)
         self.words = subject_words(kind)
         self.distance_caption.setText(f"DISTANCE  ·  {metric}")
-        self.threshold_caption.setText(f"THRESHOLD  ·  model default {threshold:.3f}")
-        self.reset_button.setToolTip(f"Back to the threshold stored in the model card ({threshold:.3f})")
+        calibrated = card_threshold is not None and abs(float(card_threshold) - float(threshold)) > 1e-9
+        if calibrated:
+            self.threshold_caption.setText(f"THRESHOLD  ·  calibrated {threshold:.3f} (card {card_threshold:.3f})")
+            self.reset_button.setText("Reset to calibrated")
+            self.reset_button.setToolTip(f"Back to the threshold stored by Calibrate ({threshold:.3f}); "
+                                         f"the model card says {card_threshold:.3f}")
+        else:
+            self.threshold_caption.setText(f"THRESHOLD  ·  model default {threshold:.3f}")
+            self.reset_button.setText("Reset to model default")
+            self.reset_button.setToolTip(f"Back to the threshold stored in the model card ({threshold:.3f})")
         self.set_threshold(threshold)
 
     # --- threshold -------------------------------------------------------------------------

@@ -424,3 +424,25 @@ def test_inference_and_model_loading_never_run_on_the_ui_thread(make_window, qtb
     w.compare.load_pair(glyphs["a1"], glyphs["b1"])
     qtbot.waitUntil(lambda: w.compare.verdict.distance is not None, timeout=10000)
     assert len(threads) == 3 and not any(threads)
+
+
+def test_threshold_stored_by_calibrate_is_used_and_shown(glyph_window, qtbot, glyphs):
+    from siamgui.core import thresholds
+
+    w = glyph_window
+    view, panel = w.compare, w.compare.verdict
+    view.load_pair(glyphs["a1"], glyphs["b1"])
+    qtbot.waitUntil(lambda: panel.distance is not None, timeout=10000)
+    assert "DIFFERENT" in panel.verdict_label.text()
+    d = panel.distance
+    thresholds.store(w.encoder.model_hash, d + 0.05, model_name=w.encoder.name, source="test")
+    w.calibrate.thresholdStored.emit(d + 0.05)  # what "Use this threshold" sends
+    assert panel.threshold == pytest.approx(d + 0.05, abs=1e-3)
+    assert "SAME" in panel.verdict_label.text()
+    assert "calibrated" in panel.threshold_caption.text() and "card 0.050" in panel.threshold_caption.text()
+    panel.spin.setValue(0.01)
+    qtbot.mouseClick(panel.reset_button, Qt.MouseButton.LeftButton)  # back to the calibrated one, not the card's
+    assert panel.threshold == pytest.approx(d + 0.05, abs=1e-3)
+    thresholds.clear(w.encoder.model_hash)
+    w.calibrate.thresholdStored.emit(None)
+    assert panel.threshold == pytest.approx(0.05) and "model default" in panel.threshold_caption.text()

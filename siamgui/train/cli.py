@@ -40,6 +40,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--dim", type=int, help="embedding size")
     ap.add_argument("--rotations", type=int, choices=(1, 2, 4),
                     help="glyphs: rotated copies (90 degrees) of each training class as extra classes")
+    ap.add_argument("--speed-classes", type=lambda v: tuple(float(x) for x in v.split(",")), metavar="S,S",
+                    help="audio: each training speaker played at these speeds (e.g. 0.9,1.1) as extra speakers")
     ap.add_argument("--groups-per-batch", type=int, metavar="G",
                     help="draw each batch's classes from G groups (alphabets) only: same-alphabet negatives")
     ap.add_argument("--eval-every", type=float, default=120.0, help="seconds between validation checks")
@@ -68,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         steps=args.steps, seed=args.seed, resume=args.resume, val_fraction=args.val_fraction,
         val_groups=args.val_groups, name_class=args.name_class, p=args.p, k=args.k, lr=args.lr, size=args.size,
         dim=args.dim, margin=args.margin, eval_every=args.eval_every, progress=not args.no_progress,
-        cache=args.cache, rotations=args.rotations, groups_per_batch=args.groups_per_batch,
+        cache=args.cache, rotations=args.rotations, speed_classes=args.speed_classes,
+        groups_per_batch=args.groups_per_batch,
         command="siamgui-train " + shlex.join(argv),
     )
     try:

@@ -48,6 +48,7 @@ class Config:
     name: str | None = None
     command: str = ""
     rotations: int | None = None
+    speed_classes: tuple[float, ...] | None = None  # audio: extra virtual speakers at these speeds
     groups_per_batch: int | None = None
 
 
@@ -66,7 +67,7 @@ def _setup(cfg: Config):
             spec["size"] = int(cfg.size)
     if cfg.dim:
         preset["backbone"]["dim"] = int(cfg.dim)
-    for key in ("loss", "p", "k", "lr", "val_fraction", "rotations", "groups_per_batch"):
+    for key in ("loss", "p", "k", "lr", "val_fraction", "rotations", "speed_classes", "groups_per_batch"):
         if getattr(cfg, key) is not None:
             preset[key] = getattr(cfg, key)
     if preset["loss"] not in losses.LOSSES:
@@ -170,6 +171,9 @@ def run(cfg: Config) -> dict:
     params = list(model.parameters()) + list(crit.parameters())
     opt = torch.optim.AdamW(params, lr=preset["lr"], weight_decay=preset["weight_decay"])
     variants = int(preset.get("rotations", 1))  # glyphs: rotated copies of a class are new classes
+    if hasattr(source, "speeds"):  # audio: the class at other speeds is a new speaker
+        source.speeds = (1.0, *[float(x) for x in preset.get("speed_classes") or ()])
+        variants = len(source.speeds)
     train_ref = [(i, v) for v in range(variants) for i in tr_idx]
     sampler = PKSampler([f"{source.items[i].label}@{v}" for i, v in train_ref], preset["p"], preset["k"],
                         groups=[source.items[i].group for i, _ in train_ref],
@@ -279,6 +283,7 @@ def run(cfg: Config) -> dict:
             "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "train_minutes": round(elapsed / 60, 2), "torch": torch.__version__, "machine": platform.machine(),
             "backbone": preset["backbone"], "class_rotations": variants,
+            "speed_classes": list(getattr(source, "speeds", (1.0,))[1:]),
             "groups_per_batch": preset.get("groups_per_batch"),
         },
     )

@@ -204,22 +204,31 @@ class AudioSource(Source):
         # one "item" per class: the joined waveform (segments of it are the samples)
         self.items = [first[k] for k in sorted(waves)]
         self.waves = [np.concatenate(waves[k]).astype(np.float32) for k in sorted(waves)]
-        self._feats: list[np.ndarray | None] = [None] * len(self.waves)
+        self._feats: list[dict[int, np.ndarray]] = [{} for _ in self.waves]
+        self.speeds: tuple[float, ...] = (1.0,)  # variant v plays the class at speeds[v]
 
-    def _class_features(self, i: int) -> np.ndarray:
-        """Unnormalised log-mel of the class's voiced audio (computed once; segments are slices)."""
-        if self._feats[i] is None:
+    def _class_features(self, i: int, variant: int = 0) -> np.ndarray:
+        """Unnormalised log-mel of the class's voiced audio (computed once; segments are slices).
+
+        A variant > 0 is the class's audio played at another speed (pitch and formants move with
+        it): a new, virtual speaker, as in speaker augmentation for x-vector training.
+        """
+        if variant not in self._feats[i]:
             s = self.spec
-            speech = audio.voiced(audio.AudioClip(self.waves[i], self.rate))
-            self._feats[i] = audio.log_mel(speech.samples, self.rate, n_mels=int(s["n_mels"]), n_fft=int(s["n_fft"]),
-                                           win=int(s["win"]), hop=int(s["hop"]))
-        return self._feats[i]
+            clip = audio.AudioClip(self.waves[i], self.rate)
+            speed = self.speeds[variant]
+            if speed != 1.0:
+                clip = audio.resample(audio.AudioClip(clip.samples, int(round(self.rate * speed))), self.rate)
+            speech = audio.voiced(clip)
+            self._feats[i][variant] = audio.log_mel(speech.samples, self.rate, n_mels=int(s["n_mels"]),
+                                                    n_fft=int(s["n_fft"]), win=int(s["win"]), hop=int(s["hop"]))
+        return self._feats[i][variant]
 
     def train_sample(self, i, rng, variant: int = 0):
         """A random 1.5-3 s segment (as frames of the voiced log-mel), noise added in the mel domain,
         then the app's per-clip normalisation and one random window of it."""
         s = self.spec
-        feat = self._class_features(i)
+        feat = self._class_features(i, variant)
         per_s = self.rate / int(s["hop"])
         n = int(rng.uniform(*self.seg_s) * per_s)
         if feat.shape[1] > n:

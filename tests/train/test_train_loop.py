@@ -98,3 +98,23 @@ def test_glyph_rotated_classes(tmp_path):
                     "-P", "6", "-K", "2", name="rot")
     assert rc == 0
     assert read_card(out).provenance["class_rotations"] == 4
+
+
+def test_voice_speed_classes_are_new_speakers_at_another_pitch(tmp_path):
+    from siamgui.train import data as tdata
+    from siamgui.train import presets
+    from siamgui.train.modalities import AudioSource
+
+    root = voice_folder(tmp_path / "voices", speakers=4)
+    items = tdata.scan([root], "audio")
+    src = AudioSource(items, presets.get("voice")["spec"], tdata.Skipped(), cache=None, progress=False)
+    src.speeds = (1.0, 1.25)
+    base, fast = src._class_features(0, 0), src._class_features(0, 1)
+    assert fast.shape[1] < base.shape[1]  # played faster: shorter
+    # and higher: the loudest mel band moves up
+    assert np.argmax(fast.mean(axis=1)) > np.argmax(base.mean(axis=1))
+    rc, out = train(tmp_path, [root], "voice", "--steps", "2", "--val-fraction", "0.4", "-P", "2", "-K", "2",
+                    "--speed-classes", "0.9,1.1", name="speed")
+    assert rc == 0
+    prov = read_card(out).provenance
+    assert prov["class_rotations"] == 3 and prov["speed_classes"] == [0.9, 1.1]

@@ -6,13 +6,17 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-test system-deps system-deps-test package package-test clean
+.PHONY: run test bench setup setup-test system-deps system-deps-test package package-test clean
 
 run: system-deps setup
 	$(VENV)/bin/siamgui
 
 test: system-deps-test setup-test
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# Speed and memory figures on this machine (medians over repeats; figures, not pass/fail)
+bench: system-deps setup
+	$(VENV)/bin/siamgui bench
 
 system-deps:
 	@packaging/system-deps.sh

@@ -25,7 +25,7 @@ from siamgui.media.audio import AudioClip
 from siamgui.media.camera import CameraSource, camera_from_env, list_cameras
 from siamgui.media.errors import MediaError
 from siamgui.media.microphone import FileMicrophone, MicrophoneError, MicrophoneSource, list_microphones
-from siamgui.ui.analysis import qimage_from_array, waveform
+from siamgui.ui.analysis import qimage_from_array, spectrogram_image, waveform
 from siamgui.ui.jobs import Jobs
 from siamgui.ui.views import View
 
@@ -124,12 +124,13 @@ class LevelScope(QWidget):
                    f"{self.level_db:.0f} dBFS" if self.level_db > -89 else "silence")
 
 
-def thumb(label: QLabel, image: QImage | None, size: int = 128) -> None:
+def thumb(label: QLabel, image: QImage | None, size: int = 128, stretch: bool = False) -> None:
+    """A picture in a square label; spectrograms are stretched to fill it (time is not geometry)."""
     if image is None:
         label.clear()
         return
-    label.setPixmap(QPixmap.fromImage(image).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
-                                                    Qt.TransformationMode.SmoothTransformation))
+    mode = Qt.AspectRatioMode.IgnoreAspectRatio if stretch else Qt.AspectRatioMode.KeepAspectRatio
+    label.setPixmap(QPixmap.fromImage(image).scaled(size - 4, size - 4, mode, Qt.TransformationMode.SmoothTransformation))
 
 
 class LiveView(View):
@@ -210,18 +211,23 @@ class LiveView(View):
         self.live_thumb.setFrameShape(QFrame.Shape.StyledPanel)
         rg.addWidget(self.ref_thumb, 0, 0)
         rg.addWidget(self.live_thumb, 0, 1)
+        self.thumb_captions = (QLabel("reference"), QLabel("live: what the model sees"))
+        for col, cap in enumerate(self.thumb_captions):
+            cap.setObjectName("muted")
+            cap.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            rg.addWidget(cap, 1, col)
         self.ref_caption = QLabel("No reference yet")
         self.ref_caption.setWordWrap(True)
-        rg.addWidget(self.ref_caption, 1, 0, 1, 2)
+        rg.addWidget(self.ref_caption, 2, 0, 1, 2)
         self.ref_file_btn = QPushButton("From file…")
         self.ref_capture_btn = QPushButton("Use live")
         self.ref_person = QComboBox()
         self.ref_person.setPlaceholderText("Enrolled person…")
-        rg.addWidget(self.ref_file_btn, 2, 0)
-        rg.addWidget(self.ref_capture_btn, 2, 1)
-        rg.addWidget(self.ref_person, 3, 0, 1, 2)
+        rg.addWidget(self.ref_file_btn, 3, 0)
+        rg.addWidget(self.ref_capture_btn, 3, 1)
+        rg.addWidget(self.ref_person, 4, 0, 1, 2)
         self.enrol_btn = QPushButton("Enrol live sample…")
-        rg.addWidget(self.enrol_btn, 4, 0, 1, 2)
+        rg.addWidget(self.enrol_btn, 5, 0, 1, 2)
         side.addWidget(ref_box)
 
         verdict_box = QGroupBox("Verdict")
@@ -249,6 +255,7 @@ class LiveView(View):
         th.addWidget(self.spin)
         self.stats = QLabel("")
         self.stats.setObjectName("muted")
+        self.stats.setWordWrap(True)
         for w in (self.distance_label, self.verdict_label, self.margin_label, self.matches):
             vg.addWidget(w)
         vg.addLayout(th)
@@ -299,6 +306,7 @@ class LiveView(View):
         self.preview.setVisible(not self.is_audio)
         self.scope.setVisible(self.is_audio)
         self.ref_capture_btn.setText("Use last utterance" if self.is_audio else "Use live face")
+        self.thumb_captions[1].setText("last utterance" if self.is_audio else "live: what the model sees")
         if encoder is not None:
             self.spin.blockSignals(True)
             self.spin.setRange(0.0, 2.0)  # cosine and euclidean distances of unit vectors both span [0, 2]
@@ -457,6 +465,11 @@ class LiveView(View):
             return
         if r.kind == "utterance":
             self.last_clip = r.clip
+            if r.clip is not None:
+                clip = r.clip
+                self.jobs.submit(lambda: spectrogram_image(clip),
+                                 lambda o: thumb(self.live_thumb, o.value, stretch=True)
+                                 if o.ok and self.loop is not None and self.last_clip is clip else None)
             self.latencies.append(r.done - r.ended)
             self.result_times.append(r.done)
         if self.mode_combo.currentIndex() == 1 and r.embedding is not None:
@@ -505,7 +518,7 @@ class LiveView(View):
         self.reference, self.reference_name = embedding, name
         if self.verifier is not None:
             self.verifier.set_reference(embedding)
-        thumb(self.ref_thumb, image)
+        thumb(self.ref_thumb, image, stretch=self.is_audio)
         if image is None:
             self.ref_thumb.setText("♪" if self.is_audio else "")
         self.ref_caption.setText(f"Reference: {name}")
@@ -522,14 +535,18 @@ class LiveView(View):
 
         def work():
             prepared = enc.prepare(path)
-            return prepared, enc.embed_prepared([prepared])[0]
+            emb = enc.embed_prepared([prepared])[0]
+            if enc.card.modality == "audio":
+                from siamgui.media.audio import load_audio
+
+                return emb, spectrogram_image(load_audio(path))
+            return emb, qimage_from_array(prepared.view) if prepared.view is not None else None
 
         def done(outcome):
             if not outcome.ok:
                 self._say(f"Reference not usable: {outcome.error}")
                 return
-            prepared, emb = outcome.value
-            image = qimage_from_array(prepared.view) if prepared.view is not None else None
+            emb, image = outcome.value
             self._set_reference(emb, Path(path).name, image)
 
         self.jobs.submit(work, done)
@@ -540,9 +557,9 @@ class LiveView(View):
                 self._say("Say something first: the last utterance becomes the reference.")
                 return
             clip, enc = self.last_clip, self.encoder
-            self.jobs.submit(lambda: enc.embed_prepared([enc.prepare(clip)])[0],
-                             lambda o: self._set_reference(o.value, f"utterance ({clip.duration:.1f} s)", None)
-                             if o.ok else self._say(o.error))
+            self.jobs.submit(lambda: (enc.embed_prepared([enc.prepare(clip)])[0], spectrogram_image(clip)),
+                             lambda o: self._set_reference(o.value[0], f"utterance ({clip.duration:.1f} s)",
+                                                           o.value[1]) if o.ok else self._say(o.error))
             return
         r = self.last_face
         if r is None or r.embedding is None or r.crop is None:

@@ -31,7 +31,11 @@ def distance(a: np.ndarray, b: np.ndarray, metric: str = "cosine") -> np.ndarray
 def pairwise(queries: np.ndarray, refs: np.ndarray, metric: str = "cosine") -> np.ndarray:
     """(Q, R) distance matrix, computed with one matrix product."""
     q, r = l2_normalise(np.atleast_2d(queries)), l2_normalise(np.atleast_2d(refs))
-    cos = q @ r.T
+    return from_cosine(q @ r.T, metric)
+
+
+def from_cosine(cos: np.ndarray, metric: str = "cosine") -> np.ndarray:
+    """Distances from cosine similarities of unit vectors (both metrics are functions of it)."""
     if metric == "cosine":
         return np.maximum(1.0 - cos, 0.0)
     if metric == "euclidean":

@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from siamgui.core.compare import pairwise
+from siamgui.core.compare import from_cosine, l2_normalise
 
 MAX_SAMPLES = 5
 SCHEMA = """
@@ -172,8 +172,8 @@ class Gallery:
                 "SELECT e.sample_id, s.person_id, p.name, e.vector FROM embeddings e "
                 "JOIN samples s ON s.id = e.sample_id JOIN people p ON p.id = s.person_id "
                 "WHERE e.model_hash = ? ORDER BY e.sample_id", (model_hash,))
-            if rows:
-                vecs = np.stack([np.frombuffer(r[3], dtype=np.float32) for r in rows])
+            if rows:  # unit length once here, so a query is one matrix-vector product
+                vecs = l2_normalise(np.stack([np.frombuffer(r[3], dtype=np.float32) for r in rows]))
             else:
                 vecs = np.zeros((0, 0), np.float32)
             self._cache[model_hash] = (np.array([r[0] for r in rows], np.int64), np.array([r[1] for r in rows], np.int64),
@@ -186,8 +186,20 @@ class Gallery:
         ids, pids, names, vecs = self.matrix(model_hash)
         if len(ids) == 0:
             return Identification([], threshold)
-        d = pairwise(query, vecs, metric)[0]
-        order = np.argsort(d, kind="stable")
+        q = l2_normalise(np.atleast_2d(np.asarray(query, np.float32)))[0]
+        d = from_cosine(vecs @ q, metric)
+        # a person has at most MAX_SAMPLES rows, so the top people are among the nearest top x MAX_SAMPLES rows
+        k = top * MAX_SAMPLES
+        if k < len(d):
+            near = np.argpartition(d, k - 1)[:k]
+            out = self._best_per_person(near[np.argsort(d[near], kind="stable")], d, ids, pids, names, top)
+            if len(out) >= top:
+                return Identification(out, threshold)
+        out = self._best_per_person(np.argsort(d, kind="stable"), d, ids, pids, names, top)
+        return Identification(out, threshold)
+
+    @staticmethod
+    def _best_per_person(order, d, ids, pids, names, top: int) -> list[Match]:
         seen: set[int] = set()
         out: list[Match] = []
         for i in order:
@@ -197,7 +209,7 @@ class Gallery:
             out.append(Match(names[i], int(pids[i]), float(d[i]), int(ids[i])))
             if len(out) >= top:
                 break
-        return Identification(out, threshold)
+        return out
 
     # --- writing -------------------------------------------------------------------------
     def enrol(self, name: str, samples: Sequence[tuple[str, str, bytes, str]], vectors: np.ndarray,

@@ -86,3 +86,23 @@ def test_failed_write_rolls_back_the_whole_enrolment(tmp_path):
             g.enrol("Eve", [sample(i) for i in range(MAX_SAMPLES + 1)],
                     np.stack([vec(i) for i in range(MAX_SAMPLES + 1)]), "h", "m")
         assert g.people() == [] and g.samples() == []
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_identify_ranks_people_exactly_as_a_full_search(tmp_path, metric):
+    from siamgui.core.compare import pairwise
+
+    g = Gallery(tmp_path / "g.sqlite3")
+    rng = np.random.default_rng(3)
+    people = {}
+    for p in range(60):
+        vecs = rng.normal(size=(int(rng.integers(1, MAX_SAMPLES + 1)), 8)).astype(np.float32)
+        g.enrol(f"p{p}", [sample(i) for i in range(len(vecs))], vecs, "m1", "model")
+        people[f"p{p}"] = vecs
+    for _ in range(20):
+        q = rng.normal(size=8).astype(np.float32)
+        best = sorted((float(pairwise(q, v, metric).min()), name) for name, v in people.items())
+        got = g.identify(q, "m1", metric, threshold=0.5, top=4)
+        assert [m.name for m in got.matches] == [name for _, name in best[:4]]
+        assert [m.distance for m in got.matches] == pytest.approx([d for d, _ in best[:4]], abs=1e-5)
+    assert len(g.identify(q, "m1", metric, threshold=0.5, top=100).matches) == 60

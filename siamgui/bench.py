@@ -232,6 +232,7 @@ def bench_face(name: str, path: Path, quick: bool) -> dict:
     region = found[0].square(float(spec["margin"]))
     size = int(spec["size"])
     t_detect = _times(lambda: det.detect(frame), n, warmup=2)
+    t_near = _times(lambda: det.detect_near(frame, found[0]), n, warmup=2)
     t_align = _times(lambda: face_tensor(faces.crop(frame, region, size), spec), n, warmup=2)
     x = face_tensor(faces.crop(frame, region, size), spec)[None]
     t_embed = _times(lambda: enc.run(x), n, warmup=2)
@@ -248,15 +249,18 @@ def bench_face(name: str, path: Path, quick: bool) -> dict:
     e2e = float(np.median(t_e2e))
     return {
         "model": name, "frame": "640x480 BGR (shipped sample portrait, face 300 px tall)",
-        "detection": _stat_ms(t_detect),
+        "detection": {**_stat_ms(t_detect), "what": "full-frame search (a new face)"},
+        "detection_near": {**_stat_ms(t_near), "what": "search near the last face, at sizes close to it "
+                                                        "(a tracked face, as in the Live view)"},
         "alignment": {**_stat_ms(t_align), "what": "square crop around the detected box, resize, equalise, normalise "
                       "(no landmark alignment)"},
         "embedding": _stat_ms(t_embed),
         "end_to_end": {**_stat_ms(t_e2e), "fps": 1.0 / e2e, "what": "detect + crop + embed + compare, every frame"},
         "live_tracked": {**_stat_ms(t_live), "mean_ms": float(np.mean(t_live)) * 1000,
                          "fps": 1.0 / float(np.mean(t_live)),
-                         "what": f"the Live view's loop: detection on every {verifier.tracker.every}rd frame, "
-                                 "tracked box between; mean, since frames alternate"},
+                         "what": "the Live view's loop on one frame after another: the face searched for on every "
+                                 f"frame near the last box, the whole frame every {verifier.tracker.every}th; "
+                                 "crop, embed, compare, smooth; mean over frames"},
     }
 
 
@@ -475,10 +479,14 @@ def collect(quick: bool = False, models: list[str] | None = None, skip: tuple[st
 def targets(report: dict) -> list[dict]:
     out = []
     face = report.get("face_pipeline") or {}
+    if "live_tracked" in face:
+        v = face["live_tracked"]["mean_ms"]
+        out.append({"what": "face detect + embed per 640x480 frame (Live loop, tracked face)",
+                    "target": f"< {TARGET_FACE_MS:g} ms", "measured": f"{v:.2f} ms", "met": v < TARGET_FACE_MS})
     if "end_to_end" in face:
         v = face["end_to_end"]["median_ms"]
-        out.append({"what": "face detect + embed per 640x480 frame", "target": f"< {TARGET_FACE_MS:g} ms",
-                    "measured": f"{v:.2f} ms", "met": v < TARGET_FACE_MS})
+        out.append({"what": "face detect + embed per 640x480 frame (full-frame search every frame)",
+                    "target": f"< {TARGET_FACE_MS:g} ms", "measured": f"{v:.2f} ms", "met": v < TARGET_FACE_MS})
     audio = report.get("audio") or {}
     if "times_faster_than_real_time" in audio:
         v = audio["times_faster_than_real_time"]
@@ -535,11 +543,14 @@ def render(r: dict) -> str:
         else:
             e = f["end_to_end"]
             lines.append(f"face pipeline ({f['model']}, {f['frame']}):")
-            lines.append(f"  detection {_ms(f['detection']['median_ms'])}   crop+normalise "
-                         f"{_ms(f['alignment']['median_ms'])}   embedding {_ms(f['embedding']['median_ms'])}")
-            lines.append(f"  end to end {_ms(e['median_ms'])} per frame = {e['fps']:.0f} fps (detect every frame); "
-                         f"live loop {_ms(f['live_tracked']['mean_ms'])} = {f['live_tracked']['fps']:.0f} fps "
-                         "(mean; detection every 3rd frame)")
+            near = f.get("detection_near", {}).get("median_ms")
+            lines.append(f"  detection {_ms(f['detection']['median_ms'])} whole frame"
+                         + (f", {_ms(near)} near a tracked face" if near is not None else "")
+                         + f"   crop+normalise {_ms(f['alignment']['median_ms'])}"
+                         f"   embedding {_ms(f['embedding']['median_ms'])}")
+            lines.append(f"  end to end {_ms(e['median_ms'])} per frame = {e['fps']:.0f} fps (whole-frame search every "
+                         f"frame); Live loop {_ms(f['live_tracked']['mean_ms'])} = {f['live_tracked']['fps']:.0f} fps "
+                         "(tracked face searched every frame)")
         lines.append("")
     a = r.get("audio")
     if a:

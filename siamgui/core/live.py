@@ -79,7 +79,7 @@ class FrameResult:
 class FaceVerifier:
     """One frame -> face box, crop, embedding, distance to the reference (smoothed)."""
 
-    def __init__(self, encoder, threshold: float | None = None, smoothing: int = 5, detect_every: int = 3):
+    def __init__(self, encoder, threshold: float | None = None, smoothing: int = 5, detect_every: int = 15):
         if encoder.card.preprocess.get("kind") not in ("face", "image"):
             raise MediaError(f"{encoder.name} is not an image model for faces")
         self.encoder = encoder

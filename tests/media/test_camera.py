@@ -37,10 +37,25 @@ def test_missing_camera_is_a_clear_error(tmp_path):
         CameraSource(99)
 
 
-def test_tracker_detects_then_reuses_the_box(face_video):
-    tracker = FaceTracker(every=3)
+def test_tracker_searches_near_the_face_and_the_whole_frame_only_sometimes(face_video):
+    tracker = FaceTracker(every=4)
     with CameraSource(face_video) as cam:
-        results = [tracker.update(cam.read()) for _ in range(6)]
-    boxes, ran = zip(*results)
-    assert boxes[0] is not None and ran[0]
-    assert ran.count(True) < len(ran)  # not every frame pays for detection
+        results = [tracker.update(cam.read()) for _ in range(8)]
+    boxes, full = zip(*results)
+    assert all(b is not None for b in boxes)
+    assert full[0] and full.count(True) < len(full)  # most frames pay only for a local search
+    assert tracker.near_searches >= 5 and tracker.full_searches == full.count(True)
+    first, last = boxes[0], boxes[-1]
+    assert abs(first.x - last.x) < 0.3 * first.w and abs(first.w - last.w) < 0.3 * first.w  # the same face
+
+
+def test_detect_near_finds_the_face_only_near_the_box(face_video):
+    from siamgui.media.faces import Box, FaceDetector
+
+    with CameraSource(face_video) as cam:
+        frame = cam.read()
+    det = FaceDetector()
+    face = det.detect(frame)[0]
+    near = det.detect_near(frame, face)
+    assert near and abs(near[0].x - face.x) < 0.25 * face.w and abs(near[0].w - face.w) < 0.3 * face.w
+    assert det.detect_near(frame, Box(0, 0, face.w, face.h)) == []  # a corner with no face

@@ -118,3 +118,16 @@ def test_voice_speed_classes_are_new_speakers_at_another_pitch(tmp_path):
     assert rc == 0
     prov = read_card(out).provenance
     assert prov["class_rotations"] == 3 and prov["speed_classes"] == [0.9, 1.1]
+
+
+def test_per_group_figures_on_the_cards_held_out_classes(tmp_path, capsys):
+    from siamgui.train import per_group
+
+    data = glyph_folder(tmp_path / "glyphs", classes="ABCDEFGH", per_class=3)
+    rc, out = train(tmp_path, [data], "glyph", "--steps", "2", "--val-fraction", "0.4", "-P", "3", "-K", "2")
+    assert rc == 0
+    capsys.readouterr()
+    assert per_group.main([str(out), str(data)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    held = read_card(out).provenance["split"]["val_class_names"]
+    assert lines[0].startswith("all held-out classes") and f"{len(held)} classes" in lines[0] and "EER" in lines[0]

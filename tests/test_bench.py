@@ -38,7 +38,7 @@ def test_quick_bench_json_structure(tmp_path):
         assert cuda["available"] or cuda["note"].startswith("not available")
 
     face = out["face_pipeline"]
-    for key in ("detection", "alignment", "embedding", "end_to_end", "live_tracked"):
+    for key in ("detection", "detection_near", "alignment", "embedding", "end_to_end", "live_tracked"):
         assert "median_ms" in face[key], face
     assert face["end_to_end"]["fps"] > 0
 
@@ -53,7 +53,10 @@ def test_quick_bench_json_structure(tmp_path):
     assert [g["enrolled"] for g in out["gallery"]] == [100, 10_000, 100_000]
     assert all("median_ms" in g["query"] and g["matches"] == 5 for g in out["gallery"])
     assert out["memory"]["bench_process_peak_mib"] > 0
-    assert {t["what"] for t in out["targets"]} >= {"face detect + embed per 640x480 frame"}
+    assert {t["what"] for t in out["targets"]} >= {
+        "face detect + embed per 640x480 frame (Live loop, tracked face)",
+        "face detect + embed per 640x480 frame (full-frame search every frame)",
+        "voice features + embedding vs real time", "app window shown, warm"}
 
 
 def test_text_report_renders_and_skips_sections(tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem,
                                QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from siamgui.core.enrolment import enrol_files, identify, sync_embeddings
@@ -21,6 +21,9 @@ IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.pgm *.bmp)"
 AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3)"
 
 
+THUMB = 128
+
+
 def sample_icon(suffix: str, media: bytes) -> QIcon:
     if suffix in (".wav", ".flac", ".ogg", ".mp3"):
         return QIcon()
@@ -29,7 +32,7 @@ def sample_icon(suffix: str, media: bytes) -> QIcon:
     img = cv2.imdecode(np.frombuffer(media, np.uint8), cv2.IMREAD_COLOR)
     if img is None:
         return QIcon()
-    return QIcon(QPixmap.fromImage(qimage_from_array(img)).scaled(96, 96, Qt.AspectRatioMode.KeepAspectRatio,
+    return QIcon(QPixmap.fromImage(qimage_from_array(img)).scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
                                                                    Qt.TransformationMode.SmoothTransformation))
 
 
@@ -58,6 +61,15 @@ class GalleryView(View):
 
     def _build(self) -> None:
         outer = QVBoxLayout(self)
+        head = QHBoxLayout()
+        title = QLabel("Gallery")
+        title.setObjectName("viewTitle")
+        self.subtitle = QLabel("one-shot enrolment: 1-5 samples per person, no retraining")
+        self.subtitle.setObjectName("muted")
+        head.addWidget(title)
+        head.addSpacing(12)
+        head.addWidget(self.subtitle, 1)
+        outer.addLayout(head)
         self.banner = QLabel("")
         self.banner.setObjectName("paneNote")
         self.banner.setWordWrap(True)
@@ -100,7 +112,8 @@ class GalleryView(View):
         rv.addWidget(self.person_title)
         self.samples = QListWidget()
         self.samples.setViewMode(QListWidget.ViewMode.IconMode)
-        self.samples.setIconSize(QSize(96, 96))
+        self.samples.setIconSize(QSize(THUMB, THUMB))
+        self.samples.setGridSize(QSize(THUMB + 24, THUMB + 30))
         self.samples.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.samples.setMinimumHeight(140)
         rv.addWidget(self.samples, 1)
@@ -111,14 +124,36 @@ class GalleryView(View):
         srow.addWidget(self.remove_btn)
         srow.addStretch(1)
         rv.addLayout(srow)
-        rv.addWidget(QLabel("Identify"))
-        irow = QHBoxLayout()
+        card = QFrame()
+        card.setObjectName("identifyCard")
+        card.setFrameShape(QFrame.Shape.StyledPanel)
+        irow = QHBoxLayout(card)
+        self.identify_thumb = QLabel("?")
+        self.identify_thumb.setFixedSize(96, 96)
+        self.identify_thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.identify_thumb.setFrameShape(QFrame.Shape.StyledPanel)
+        icol = QVBoxLayout()
+        ihead = QHBoxLayout()
+        ilabel = QLabel("Identify")
+        ilabel.setObjectName("sectionTitle")
         self.identify_btn = QPushButton("Identify a file…")
-        self.identify_result = QLabel("Who is in a photo or a recording? Pick a file.")
+        self.identify_btn.setObjectName("primaryButton")
+        ihead.addWidget(ilabel)
+        ihead.addStretch(1)
+        ihead.addWidget(self.identify_btn)
+        self.identify_verdict = QLabel("")
+        self.identify_verdict.setObjectName("verdict")
+        self.identify_verdict.hide()
+        self.identify_result = QLabel("Who is in a photo or a recording? Pick a file: the nearest enrolled "
+                                      "people, or “unknown” when nobody is under the threshold.")
         self.identify_result.setWordWrap(True)
-        irow.addWidget(self.identify_btn)
-        irow.addWidget(self.identify_result, 1)
-        rv.addLayout(irow)
+        self.identify_result.setTextFormat(Qt.TextFormat.RichText)
+        icol.addLayout(ihead)
+        icol.addWidget(self.identify_verdict)
+        icol.addWidget(self.identify_result, 1)
+        irow.addWidget(self.identify_thumb)
+        irow.addLayout(icol, 1)
+        rv.addWidget(card)
         split.addWidget(right)
         split.setStretchFactor(1, 2)
         outer.addWidget(split, 1)
@@ -312,19 +347,43 @@ class GalleryView(View):
         enc = self.encoder
 
         def work():
-            return identify(self.gallery, enc, enc.embed(path)[0])
+            picture = None
+            if enc.card.modality == "image":
+                from siamgui.media.images import load_image
+
+                try:
+                    picture = qimage_from_array(load_image(path))
+                except Exception:  # noqa: BLE001 - the embedding below says what is wrong
+                    picture = None
+            return identify(self.gallery, enc, enc.embed(path)[0]), picture
 
         def done(outcome):
+            self.identify_verdict.hide()
             if not outcome.ok:
+                self.identify_thumb.setText("?")
                 self.identify_result.setText(f"{Path(path).name}: {outcome.error}")
                 return
-            ident = outcome.value
+            ident, picture = outcome.value
+            if picture is not None:
+                self.identify_thumb.setPixmap(QPixmap.fromImage(picture).scaled(
+                    92, 92, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+            else:
+                self.identify_thumb.setText("♪" if enc.card.modality == "audio" else "?")
             if not ident.matches:
                 self.identify_result.setText("Nobody is enrolled with this model yet.")
                 return
-            lines = ", ".join(f"{m.name} {m.distance:.3f}" for m in ident.matches[:3])
-            head = f"<b>{ident.best.name}</b>" if ident.known else "<b>Unknown</b> (nobody under the threshold)"
-            self.identify_result.setText(f"{Path(path).name}: {head} — {lines} (threshold {ident.threshold:.3f})")
+            self.identify_verdict.setText(ident.best.name if ident.known else "Unknown")
+            self.identify_verdict.setProperty("verdict", "same" if ident.known else "different")
+            self.identify_verdict.style().unpolish(self.identify_verdict)
+            self.identify_verdict.style().polish(self.identify_verdict)
+            self.identify_verdict.show()
+            rows = "".join(f"<tr><td>{'<b>' + m.name + '</b>' if i == 0 else m.name}</td>"
+                           f"<td align='right'>&nbsp;&nbsp;{m.distance:.3f}</td></tr>"
+                           for i, m in enumerate(ident.matches[:3]))
+            head = (f"<b>{ident.best.name}</b>" if ident.known
+                    else "<b>Unknown</b>: nobody under the threshold")
+            self.identify_result.setText(f"{Path(path).name}: {head} (threshold {ident.threshold:.3f})"
+                                         f"<table>{rows}</table>")
 
         self.jobs.submit(work, done)
 

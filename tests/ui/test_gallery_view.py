@@ -33,6 +33,8 @@ def test_enrol_identify_rename_delete(qtbot, tmp_path, glyph_model, glyph_files)
     view.identify_file(str(glyph_files["a1"]))
     qtbot.waitUntil(lambda: "Alpha" in view.identify_result.text(), timeout=10000)
     assert "<b>Alpha</b>" in view.identify_result.text()
+    assert view.identify_verdict.text() == "Alpha" and view.identify_verdict.property("verdict") == "same"
+    assert view.identify_thumb.pixmap() is not None and not view.identify_thumb.pixmap().isNull()
 
     view.people.setCurrentRow(0)
     view.rename("Ada")

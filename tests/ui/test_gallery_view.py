@@ -71,3 +71,15 @@ def test_switching_models_offers_to_reembed(qtbot, tmp_path, glyph_model, glyph_
     qtbot.waitUntil(lambda: not view.reembed_btn.isVisibleTo(view), timeout=10000)
     enc = Encoder.load(other)
     assert gallery.identify(enc.embed(glyph_files["a1"])[0], enc.model_hash, "cosine", 0.01).label == "Alpha"
+
+
+def test_identify_says_unknown_when_nobody_is_under_the_threshold(qtbot, tmp_path, glyph_model, glyph_files):
+    view, gallery = make_view(qtbot, tmp_path, glyph_model)
+    view.enrol("Alpha", [str(glyph_files["a1"])])
+    qtbot.waitUntil(lambda: view.people.count() == 1, timeout=10000)
+    d = view.encoder.compare(glyph_files["a1"], glyph_files["b1"]).distance
+    assert d > view.encoder.threshold  # a B is not an A for this model
+    view.identify_file(str(glyph_files["b1"]))
+    qtbot.waitUntil(lambda: view.identify_verdict.isVisibleTo(view), timeout=10000)
+    assert view.identify_verdict.text() == "Unknown" and view.identify_verdict.property("verdict") == "different"
+    assert "nobody under the threshold" in view.identify_result.text() and f"{d:.3f}" in view.identify_result.text()

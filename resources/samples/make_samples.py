@@ -48,7 +48,7 @@ def voices(out: Path) -> None:
         "same_a": ("en-us", 50, "The quick brown fox jumps over the lazy dog near the river bank."),
         "same_b": ("en-us", 50, "Please call me back when you have finished reading the report."),
         "diff_a": ("en-us", 50, "Siamese networks learn a distance between any two inputs."),
-        "diff_b": ("en-us+f4", 90, "Siamese networks learn a distance between any two inputs."),
+        "diff_b": ("en-gb-x-rp+f3", 90, "Siamese networks learn a distance between any two inputs."),
     }
     for name, (voice, pitch, text) in lines.items():
         subprocess.run(["espeak-ng", "-v", voice, "-p", str(pitch), "-s", "150", "-w", str(out / f"{name}.wav"), text],

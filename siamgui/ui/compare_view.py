@@ -91,12 +91,11 @@ class CompareView(View):
             self._refresh_samples()
             return
         card = encoder.card
-        kind = str(card.preprocess.get("kind", ""))
         self.model_label.setText(f"{card.name} model  ·  {card.modality}  ·  {card.description}".rstrip(" ·"))
         self.model_label.setToolTip(str(encoder.path))
         for pane in self.panes.values():
             pane.set_modality(card.modality)
-        self.verdict.set_model(card.metric, encoder.threshold, kind, card_threshold=card.threshold)
+        self._show_model_threshold()
         self._refresh_samples()
         for side, pane in self.panes.items():  # judge what is loaded with the new model
             if pane.path is not None:
@@ -105,12 +104,16 @@ class CompareView(View):
                 pane.clear()
         self._update_verdict()
 
+    def _show_model_threshold(self) -> None:
+        """The threshold in use (calibrated, else the card's) and the card's, on the verdict panel."""
+        card = self.encoder.card
+        self.verdict.set_model(card.metric, self.encoder.threshold, str(card.preprocess.get("kind", "")),
+                               card_threshold=card.threshold)
+
     def threshold_stored(self) -> None:
         """Calibrate stored (or cleared) a threshold for this model: judge with it from now on."""
         if self.encoder is not None:
-            card = self.encoder.card
-            self.verdict.set_model(card.metric, self.encoder.threshold, str(card.preprocess.get("kind", "")),
-                                   card_threshold=card.threshold)
+            self._show_model_threshold()
             self._update_verdict()
 
     def _refresh_samples(self) -> None:

@@ -22,7 +22,7 @@ from siamgui.core import device as devices
 from siamgui.core import registry
 from siamgui.core.compare import Verdict, distance, l2_normalise
 from siamgui.core.modelcard import CardError, ModelCard, _first_line
-from siamgui.media.errors import MediaError
+from siamgui.media.errors import MediaError, named
 from siamgui.media.preprocess import Prepared, Source, input_shape, prepare
 
 BATCH = 64
@@ -119,9 +119,8 @@ class Encoder:
         try:
             return prepare(self.card.preprocess, source)
         except MediaError as exc:
-            name = Path(source).name if isinstance(source, (str, Path)) else None
             msg = str(exc)
-            raise MediaError(msg if (name is None or msg.startswith(name)) else f"{name}: {msg}") from None
+            raise MediaError(named(Path(source).name, msg) if isinstance(source, (str, Path)) else msg) from None
 
     def run(self, tensors: np.ndarray) -> np.ndarray:
         """Raw encoder outputs for a (N, C, H, W) float32 batch, in chunks of BATCH."""

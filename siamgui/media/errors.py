@@ -5,3 +5,8 @@ from __future__ import annotations
 
 class MediaError(ValueError):
     """An input that cannot be used, with a message meant for the user (no traceback)."""
+
+
+def named(name: str, message: str) -> str:
+    """``message`` led by the file's name, once (it may already name the file)."""
+    return message if message.startswith(name) else f"{name}: {message}"

@@ -1,11 +1,11 @@
-"""Drawing widgets: a picture with the encoder's region and crop, a waveform, a spectrogram."""
+"""Drawing widgets: a picture with the encoder's region and crop, a waveform, a spectrogram, thumbnails."""
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 ACCENT = QColor("#4f46e5")
 MUTED = QColor("#6b7280")
@@ -231,3 +231,12 @@ class SpectrogramView(QWidget):
         p.setPen(QColor("white"))
         p.drawText(tag, Qt.AlignmentFlag.AlignCenter, label)
         p.end()
+
+
+def thumb(label: QLabel, image: QImage | None, size: int = 128, stretch: bool = False) -> None:
+    """A picture in a square label; spectrograms are stretched to fill it (time is not geometry)."""
+    if image is None:
+        label.clear()
+        return
+    mode = Qt.AspectRatioMode.IgnoreAspectRatio if stretch else Qt.AspectRatioMode.KeepAspectRatio
+    label.setPixmap(QPixmap.fromImage(image).scaled(size - 4, size - 4, mode, Qt.TransformationMode.SmoothTransformation))

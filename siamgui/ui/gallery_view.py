@@ -13,7 +13,10 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QInputDialog, Q
 
 from siamgui.core.enrolment import enrol_files, identify, sync_embeddings
 from siamgui.core.gallery import MAX_SAMPLES, Gallery
+from siamgui.media.errors import MediaError, named
+from siamgui.media.images import load_image
 from siamgui.ui.analysis import qimage_from_array
+from siamgui.ui.canvas import thumb
 from siamgui.ui.jobs import Jobs
 from siamgui.ui.views import View
 
@@ -347,26 +350,24 @@ class GalleryView(View):
         enc = self.encoder
 
         def work():
-            picture = None
-            if enc.card.modality == "image":
-                from siamgui.media.images import load_image
-
+            source, picture = path, None
+            if enc.card.modality == "image":  # decode once: the picture shown is the one embedded
                 try:
-                    picture = qimage_from_array(load_image(path))
-                except Exception:  # noqa: BLE001 - the embedding below says what is wrong
-                    picture = None
-            return identify(self.gallery, enc, enc.embed(path)[0]), picture
+                    source = load_image(path)
+                    picture = qimage_from_array(source)
+                except MediaError:
+                    source = path  # embedding it says what is wrong
+            return identify(self.gallery, enc, enc.embed(source)[0]), picture
 
         def done(outcome):
             self.identify_verdict.hide()
             if not outcome.ok:
                 self.identify_thumb.setText("?")
-                self.identify_result.setText(f"{Path(path).name}: {outcome.error}")
+                self.identify_result.setText(named(Path(path).name, outcome.error))
                 return
             ident, picture = outcome.value
             if picture is not None:
-                self.identify_thumb.setPixmap(QPixmap.fromImage(picture).scaled(
-                    92, 92, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+                thumb(self.identify_thumb, picture, size=96)
             else:
                 self.identify_thumb.setText("♪" if enc.card.modality == "audio" else "?")
             if not ident.matches:

@@ -14,18 +14,19 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
                                QInputDialog, QLabel, QListWidget, QMessageBox, QPushButton, QSizePolicy, QSlider,
                                QVBoxLayout, QWidget)
 
 from siamgui.core.compare import Verdict
 from siamgui.core.live import CameraLoop, FaceVerifier, FrameResult, MicrophoneLoop, VoiceResult, VoiceVerifier
-from siamgui.media.audio import AudioClip
+from siamgui.media.audio import AudioClip, load_audio
 from siamgui.media.camera import CameraSource, camera_from_env, list_cameras
-from siamgui.media.errors import MediaError
+from siamgui.media.errors import MediaError, named
 from siamgui.media.microphone import FileMicrophone, MicrophoneError, MicrophoneSource, list_microphones
 from siamgui.ui.analysis import qimage_from_array, spectrogram_image, waveform
+from siamgui.ui.canvas import thumb
 from siamgui.ui.jobs import Jobs
 from siamgui.ui.views import View
 
@@ -122,15 +123,6 @@ class LevelScope(QWidget):
         p.setPen(QColor("#f5f7fa"))
         p.drawText(QRectF(6, h - meter_h, w, meter_h), Qt.AlignmentFlag.AlignVCenter,
                    f"{self.level_db:.0f} dBFS" if self.level_db > -89 else "silence")
-
-
-def thumb(label: QLabel, image: QImage | None, size: int = 128, stretch: bool = False) -> None:
-    """A picture in a square label; spectrograms are stretched to fill it (time is not geometry)."""
-    if image is None:
-        label.clear()
-        return
-    mode = Qt.AspectRatioMode.IgnoreAspectRatio if stretch else Qt.AspectRatioMode.KeepAspectRatio
-    label.setPixmap(QPixmap.fromImage(image).scaled(size - 4, size - 4, mode, Qt.TransformationMode.SmoothTransformation))
 
 
 class LiveView(View):
@@ -534,17 +526,15 @@ class LiveView(View):
         enc = self.encoder
 
         def work():
+            if enc.card.modality == "audio":  # decode once: the spectrogram shown is of the clip embedded
+                clip = load_audio(path)
+                return enc.embed_prepared([enc.prepare(clip)])[0], spectrogram_image(clip)
             prepared = enc.prepare(path)
-            emb = enc.embed_prepared([prepared])[0]
-            if enc.card.modality == "audio":
-                from siamgui.media.audio import load_audio
-
-                return emb, spectrogram_image(load_audio(path))
-            return emb, qimage_from_array(prepared.view) if prepared.view is not None else None
+            return enc.embed_prepared([prepared])[0], qimage_from_array(prepared.view) if prepared.view is not None else None
 
         def done(outcome):
             if not outcome.ok:
-                self._say(f"Reference not usable: {outcome.error}")
+                self._say(f"Reference not usable: {named(Path(path).name, outcome.error)}")
                 return
             emb, image = outcome.value
             self._set_reference(emb, Path(path).name, image)

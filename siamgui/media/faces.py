@@ -83,20 +83,12 @@ class FaceDetector:
             scale = DETECT_MIN_SIDE / min(h, w)
         elif max(h, w) > DETECT_MAX_SIDE:
             scale = DETECT_MAX_SIDE / max(h, w)
-        work = grey
-        if scale != 1.0:
-            interp = cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA
-            work = cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interp)
+        work = _rescale(grey, scale)
         pad = int(BORDER * max(work.shape)) if scale > 1 else 0
         if pad:
             work = cv2.copyMakeBorder(work, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
         min_side = max(20, int(self.min_face * min(work.shape[:2]) * (0.5 if pad else 1.0)))
-        found = self._cascade().detectMultiScale(
-            work, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors, minSize=(min_side, min_side)
-        )
-        boxes = [Box((x - pad) / scale, (y - pad) / scale, bw / scale, bh / scale) for (x, y, bw, bh) in found]
-        return sorted(boxes, key=lambda b: b.area, reverse=True)
-
+        return self._search(work, scale, min_side, pad=pad)
 
     def detect_near(self, image: np.ndarray, box: Box, grow: float = 0.5) -> list[Box]:
         """Faces near a known one (video): only the region around ``box``, at a scale where the
@@ -110,16 +102,30 @@ class FaceDetector:
         if x1 - x0 < 8 or y1 - y0 < 8:
             return []
         scale = NEAR_FACE_PX / max(box.w, box.h, 1.0)
-        part = grey[y0:y1, x0:x1]
-        work = cv2.resize(part, (max(1, round(part.shape[1] * scale)), max(1, round(part.shape[0] * scale))),
-                          interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        work = _rescale(grey[y0:y1, x0:x1], scale)
         lo, hi = int(NEAR_FACE_PX / 1.5), int(NEAR_FACE_PX * 1.5)
         if min(work.shape[:2]) < lo:
             return []
-        found = self._cascade().detectMultiScale(work, scaleFactor=self.scale_factor,
-                                                 minNeighbors=self.min_neighbors, minSize=(lo, lo), maxSize=(hi, hi))
-        boxes = [Box(x0 + x / scale, y0 + y / scale, bw / scale, bh / scale) for (x, y, bw, bh) in found]
+        return self._search(work, scale, lo, hi, origin=(x0, y0))
+
+    def _search(self, work: np.ndarray, scale: float, min_side: int, max_side: int = 0, pad: int = 0,
+                origin: tuple[int, int] = (0, 0)) -> list[Box]:
+        """The cascade on ``work`` (the image scaled by ``scale``, padded by ``pad``, cut at
+        ``origin``); boxes back in the image's own pixels, largest first."""
+        found = self._cascade().detectMultiScale(work, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors,
+                                                 minSize=(min_side, min_side), maxSize=(max_side, max_side))
+        x0, y0 = origin
+        boxes = [Box(x0 + (x - pad) / scale, y0 + (y - pad) / scale, bw / scale, bh / scale) for (x, y, bw, bh) in found]
         return sorted(boxes, key=lambda b: b.area, reverse=True)
+
+
+def _rescale(grey: np.ndarray, scale: float) -> np.ndarray:
+    """``grey`` resized by ``scale`` (area averaging down, bilinear up)."""
+    if scale == 1.0:
+        return grey
+    h, w = grey.shape[:2]
+    interp = cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA
+    return cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interp)
 
 
 _default_detector: FaceDetector | None = None

@@ -356,7 +356,7 @@ class GalleryView(View):
                     source = load_image(path)
                     picture = qimage_from_array(source)
                 except MediaError:
-                    source = path  # embedding it says what is wrong
+                    pass  # embedding the path says what is wrong
             return identify(self.gallery, enc, enc.embed(source)[0]), picture
 
         def done(outcome):

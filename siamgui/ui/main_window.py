@@ -436,7 +436,7 @@ class MainWindow(QMainWindow):
     def _threshold_stored(self) -> None:
         """A threshold stored in Calibrate applies at once in the views that judge."""
         self.compare.threshold_stored()
-        if getattr(self, "live", None) is not None and self.live.encoder is not None:
+        if self.live.encoder is not None:
             self.live.set_threshold(self.live.encoder.threshold)
 
     def _about(self) -> None:

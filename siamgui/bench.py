@@ -112,19 +112,18 @@ def machine() -> dict:
 
 # --- models --------------------------------------------------------------------------------
 def _input(card, batch: int) -> np.ndarray:
-    from siamgui.media.preprocess import input_shape
+    from siamgui.media import modalities
 
     rng = np.random.default_rng(0)
-    return rng.standard_normal((batch, *input_shape(card.preprocess))).astype(np.float32)
+    return rng.standard_normal((batch, *modalities.get(card.preprocess).input_shape())).astype(np.float32)
 
 
 def _sample_for(card) -> Path | None:
-    kind = card.preprocess.get("kind")
-    folder = {"face": "face", "glyph": "glyph", "logmel": "voice", "image": "face"}.get(kind)
-    if folder is None:
-        return None
-    files = sorted((SAMPLES / folder).glob("same_a.*"))
-    return files[0] if files else None
+    """The model's first shipped sample, found as the app finds it (its name, then its kind's folder)."""
+    from siamgui.media.samples import sample_pairs
+
+    pairs = sample_pairs(card, SAMPLES)
+    return pairs[0].a if pairs else None
 
 
 def bench_model(name: str, path: Path, quick: bool) -> dict:
@@ -178,22 +177,27 @@ def bench_model(name: str, path: Path, quick: bool) -> dict:
                                                                                     5 if quick else 20))}
             except Exception as exc:  # noqa: BLE001
                 row["preprocess_sample"] = {"file": sample.name, "error": str(exc)}
-        if card.modality == "audio":
+        if first.modality.medium == "audio":
             row["unit"] = "window"  # audio items are feature windows; a clip has several
         out[dev] = row
     return out
 
 
-def _pick(models: dict[str, Path], kind: str, prefer: str) -> tuple[str, Path] | None:
-    from siamgui.core.modelcard import CardError, read_card
+def _pick(models: dict[str, Path], live_source: str, prefer: str, faces: bool = False) -> tuple[str, Path] | None:
+    """The model to time a live pipeline with: ``prefer`` by name first, else the first model whose
+    input kind is fed by ``live_source`` (and tracks faces, when ``faces``)."""
+    from siamgui.core.modelcard import read_card
+    from siamgui.media import modalities
+    from siamgui.errors import UserError
 
     ordered = sorted(models.items(), key=lambda kv: (kv[0] != prefer, kv[0]))
     for name, path in ordered:
         try:
-            if read_card(path).preprocess.get("kind") == kind:
-                return name, path
-        except CardError:
+            mod = modalities.get(read_card(path).preprocess)
+        except UserError:
             continue
+        if mod.live_source == live_source and (mod.tracks_faces or not faces):
+            return name, path
     return None
 
 
@@ -219,27 +223,23 @@ def bench_face(name: str, path: Path, quick: bool) -> dict:
     from siamgui.core.encoder import Encoder
     from siamgui.core.live import FaceVerifier
     from siamgui.media import faces
-    from siamgui.media.preprocess import face_tensor, prepare_face, resolve
-
     enc = Encoder.load(path, device="cpu")
-    spec = resolve(enc.card.preprocess)
+    mod = enc.modality
     frame = bench_frame()
     det = faces.FaceDetector()
     found = det.detect(frame)
     if not found:
         return {"model": name, "skipped": "no face found in the bench frame"}
     n = 20 if quick else 100
-    region = found[0].square(float(spec["margin"]))
-    size = int(spec["size"])
     t_detect = _times(lambda: det.detect(frame), n, warmup=2)
     t_near = _times(lambda: det.detect_near(frame, found[0]), n, warmup=2)
-    t_align = _times(lambda: face_tensor(faces.crop(frame, region, size), spec), n, warmup=2)
-    x = face_tensor(faces.crop(frame, region, size), spec)[None]
+    t_align = _times(lambda: mod.prepare_at(frame, found[0]), n, warmup=2)
+    x = mod.prepare_at(frame, found[0]).tensors
     t_embed = _times(lambda: enc.run(x), n, warmup=2)
-    ref = enc.embed_prepared([prepare_face(spec, frame)])[0]
+    ref = enc.embed_one(frame)
 
     def end_to_end():
-        p = prepare_face(spec, frame, faces.face_region(frame, float(spec["margin"]), det))
+        p = mod.prepare_at(frame, det.detect(frame)[0])
         enc.distance(enc.embed_prepared([p])[0], ref)
 
     t_e2e = _times(end_to_end, n, warmup=2)
@@ -300,7 +300,7 @@ def bench_audio(name: str, path: Path, quick: bool) -> dict:
     total = float(np.median(t_all))
     short, _ = _speech(2.0)
     verifier = VoiceVerifier(enc)
-    verifier.set_reference(enc.embed_prepared([enc.prepare(short)])[0])
+    verifier.set_reference(enc.embed_one(short))
 
     def verdict():
         r = verifier.judge(short, "utterance")
@@ -452,15 +452,17 @@ def collect(quick: bool = False, models: list[str] | None = None, skip: tuple[st
             log(f"model {name}")
             report["models"].append(bench_model(name, path, quick))
     dim = 128
-    for m in report["models"]:
-        if m.get("kind") == "face" and m.get("embedding_dim"):
-            dim = int(m["embedding_dim"])
+    if "face" not in skip or "gallery" not in skip:
+        face_pick = _pick(chosen, "camera", "face", faces=True)
+        for m in report["models"]:
+            if face_pick and m.get("name") == face_pick[0] and m.get("embedding_dim"):
+                dim = int(m["embedding_dim"])
     if "face" not in skip:
-        pick = _pick(chosen, "face", "face")
+        pick = face_pick
         log("face pipeline")
         report["face_pipeline"] = bench_face(*pick, quick) if pick else {"skipped": "no face model installed"}
     if "audio" not in skip:
-        pick = _pick(chosen, "logmel", "voice")
+        pick = _pick(chosen, "microphone", "voice")
         log("audio")
         report["audio"] = bench_audio(*pick, quick) if pick else {"skipped": "no audio model installed"}
     if "app" not in skip:

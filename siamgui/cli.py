@@ -9,22 +9,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
 
+from siamgui.errors import UserError, is_expected, user_message
+
 EXIT_USER_ERROR = 2
-
-
-class UserError(Exception):
-    """A problem the user can fix; printed as one line."""
-
-
-def _user_errors() -> tuple[type[BaseException], ...]:
-    from siamgui.core.modelcard import CardError
-    from siamgui.media.errors import MediaError
-
-    return (UserError, CardError, MediaError, FileNotFoundError, ValueError)
 
 
 def _load(args) -> "Encoder":  # noqa: F821
@@ -72,8 +64,6 @@ def _resolve(path: str, base: Path) -> str:
 
 def _compare_pairs(args) -> int:
     from siamgui.core import metrics
-    from siamgui.core.modelcard import CardError
-    from siamgui.media.errors import MediaError
 
     if not args.out:
         raise UserError("--pairs needs --out OUT.csv")
@@ -94,7 +84,7 @@ def _compare_pairs(args) -> int:
     for path in dict.fromkeys(p for r in rows for p in (r["a"], r["b"])):
         try:
             embeddings[path] = enc.embed(_resolve(path, src.parent))[0]
-        except (MediaError, CardError, FileNotFoundError) as exc:
+        except (UserError, FileNotFoundError) as exc:
             errors[path] = str(exc)
     has_label = "label" in fields
     dists, labels, failed = [], [], 0
@@ -171,8 +161,6 @@ def cmd_enrol(args) -> int:
 
 def cmd_identify(args) -> int:
     from siamgui.core.enrolment import identify, sync_embeddings
-    from siamgui.core.modelcard import CardError
-    from siamgui.media.errors import MediaError
 
     enc = _load(args)
     results, failed = [], 0
@@ -187,7 +175,7 @@ def cmd_identify(args) -> int:
         for f in args.files:
             try:
                 ident = identify(g, enc, enc.embed(f)[0], args.threshold, args.top)
-            except (MediaError, CardError, FileNotFoundError) as exc:
+            except (UserError, FileNotFoundError) as exc:
                 failed += 1
                 print(f"siamgui: error: {exc}", file=sys.stderr)
                 results.append({"file": f, "error": str(exc)})
@@ -347,12 +335,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run([sys.argv[0], *argv])
     try:
         return args.func(args)
-    except _user_errors() as exc:
-        msg = str(exc).strip().splitlines()
-        print(f"siamgui: error: {msg[0] if msg else type(exc).__name__}", file=sys.stderr)
-        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback (SIAMGUI_DEBUG=1 shows it)
+        if os.environ.get("SIAMGUI_DEBUG"):
+            raise
+        msg = (user_message(exc).splitlines() or [type(exc).__name__])[0]
+        if is_expected(exc):
+            print(f"siamgui: error: {msg}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        print(f"siamgui: {msg[0].lower() + msg[1:]}; this is a bug (SIAMGUI_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

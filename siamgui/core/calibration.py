@@ -29,6 +29,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from siamgui.core import metrics
+from siamgui.errors import UserError
 from siamgui.core.compare import distance as pair_distance
 from siamgui.media.audio import AUDIO_SUFFIXES, AudioClip, load_audio
 from siamgui.media.errors import MediaError
@@ -40,7 +41,7 @@ DEFAULT_MAX_FILES = 1000
 DEFAULT_TARGET_FAR = 0.01
 
 
-class CalibrationError(ValueError):
+class CalibrationError(UserError, ValueError):
     """Input that cannot be calibrated on, with a message for the user."""
 
 

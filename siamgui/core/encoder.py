@@ -14,7 +14,7 @@ import time
 from functools import cached_property
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -23,7 +23,9 @@ from siamgui.core import registry
 from siamgui.core.compare import Verdict, distance, l2_normalise
 from siamgui.core.modelcard import CardError, ModelCard, _first_line
 from siamgui.media.errors import MediaError, named
-from siamgui.media.preprocess import Prepared, Source, input_shape, prepare
+from siamgui.media import modalities
+from siamgui.media.audio import AudioClip
+from siamgui.media.modalities import Modality, Prepared, Source
 
 BATCH = 64
 
@@ -32,7 +34,7 @@ BATCH = 64
 class Encoder:
     path: Path
     card: ModelCard
-    session: object = field(repr=False)
+    session: Any = field(repr=False)  # onnxruntime.InferenceSession
     requested: str = "auto"
     load_seconds: float = 0.0
 
@@ -68,7 +70,7 @@ class Encoder:
         if len(inputs) != 1:
             raise CardError(f"{self.path.name}: expected one input, the model has {len(inputs)}")
         shape = inputs[0].shape
-        want = input_shape(self.card.preprocess)
+        want = self.modality.input_shape()
         if len(shape) != 4 or any(isinstance(s, int) and s != w for s, w in zip(shape[1:], want)):
             raise CardError(
                 f"{self.path.name}: input shape {shape} does not fit the card's preprocessing "
@@ -79,6 +81,11 @@ class Encoder:
             raise CardError(f"{self.path.name}: output shape {out} is not (N, D) embeddings")
 
     # --- facts for the user --------------------------------------------------------------
+    @cached_property
+    def modality(self) -> Modality:
+        """The input kind named by the card: what it reads, how it prepares, how it is shown."""
+        return modalities.get(self.card.preprocess)
+
     @property
     def name(self) -> str:
         return self.card.name
@@ -117,7 +124,7 @@ class Encoder:
     def prepare(self, source: Source) -> Prepared:
         """Preprocess one input exactly as the card says (MediaError names the file)."""
         try:
-            return prepare(self.card.preprocess, source)
+            return self.modality.prepare(source)
         except MediaError as exc:
             msg = str(exc)
             raise MediaError(named(Path(source).name, msg) if isinstance(source, (str, Path)) else msg) from None
@@ -139,13 +146,24 @@ class Encoder:
         return l2_normalise(np.stack([raw[a:b].mean(axis=0) for a, b in zip(bounds[:-1], bounds[1:])]))
 
     def embed(self, sources: Iterable[Source] | Source) -> np.ndarray:
-        if isinstance(sources, (str, Path, np.ndarray)) and not (isinstance(sources, np.ndarray) and sources.ndim == 1):
+        """L2-normalised embeddings, one row per source: ``sources`` is one path, image array or
+        AudioClip, or a list of them. A single source still gives a (1, D) array, so callers
+        index ``[0]``; multi-window audio is averaged into one row."""
+        if isinstance(sources, (str, Path, AudioClip)) or (isinstance(sources, np.ndarray) and sources.ndim in (2, 3)
+                                                            and sources.dtype != object):
             sources = [sources]
         return self.embed_prepared([self.prepare(s) for s in sources])
 
+    def embed_one(self, source: Source) -> np.ndarray:
+        """The (D,) embedding of one source: the shortcut every live and gallery path needs."""
+        return self.embed([source])[0]
+
     def compare(self, a: Source, b: Source, threshold: float | None = None) -> Verdict:
+        """Embed both inputs and judge them: ``Verdict(distance, threshold)``, ``.same`` when the
+        distance is at or below the threshold (the calibrated one unless ``threshold`` is given)."""
         ea, eb = self.embed([a, b])
         return Verdict(self.distance(ea, eb), self.threshold if threshold is None else float(threshold))
 
     def distance(self, a: np.ndarray, b: np.ndarray) -> float:
+        """The card's metric between two embeddings (as returned by :meth:`embed`)."""
         return float(distance(a, b, self.card.metric))

@@ -7,6 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
+from siamgui.errors import UserError
 from siamgui.core.encoder import Encoder
 from siamgui.core.gallery import Gallery, Identification
 
@@ -35,7 +36,7 @@ def sync_embeddings(gallery: Gallery, encoder: Encoder) -> tuple[int, list[str]]
             tmp.flush()
             try:
                 done.append((s.id, encoder.embed(tmp.name)[0]))
-            except ValueError as exc:
+            except UserError as exc:
                 problems.append(f"sample {s.id} ({s.source}): {exc}")
     if done:
         gallery.store_embeddings(done, encoder.model_hash, encoder.name)

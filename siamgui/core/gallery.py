@@ -22,6 +22,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from siamgui.core.compare import from_cosine, l2_normalise
+from siamgui.errors import UserError
 
 MAX_SAMPLES = 5
 SCHEMA = """
@@ -37,7 +38,7 @@ CREATE INDEX IF NOT EXISTS embeddings_by_model ON embeddings(model_hash);
 """
 
 
-class GalleryError(ValueError):
+class GalleryError(UserError, ValueError):
     """A gallery operation the user asked for that cannot be done (message for the user)."""
 
 

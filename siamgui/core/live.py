@@ -20,8 +20,7 @@ from siamgui.core.compare import Verdict
 from siamgui.media.audio import AudioClip
 from siamgui.media.errors import MediaError
 from siamgui.media.face_tracker import FaceTracker
-from siamgui.media.faces import Box, crop
-from siamgui.media.preprocess import Prepared, face_tensor, prepare, resolve
+from siamgui.media.faces import Box
 from siamgui.media.utterances import UtteranceSegmenter
 
 
@@ -74,16 +73,17 @@ class FrameResult:
     verdict: Verdict | None  # judged on the smoothed distance
     message: str = ""  # e.g. "no face", "no reference"
     embedding: np.ndarray | None = None
+    colour: str = "grey"  # channel order of ``crop`` (see Prepared.colour)
 
 
 class FaceVerifier:
     """One frame -> face box, crop, embedding, distance to the reference (smoothed)."""
 
     def __init__(self, encoder, threshold: float | None = None, smoothing: int = 5, detect_every: int = 15):
-        if encoder.card.preprocess.get("kind") not in ("face", "image"):
-            raise MediaError(f"{encoder.name} is not an image model for faces")
+        if encoder.modality.live_source != "camera":
+            raise MediaError(f"{encoder.name} takes {encoder.modality.kind} input, which a camera cannot give")
         self.encoder = encoder
-        self.spec = resolve(encoder.card.preprocess)
+        self.modality = encoder.modality
         self.threshold = encoder.threshold if threshold is None else threshold
         self.tracker = FaceTracker(every=detect_every)
         self.smoother = Smoother(smoothing)
@@ -95,23 +95,24 @@ class FaceVerifier:
 
     def process(self, frame: np.ndarray, seq: int = 0, captured: float | None = None) -> FrameResult:
         captured = time.perf_counter() if captured is None else captured
-        if self.spec["kind"] == "face":
+        if self.modality.tracks_faces:
             box, _ = self.tracker.update(frame)
             if box is None:
                 self.smoother.reset()
                 return FrameResult(seq, captured, time.perf_counter(), None, None, None, None, None, "no face in view")
-            region = box.square(float(self.spec["margin"]))
-            face = crop(frame, region, int(self.spec["size"]))
-            prepared = Prepared(face_tensor(face, self.spec)[None], region=region, view=face)
+            prepared = self.modality.prepare_at(frame, box)
         else:
-            prepared = prepare(self.spec, frame)
-            box, face = prepared.region, prepared.view
+            prepared = self.modality.prepare(frame)
+            box = prepared.region
+        face = prepared.view
         emb = self.encoder.embed_prepared([prepared])[0]
         if self.reference is None:
-            return FrameResult(seq, captured, time.perf_counter(), box, face, None, None, None, "no reference", emb)
+            return FrameResult(seq, captured, time.perf_counter(), box, face, None, None, None, "no reference", emb,
+                               prepared.colour)
         d = self.encoder.distance(emb, self.reference)
         s = self.smoother.add(d)
-        return FrameResult(seq, captured, time.perf_counter(), box, face, d, s, Verdict(s, self.threshold), "", emb)
+        return FrameResult(seq, captured, time.perf_counter(), box, face, d, s, Verdict(s, self.threshold), "", emb,
+                           prepared.colour)
 
 
 class CameraLoop:
@@ -198,10 +199,10 @@ class VoiceVerifier:
     """Chunks -> levels, utterances, and verdicts against a reference voice."""
 
     def __init__(self, encoder, threshold: float | None = None, rolling_every_s: float = 0.5):
-        if encoder.card.preprocess.get("kind") != "logmel":
-            raise MediaError(f"{encoder.name} is not an audio model")
+        if encoder.modality.live_source != "microphone":
+            raise MediaError(f"{encoder.name} is not a model for microphone input")
         self.encoder = encoder
-        self.rate = int(resolve(encoder.card.preprocess)["sample_rate"])
+        self.rate = int(encoder.modality.spec["sample_rate"])
         self.threshold = encoder.threshold if threshold is None else threshold
         self.segmenter = UtteranceSegmenter(rate=self.rate)
         self.reference: np.ndarray | None = None
@@ -214,7 +215,7 @@ class VoiceVerifier:
     def judge(self, clip: AudioClip, kind: str) -> VoiceResult:
         ended = time.perf_counter()
         try:
-            emb = self.encoder.embed_prepared([self.encoder.prepare(clip)])[0]
+            emb = self.encoder.embed_one(clip)
         except MediaError as exc:
             return VoiceResult(kind, ended, time.perf_counter(), clip.duration, None, None, str(exc), clip)
         if self.reference is None:

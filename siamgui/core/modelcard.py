@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from siamgui.errors import UserError
+
 PREFIX = "siamgui."
 REQUIRED = ("modality", "preprocess", "metric", "threshold")
 METRICS = ("cosine", "euclidean")
@@ -23,7 +25,7 @@ MODALITIES = ("image", "audio")
 JSON_FIELDS = ("preprocess", "metrics", "provenance")
 
 
-class CardError(ValueError):
+class CardError(UserError, ValueError):
     """A model file that cannot be used, with a message meant for the user."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from siamgui.errors import UserError
 
-class MediaError(ValueError):
+
+class MediaError(UserError, ValueError):
     """An input that cannot be used, with a message meant for the user (no traceback)."""
 
 

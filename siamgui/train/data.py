@@ -16,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from siamgui.errors import UserError
 from siamgui.media.audio import is_audio_path
 from siamgui.media.images import is_image_path
 
 
-class TrainError(Exception):
+class TrainError(UserError):
     """A problem with the user's input, reported as one line (no traceback)."""
 
 

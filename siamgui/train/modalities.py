@@ -2,7 +2,7 @@
 
 Each source turns the items of a split into encoder inputs:
 ``train_sample(i, rng)`` one augmented (C, H, W) array for training, and
-``eval_inputs(indices)`` the exact tensors the app would compute (``siamgui.media.preprocess``),
+``eval_inputs(indices)`` the exact tensors the app would compute (the card kind's ``Modality``),
 one (windows, C, H, W) array per evaluation sample, with its class.
 """
 
@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from siamgui.media import audio, faces, glyphs, images, preprocess
+from siamgui.media import audio, faces, images, modalities
 from siamgui.media.errors import MediaError
 from siamgui.train import augment
 from siamgui.train.data import Item, Skipped
@@ -58,7 +58,8 @@ class Source:
 
 class GlyphSource(Source):
     def __init__(self, items: list[Item], spec: dict, skipped: Skipped, cache: Path | None, progress: bool = True):
-        self.spec = preprocess.resolve(spec)
+        self.modality = modalities.get(spec)
+        self.spec = self.modality.spec
         ok, self.images = [], []
         cached = None
         if cache is not None:
@@ -82,7 +83,7 @@ class GlyphSource(Source):
             for it in _progress(items, "reading glyphs", progress):
                 try:
                     img = images.to_grey(images.load_image(it.path))
-                    glyphs.glyph_tensor(img, int(self.spec["size"]), float(self.spec["margin"]))
+                    self.modality.tensor(img)
                 except MediaError:
                     skipped.add("unreadable or blank images", it.path.name)
                     okmask.append(False)
@@ -99,7 +100,7 @@ class GlyphSource(Source):
         self.items = ok
 
     def _tensor(self, img: np.ndarray) -> np.ndarray:
-        return glyphs.glyph_tensor(img, int(self.spec["size"]), float(self.spec["margin"]))[None]
+        return self.modality.tensor(img)
 
     def train_sample(self, i, rng, variant: int = 0):
         img = self.images[i] if not variant else np.ascontiguousarray(np.rot90(self.images[i], variant))
@@ -118,7 +119,8 @@ class FaceSource(Source):
     """Detections are made once per image with the app's detector and cached (JSON)."""
 
     def __init__(self, items: list[Item], spec: dict, skipped: Skipped, cache: Path | None, progress: bool = True):
-        self.spec = preprocess.resolve(spec)
+        self.modality = modalities.get(spec)
+        self.spec = self.modality.spec
         store: dict[str, list[float] | None] = {}
         cfile = cache / "face-detections.json" if cache is not None else None
         if cfile is not None and cfile.is_file():
@@ -152,14 +154,12 @@ class FaceSource(Source):
         s = self.spec
         grey, box = self.images[i], self.boxes[i]
         grey = augment.rotate_about(grey, box, rng.uniform(-10, 10))
-        region = augment.jitter_box(box.square(float(s["margin"])), rng)
+        region = augment.jitter_box(self.modality.region(box), rng)
         crop = augment.face_crop_aug(faces.crop(grey, region, int(s["size"])), rng)
-        return preprocess.face_tensor(crop, s)
+        return self.modality.tensor(crop)
 
     def eval_inputs(self, indices, rng):
-        s = self.spec
-        out = [preprocess.prepare_face(s, self.images[i], self.boxes[i].square(float(s["margin"]))).tensors
-               for i in indices]
+        out = [self.modality.prepare_at(self.images[i], self.boxes[i]).tensors for i in indices]
         return out, [self.items[i].label for i in indices]
 
 
@@ -168,7 +168,8 @@ class AudioSource(Source):
 
     def __init__(self, items: list[Item], spec: dict, skipped: Skipped, cache: Path | None, progress: bool = True,
                  seg_s: tuple[float, float] = (1.5, 3.0), eval_seg_s: float = 2.0, eval_max: int = 8):
-        self.spec = preprocess.resolve(spec)
+        self.modality = modalities.get(spec)
+        self.spec = self.modality.spec
         self.rate = int(self.spec["sample_rate"])
         self.seg_s, self.eval_seg_s, self.eval_max = seg_s, eval_seg_s, eval_max
         waves: dict[str, list[np.ndarray]] = {}
@@ -214,14 +215,12 @@ class AudioSource(Source):
         it): a new, virtual speaker, as in speaker augmentation for x-vector training.
         """
         if variant not in self._feats[i]:
-            s = self.spec
             clip = audio.AudioClip(self.waves[i], self.rate)
             speed = self.speeds[variant]
             if speed != 1.0:
                 clip = audio.resample(audio.AudioClip(clip.samples, int(round(self.rate * speed))), self.rate)
             speech = audio.voiced(clip)
-            self._feats[i][variant] = audio.log_mel(speech.samples, self.rate, n_mels=int(s["n_mels"]),
-                                                    n_fft=int(s["n_fft"]), win=int(s["win"]), hop=int(s["hop"]))
+            self._feats[i][variant] = self.modality.features(speech.samples)
         return self._feats[i][variant]
 
     def train_sample(self, i, rng, variant: int = 0):
@@ -235,7 +234,7 @@ class AudioSource(Source):
             start = int(rng.integers(0, feat.shape[1] - n + 1))
             feat = feat[:, start : start + n]
         feat = augment.mel_noise(feat, rng)
-        wins = audio.windows(audio.normalise_features(feat), int(s["frames"]), int(s["step"]))
+        wins = self.modality.windows(feat)
         w = wins[int(rng.integers(0, len(wins)))]
         if rng.random() < 0.5:  # a masked band (SpecAugment-like)
             f0 = int(rng.integers(0, w.shape[0] - 4))
@@ -244,7 +243,7 @@ class AudioSource(Source):
         return w[None]
 
     def eval_inputs(self, indices, rng):
-        """Fixed, non-overlapping ``eval_seg_s`` segments of each class, through ``prepare_audio``."""
+        """Fixed, non-overlapping ``eval_seg_s`` segments of each class, through the modality's ``prepare``."""
         out, labels = [], []
         n = int(self.eval_seg_s * self.rate)
         for i in indices:
@@ -252,7 +251,7 @@ class AudioSource(Source):
             starts = list(range(0, max(1, len(wav) - n + 1), n))[: self.eval_max]
             for s0 in starts:
                 try:
-                    p = preprocess.prepare_audio(self.spec, audio.AudioClip(wav[s0 : s0 + n], self.rate))
+                    p = self.modality.prepare(audio.AudioClip(wav[s0 : s0 + n], self.rate))
                 except MediaError:
                     continue
                 out.append(p.tensors)

@@ -110,10 +110,10 @@ def analyse(encoder, path: str | Path) -> Analysis:
     path = Path(path)
     if not path.is_file():
         raise MediaError(f"{path.name}: file not found")
-    display, decoded = _display(path, encoder.card.modality)
+    display, decoded = _display(path, encoder.modality.medium)
     try:
         source = decoded if decoded is not None else path
-        if encoder.card.preprocess.get("kind") == "face":
+        if encoder.modality.tracks_faces:  # one face detector, not thread-safe across jobs
             with _FACE_LOCK:
                 prepared = encoder.prepare(source)
         else:
@@ -124,6 +124,5 @@ def analyse(encoder, path: str | Path) -> Analysis:
         if not msg.startswith(path.name):
             msg = msg[0].upper() + msg[1:] if msg else msg
         raise PartialFailure(msg, Analysis(path, display)) from exc
-    view = qimage_from_array(prepared.view, bgr=prepared.view.ndim == 3 and encoder.card.preprocess.get("kind") != "image") \
-        if prepared.view is not None else None
+    view = qimage_from_array(prepared.view, bgr=prepared.colour == "bgr") if prepared.view is not None else None
     return Analysis(path, display, embedding, prepared.region, view, dict(prepared.info))

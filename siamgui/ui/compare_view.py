@@ -107,7 +107,7 @@ class CompareView(View):
     def _show_model_threshold(self) -> None:
         """The threshold in use (calibrated, else the card's) and the card's, on the verdict panel."""
         card = self.encoder.card
-        self.verdict.set_model(card.metric, self.encoder.threshold, str(card.preprocess.get("kind", "")),
+        self.verdict.set_model(card.metric, self.encoder.threshold, self.encoder.modality.subjects,
                                card_threshold=card.threshold)
 
     def threshold_stored(self) -> None:

@@ -285,13 +285,13 @@ class LiveView(View):
         self.reference_name = ""
         thumb(self.ref_thumb, None)
         self.ref_caption.setText("No reference yet")
-        enabled = encoder is not None and encoder.card.preprocess.get("kind") in ("face", "image", "logmel")
+        enabled = encoder is not None and encoder.modality.live_source != "none"
         for w in (self.start_btn, self.ref_file_btn, self.ref_capture_btn, self.ref_person, self.enrol_btn):
             w.setEnabled(enabled)
         if encoder is None:
             self._say("Choose a model to go live.")
         elif not enabled:
-            self._say(f"{encoder.name} takes {encoder.card.preprocess.get('kind')} input, which has no live source.")
+            self._say(f"{encoder.name} takes {encoder.modality.kind} input, which no camera or microphone gives.")
         else:
             self._say("")
         self.source_label.setText("Microphone" if self.is_audio else "Camera")
@@ -439,7 +439,7 @@ class LiveView(View):
         self.last_face = r
         self.result_times.append(r.done)
         self.latencies.append(r.done - r.captured)
-        thumb(self.live_thumb, qimage_from_array(r.crop) if r.crop is not None else None)
+        thumb(self.live_thumb, qimage_from_array(r.crop, bgr=r.colour == "bgr") if r.crop is not None else None)
         if self.mode_combo.currentIndex() == 1 and r.embedding is not None:
             self._identify(r.embedding)
         elif r.verdict is not None:
@@ -526,11 +526,12 @@ class LiveView(View):
         enc = self.encoder
 
         def work():
-            if enc.card.modality == "audio":  # decode once: the spectrogram shown is of the clip embedded
+            if enc.modality.medium == "audio":  # decode once: the spectrogram shown is of the clip embedded
                 clip = load_audio(path)
-                return enc.embed_prepared([enc.prepare(clip)])[0], spectrogram_image(clip)
+                return enc.embed_one(clip), spectrogram_image(clip)
             prepared = enc.prepare(path)
-            return enc.embed_prepared([prepared])[0], qimage_from_array(prepared.view) if prepared.view is not None else None
+            view = qimage_from_array(prepared.view, bgr=prepared.colour == "bgr") if prepared.view is not None else None
+            return enc.embed_prepared([prepared])[0], view
 
         def done(outcome):
             if not outcome.ok:
@@ -547,7 +548,7 @@ class LiveView(View):
                 self._say("Say something first: the last utterance becomes the reference.")
                 return
             clip, enc = self.last_clip, self.encoder
-            self.jobs.submit(lambda: (enc.embed_prepared([enc.prepare(clip)])[0], spectrogram_image(clip)),
+            self.jobs.submit(lambda: (enc.embed_one(clip), spectrogram_image(clip)),
                              lambda o: self._set_reference(o.value[0], f"utterance ({clip.duration:.1f} s)",
                                                            o.value[1]) if o.ok else self._say(o.error))
             return
@@ -555,7 +556,8 @@ class LiveView(View):
         if r is None or r.embedding is None or r.crop is None:
             self._say("No face in view yet: look at the camera, then press again.")
             return
-        self._set_reference(r.embedding, time.strftime("live capture %H:%M:%S"), qimage_from_array(r.crop))
+        self._set_reference(r.embedding, time.strftime("live capture %H:%M:%S"),
+                            qimage_from_array(r.crop, bgr=r.colour == "bgr"))
 
     def refresh_people(self) -> None:
         self.ref_person.clear()
@@ -639,8 +641,7 @@ class LiveView(View):
         enc, gallery_factory = self.encoder, self.gallery_factory
 
         def work():
-            emb = enc.embed(prepared_source) if not isinstance(prepared_source, AudioClip) else \
-                enc.embed_prepared([enc.prepare(prepared_source)])
+            emb = enc.embed(prepared_source)
             gallery_factory().enrol(name, [(enc.card.modality, suffix, media, source)], emb, enc.model_hash, enc.name)
             return name
 

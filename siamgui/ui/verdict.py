@@ -19,15 +19,7 @@ HANDLE_PAD = 9  # half the slider handle (style.qss) so the scale lines up with 
 SAME_GREEN = QColor("#16a34a")
 DIFF_RED = QColor("#dc2626")
 
-SUBJECTS = {  # preprocess kind -> (same, different)
-    "face": ("the same person", "different people"),
-    "logmel": ("the same speaker", "different speakers"),
-    "glyph": ("the same character", "different characters"),
-}
-
-
-def subject_words(kind: str) -> tuple[str, str]:
-    return SUBJECTS.get(kind, ("the same", "different"))
+PLAIN_WORDS = ("the same", "different")  # when no model says what its inputs are (Modality.subjects)
 
 
 class DistanceScale(QWidget):
@@ -90,7 +82,7 @@ class VerdictPanel(QFrame):
         self.setObjectName("verdictPanel")
         self.default_threshold = 0.5
         self.metric_name = "cosine"
-        self.words = subject_words("")
+        self.words = PLAIN_WORDS
         self.distance: float | None = None
         self._syncing = False
 
@@ -172,11 +164,12 @@ class VerdictPanel(QFrame):
         self.set_threshold(self.default_threshold)
 
     # --- model -----------------------------------------------------------------------------
-    def set_model(self, metric: str, threshold: float, kind: str = "", card_threshold: float | None = None) -> None:
+    def set_model(self, metric: str, threshold: float, subjects: tuple[str, str] = PLAIN_WORDS,
+                  card_threshold: float | None = None) -> None:
         """``threshold`` is the one in use: the user's calibrated one when stored, else the card's."""
         self.metric_name = metric
         self.default_threshold = float(threshold)
-        self.words = subject_words(kind)
+        self.words = tuple(subjects)
         self.distance_caption.setText(f"DISTANCE  ·  {metric}")
         calibrated = card_threshold is not None and abs(float(card_threshold) - float(threshold)) > 1e-9
         if calibrated:

@@ -221,7 +221,7 @@ def bench_frame() -> np.ndarray:
 
 def bench_face(name: str, path: Path, quick: bool) -> dict:
     from siamgui.core.encoder import Encoder
-    from siamgui.core.live import FaceVerifier
+    from siamgui.tasks.live import FaceVerifier
     from siamgui.media import faces
     enc = Encoder.load(path, device="cpu")
     mod = enc.modality
@@ -288,7 +288,7 @@ def _speech(seconds: float):
 
 def bench_audio(name: str, path: Path, quick: bool) -> dict:
     from siamgui.core.encoder import Encoder
-    from siamgui.core.live import VoiceVerifier
+    from siamgui.tasks.live import VoiceVerifier
 
     enc = Encoder.load(path, device="cpu")
     long_clip, origin = _speech(10.0)

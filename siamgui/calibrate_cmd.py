@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 
-from siamgui.core.calibration import DEFAULT_MAX_FILES, DEFAULT_MAX_PAIRS, DEFAULT_TARGET_FAR
+from siamgui.tasks.calibration import DEFAULT_MAX_FILES, DEFAULT_MAX_PAIRS, DEFAULT_TARGET_FAR
 
 
 def add_parser(subparsers) -> None:
@@ -67,7 +67,8 @@ def _positive(text: str) -> int:
 
 
 def run(args) -> int:
-    from siamgui.core import calibration, thresholds
+    from siamgui.core import thresholds
+    from siamgui.tasks import calibration
     from siamgui.core.device import short_name
     from siamgui.core.encoder import Encoder
 

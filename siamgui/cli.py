@@ -149,7 +149,7 @@ def _gallery(args):
 
 
 def cmd_enrol(args) -> int:
-    from siamgui.core.enrolment import enrol_files
+    from siamgui.tasks.enrolment import enrol_files
 
     enc = _load(args)
     with _gallery(args) as g:
@@ -160,7 +160,7 @@ def cmd_enrol(args) -> int:
 
 
 def cmd_identify(args) -> int:
-    from siamgui.core.enrolment import identify, sync_embeddings
+    from siamgui.tasks.enrolment import identify, sync_embeddings
 
     enc = _load(args)
     results, failed = [], 0

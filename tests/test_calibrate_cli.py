@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from core.test_calibration import make_classes
+from tasks.test_calibration import make_classes
 from test_cli import siamgui
 
 

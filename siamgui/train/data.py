@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from siamgui.errors import UserError
-from siamgui.media.audio import is_audio_path
-from siamgui.media.images import is_image_path
+from siamgui.media.audio import AUDIO_SUFFIXES
+from siamgui.media.classfolders import files_under
+from siamgui.media.images import IMAGE_SUFFIXES
 
 
 class TrainError(UserError):
@@ -58,12 +59,8 @@ class Skipped:
         return dict(self.counts)
 
 
-def _is_media(path: Path, modality: str) -> bool:
-    return is_audio_path(path) if modality == "audio" else is_image_path(path)
-
-
-def _other(path: Path, modality: str) -> bool:
-    return is_image_path(path) if modality == "audio" else is_audio_path(path)
+def _suffixes(modality: str) -> tuple[str, ...]:
+    return tuple(AUDIO_SUFFIXES if modality == "audio" else IMAGE_SUFFIXES)
 
 
 def scan(roots: list[str | Path], modality: str, name_class: str | None = None,
@@ -77,15 +74,10 @@ def scan(roots: list[str | Path], modality: str, name_class: str | None = None,
         root = Path(root)
         if not root.is_dir():
             raise TrainError(f"{root}: not a folder")
-        files = sorted(p for p in root.rglob("*") if p.is_file())
-        if not files:
+        if not any(root.iterdir()):
             raise TrainError(f"{root}: the folder is empty")
-        for p in files:
-            if not _is_media(p, modality):
-                if _other(p, modality):
-                    other += 1
-                continue
-            rel = p.parent.relative_to(root)
+        other += sum(1 for _ in files_under(root, _suffixes("image" if modality == "audio" else "audio")))
+        for p, rel in files_under(root, _suffixes(modality)):
             label = None
             if pattern is not None:
                 m = pattern.search(p.name)

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QPushButton, QSizePolicy, QSpinBox, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from siamgui.core import calibration, thresholds
+from siamgui.core import thresholds
+from siamgui.tasks import calibration
 from siamgui.ui.embedding_map import EmbeddingMap
 from siamgui.ui.jobs import user_message
 from siamgui.ui.views import View
@@ -882,7 +883,7 @@ class CalibrateView(View):
         self._map_request += 1
 
         def work(progress) -> CalibrationOutcome:
-            from siamgui.core.enrolment import sync_embeddings
+            from siamgui.tasks.enrolment import sync_embeddings
             from siamgui.core.projection import pca_2d, points_from_gallery
 
             gallery = factory()

@@ -11,7 +11,7 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem,
                                QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
-from siamgui.core.enrolment import enrol_files, identify, sync_embeddings
+from siamgui.tasks.enrolment import enrol_files, identify, sync_embeddings
 from siamgui.core.gallery import MAX_SAMPLES, Gallery
 from siamgui.media.errors import MediaError, named
 from siamgui.media.images import load_image

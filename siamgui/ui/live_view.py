@@ -1,6 +1,6 @@
 """Live view: a person in front of the camera or microphone, judged against a reference.
 
-The capture and inference threads live in ``siamgui.core.live``; this widget only binds their
+The capture and inference threads live in ``siamgui.tasks.live``; this widget only binds their
 callbacks to Qt signals and draws. A face box is drawn only over frames close to the one it
 was computed on (``STALE_FRAMES``), and the crop shown beside the verdict is the crop the
 verdict was computed from.
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFrame, Q
                                QVBoxLayout, QWidget)
 
 from siamgui.core.compare import Verdict
-from siamgui.core.live import CameraLoop, FaceVerifier, FrameResult, MicrophoneLoop, VoiceResult, VoiceVerifier
+from siamgui.tasks.live import CameraLoop, FaceVerifier, FrameResult, MicrophoneLoop, VoiceResult, VoiceVerifier
 from siamgui.media.audio import AudioClip, load_audio
 from siamgui.media.camera import CameraSource, camera_from_env, list_cameras
 from siamgui.media.errors import MediaError, named

@@ -11,7 +11,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from conftest import carded_model, draw
-from siamgui.core import calibration, thresholds
+from siamgui.core import thresholds
+from siamgui.tasks import calibration
 from siamgui.core.encoder import Encoder
 
 
@@ -172,7 +173,7 @@ def test_a_new_model_clears_the_old_distances(qtbot, view, tmp_path):
 
 
 def test_map_of_the_gallery(qtbot, encoder, tmp_path):
-    from siamgui.core.enrolment import enrol_files
+    from siamgui.tasks.enrolment import enrol_files
     from siamgui.core.gallery import Gallery
     from siamgui.ui.app import create_app
     from siamgui.ui.calibrate_view import CalibrateView

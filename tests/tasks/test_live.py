@@ -10,7 +10,7 @@ from onnx_factory import carded_model
 from siamgui import Encoder
 from siamgui.media.camera import CameraSource
 from siamgui.media.microphone import FileMicrophone
-from siamgui.core.live import CameraLoop, FaceVerifier, LatestSlot, MicrophoneLoop, Smoother, VoiceVerifier
+from siamgui.tasks.live import CameraLoop, FaceVerifier, LatestSlot, MicrophoneLoop, Smoother, VoiceVerifier
 
 
 def test_latest_slot_keeps_only_the_newest():

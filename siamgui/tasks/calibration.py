@@ -31,6 +31,7 @@ import numpy as np
 from siamgui.core import metrics
 from siamgui.errors import UserError
 from siamgui.core.compare import distance as pair_distance
+from siamgui.media.classfolders import class_folders
 from siamgui.media.audio import AUDIO_SUFFIXES, AudioClip, load_audio
 from siamgui.media.errors import MediaError
 from siamgui.media.images import IMAGE_SUFFIXES
@@ -169,18 +170,8 @@ def plan_folder(root: str | Path, modality: str, max_files: int | None = DEFAULT
     if not root.is_dir():
         raise FileNotFoundError(f"folder not found: {root}")
     wanted = suffixes_for(modality)
-    by_class: dict[str, list[Path]] = {}
-    skipped: list[tuple[str, str]] = []
-    for folder in sorted([root, *(d for d in root.rglob("*") if d.is_dir())]):
-        if any(part.startswith(".") for part in folder.relative_to(root).parts):
-            continue
-        files = sorted(f for f in folder.iterdir() if f.is_file() and not f.name.startswith("."))
-        media = [f for f in files if f.suffix.lower() in wanted]
-        if folder == root:
-            skipped += [(str(f), "not in a class folder") for f in media]
-            continue
-        if media:
-            by_class[folder.relative_to(root).as_posix()] = media
+    by_class, loose = class_folders(root, wanted)
+    skipped: list[tuple[str, str]] = [(str(f), "not in a class folder") for f in loose]
     if not by_class:
         kind = "audio" if modality == "audio" else "image"
         raise CalibrationError(f"{root}: no {kind} files in sub-folders; put one folder per class "

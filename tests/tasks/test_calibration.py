@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import draw, tone
-from siamgui.core import calibration as cal
+from siamgui.tasks import calibration as cal
 from siamgui.core import metrics, projection, thresholds
 from siamgui.core.compare import distance
 from siamgui.core.encoder import Encoder
@@ -239,7 +239,7 @@ def test_pca_copes_with_tiny_inputs():
 
 
 def test_map_of_the_gallery(glyph_model, glyph_files, tmp_path):
-    from siamgui.core.enrolment import enrol_files
+    from siamgui.tasks.enrolment import enrol_files
     from siamgui.core.gallery import Gallery
 
     enc = Encoder.load(glyph_model)

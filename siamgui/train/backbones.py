@@ -59,3 +59,28 @@ def build(cfg: dict) -> ConvEncoder:
     return ConvEncoder(in_ch=int(cfg.get("in_ch", 1)), channels=tuple(cfg["channels"]), dim=int(cfg["dim"]),
                        convs=int(cfg.get("convs", 1)), dropout=float(cfg.get("dropout", 0.0)),
                        pool=str(cfg.get("pool", "avg")), in_height=int(cfg.get("in_height", 0)))
+
+
+def freeze(model: nn.Module, which: str) -> list[str]:
+    """Train only part of a (pretrained) encoder: ``all``, ``head`` (the last layer with weights) or
+    ``top:N`` (the last N such layers). The others keep their weights and stay in eval mode (their
+    normalisation statistics too). Returns the names of the trained layers."""
+    layers = [(n, m) for n, m in model.named_modules() if any(True for _ in m.parameters(recurse=False))]
+    if which == "all":
+        keep = len(layers)
+    elif which == "head":
+        keep = 1
+    elif which.startswith("top:") and which[4:].isdigit() and int(which[4:]) > 0:
+        keep = int(which[4:])
+    else:
+        from siamgui.train.data import TrainError
+
+        raise TrainError(f"--train-layers must be all, head or top:N (got {which!r})")
+    trained = {n for n, _ in layers[-keep:]}
+    for n, m in layers:
+        on = n in trained
+        for q in m.parameters(recurse=False):
+            q.requires_grad_(on)
+        if not on:
+            m.eval()
+    return sorted(trained)

@@ -47,11 +47,25 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--eval-every", type=float, default=120.0, help="seconds between validation checks")
     ap.add_argument("--cache", help="folder for cached detections / decoded data (default: <workdir>/../cache)")
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--device", choices=("auto", "cuda", "cpu"), default="auto",
+                    help="where to train (auto: CUDA when torch sees a GPU); several GPUs or machines: run under "
+                         "torchrun --nproc_per_node N -m siamgui.train.cli ...")
+    ap.add_argument("--workers", type=int, default=0, metavar="N",
+                    help="processes preparing batches (keeps a GPU fed; 0 = reproducible, in-process)")
+    ap.add_argument("--init", metavar="NAME|MODEL.onnx|CKPT",
+                    help="start from an imported encoder (dlib-face, resemblyzer, or the .onnx an import wrote) "
+                         "or an earlier run's checkpoint, instead of random weights")
+    ap.add_argument("--train-layers", metavar="all|head|top:N",
+                    help="with --init: which layers learn (default all); the rest keep their pretrained weights")
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "import":
+        from siamgui.train.importers import main as import_main
+
+        return import_main(argv[1:])
     args = parser().parse_args(argv)
     from siamgui.media.errors import MediaError
     from siamgui.train.data import TrainError
@@ -71,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         val_groups=args.val_groups, name_class=args.name_class, p=args.p, k=args.k, lr=args.lr, size=args.size,
         dim=args.dim, margin=args.margin, eval_every=args.eval_every, progress=not args.no_progress,
         cache=args.cache, rotations=args.rotations, speed_classes=args.speed_classes,
-        groups_per_batch=args.groups_per_batch,
+        groups_per_batch=args.groups_per_batch, device=args.device, workers=args.workers, init=args.init,
+        train_layers=args.train_layers,
         command="siamgui-train " + shlex.join(argv),
     )
     try:

@@ -16,7 +16,7 @@ import torch
 
 from siamgui.core.modelcard import ModelCard
 from siamgui.media import preprocess
-from siamgui.train import backbones, data, evaluate, export, losses, presets
+from siamgui.train import backbones, data, distributed, evaluate, export, importers, losses, presets
 from siamgui.train.modalities import SOURCES
 from siamgui.train.sampling import PKSampler
 
@@ -50,16 +50,59 @@ class Config:
     rotations: int | None = None
     speed_classes: tuple[float, ...] | None = None  # audio: extra virtual speakers at these speeds
     groups_per_batch: int | None = None
+    device: str = "auto"  # auto | cuda | cpu
+    workers: int = 0  # processes preparing batches (0: in the training process, deterministic with --steps)
+    init: str | None = None  # start from an imported encoder (name or .onnx) or an earlier checkpoint
+    train_layers: str | None = None  # with --init: "all", "head" or "top:N" (the last N layers) are trained
+
+
+class _Trainee(torch.nn.Module):
+    """Encoder and loss as one module, so DistributedDataParallel averages the loss's parameters too."""
+
+    def __init__(self, model: torch.nn.Module, crit: torch.nn.Module):
+        super().__init__()
+        self.model, self.crit = model, crit
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.crit(self.model(x), y)
+
+
+class _Stream(torch.utils.data.IterableDataset):
+    """Endless batches drawn by worker processes, each with its own seeded generator."""
+
+    def __init__(self, draw, seed: int):
+        self.draw, self.seed = draw, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        rng = np.random.default_rng([self.seed, info.id if info else 0])
+        while True:
+            yield self.draw(rng)
+
+
+def _batches(draw, rng: np.random.Generator, workers: int, seed: int):
+    """Batches from ``draw``: in this process (reproducible) or from ``workers`` processes (so a GPU
+    is not starved by augmentation on the CPU)."""
+    if workers <= 0:
+        while True:
+            yield draw(rng)
+    loader = torch.utils.data.DataLoader(_Stream(draw, seed), batch_size=None, num_workers=workers,
+                                         pin_memory=torch.cuda.is_available(), prefetch_factor=4,
+                                         persistent_workers=True)
+    yield from loader
 
 
 def log(msg: str) -> None:
     print(msg, flush=True)
 
 
-def _setup(cfg: Config):
-    torch.set_num_threads(2)
+def _setup(cfg: Config, init=None):
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), 2 if cfg.device != "cuda" else 4)))
     preset = presets.get(cfg.preset)
-    spec = dict(preset["spec"])
+    spec = dict(preset["spec"]) if init is None else dict(init.spec)
+    if init is not None and init.modality != preset["modality"]:
+        raise data.TrainError(f"--init {cfg.init} takes {init.modality} input, the {cfg.preset} preset trains on "
+                              f"{preset['modality']}")
     if cfg.size:
         if spec["kind"] == "logmel":
             spec["frames"] = int(cfg.size)
@@ -138,9 +181,17 @@ def _curve(history: dict, path: Path, title: str) -> None:
 
 
 def run(cfg: Config) -> dict:
+    """Train, validate on held-out classes, export with the card; returns the report (rank 0)."""
     t_start = time.time()
-    preset = _setup(cfg)
+    place = distributed.setup(cfg.device)
+    global log
+    if not place.main:  # one voice on the terminal: rank 0's
+        log = lambda msg: None  # noqa: E731
+        cfg.progress = False
+    init = importers.load_init(cfg.init) if cfg.init else None
+    preset = _setup(cfg, init)
     spec = preset["spec"]
+    log(f"[siamgui-train] device {place.device}" + (f", rank {place.rank} of {place.world}" if place.distributed else ""))
     work = Path(cfg.workdir)
     work.mkdir(parents=True, exist_ok=True)
     log(f"[siamgui-train] preset {cfg.preset}: {spec}")
@@ -164,12 +215,14 @@ def run(cfg: Config) -> dict:
         log("[siamgui-train] warning: too few validation samples for figures (need 2 classes with 2+ samples)")
 
     torch.manual_seed(cfg.seed)
-    np_rng = np.random.default_rng(cfg.seed)
-    model = backbones.build({**preset["backbone"], "in_ch": preprocess.input_shape(spec)[0],
-                             "in_height": preprocess.input_shape(spec)[1]})
-    crit = losses.make(preset["loss"], cfg.margin)
-    params = list(model.parameters()) + list(crit.parameters())
-    opt = torch.optim.AdamW(params, lr=preset["lr"], weight_decay=preset["weight_decay"])
+    np_rng = np.random.default_rng(cfg.seed + 7919 * place.rank)  # each rank draws its own batches
+    c_in, h_in, _ = preprocess.input_shape(spec)
+    if init is not None:
+        model = init.module
+        preset["backbone"] = {"init": init.source, "dim": init.dim}
+    else:
+        model = backbones.build({**preset["backbone"], "in_ch": c_in, "in_height": h_in})
+    trainable = backbones.freeze(model, cfg.train_layers) if cfg.train_layers else None
     variants = int(preset.get("rotations", 1))  # glyphs: rotated copies of a class are new classes
     if hasattr(source, "speeds"):  # audio: the class at other speeds is a new speaker
         source.speeds = (1.0, *[float(x) for x in preset.get("speed_classes") or ()])
@@ -178,6 +231,16 @@ def run(cfg: Config) -> dict:
     sampler = PKSampler([f"{source.items[i].label}@{v}" for i, v in train_ref], preset["p"], preset["k"],
                         groups=[source.items[i].group for i, _ in train_ref],
                         groups_per_batch=preset.get("groups_per_batch"))
+    global_ids = preset["loss"] in losses.GLOBAL
+    crit = losses.make(preset["loss"], cfg.margin, classes=len(sampler.classes), dim=int(preset["backbone"]["dim"]))
+    model.to(place.device)
+    crit.to(place.device)
+    params = [q for q in list(model.parameters()) + list(crit.parameters()) if q.requires_grad]
+    opt = torch.optim.AdamW(params, lr=preset["lr"], weight_decay=preset["weight_decay"])
+    trainee = _Trainee(model, crit)
+    if place.distributed:
+        trainee = torch.nn.parallel.DistributedDataParallel(
+            trainee, device_ids=[place.device.index] if place.device.type == "cuda" else None)
     step, elapsed = 0, 0.0
     history: dict = {"loss": [], "val": []}
     budget_s = None if cfg.steps else 60.0 * float(cfg.minutes if cfg.minutes is not None else preset["minutes"])
@@ -195,54 +258,63 @@ def run(cfg: Config) -> dict:
         log(f"[siamgui-train] resumed from {cfg.resume} at step {step} ({elapsed / 60:.1f} min trained)")
 
     def save_ckpt():
-        torch.save({"model": model.state_dict(), "loss": crit.state_dict(), "opt": opt.state_dict(), "step": step,
-                    "elapsed": elapsed, "history": history, "np_rng": np_rng.bit_generator.state,
-                    "torch_rng": torch.get_rng_state(), "val_classes": val_cls, "preset": preset,
-                    "seed": cfg.seed}, ckpt_path)
+        if place.main:
+            torch.save({"model": model.state_dict(), "loss": crit.state_dict(), "opt": opt.state_dict(), "step": step,
+                        "elapsed": elapsed, "history": history, "np_rng": np_rng.bit_generator.state,
+                        "torch_rng": torch.get_rng_state(), "val_classes": val_cls, "preset": preset,
+                        "seed": cfg.seed, "init": init.source if init is not None else None}, ckpt_path)
 
     def torch_run(x: np.ndarray) -> np.ndarray:
         with torch.no_grad():
-            return model(torch.from_numpy(np.ascontiguousarray(x, np.float32))).numpy()
+            return model(torch.from_numpy(np.ascontiguousarray(x, np.float32)).to(place.device)).cpu().numpy()
 
     def validate(quick: bool) -> dict:
         model.eval()
         emb = evaluate.embed(torch_run, val_inputs)
         model.train()
+        if trainable is not None:
+            backbones.freeze(model, cfg.train_layers)  # frozen layers stay in eval mode
         return evaluate.evaluate(emb, val_labels, val_groups, seed=cfg.seed, quick=quick)
 
     def progress() -> float:
         return step / cfg.steps if cfg.steps else elapsed / budget_s
 
+    def draw(rng: np.random.Generator):
+        idx, ids = sampler.batch(rng, global_ids=global_ids)
+        x = np.stack([source.train_sample(train_ref[i][0], rng, train_ref[i][1]) for i in idx]).astype(np.float32)
+        return torch.from_numpy(x), torch.from_numpy(ids)
+
+    batches = _batches(draw, np_rng, cfg.workers, cfg.seed + 7919 * place.rank)
     bar = None
-    if cfg.progress:
+    if cfg.progress and place.main:
         from tqdm import tqdm
 
         bar = tqdm(total=cfg.steps if cfg.steps else int(budget_s), initial=step if cfg.steps else int(elapsed),
                    unit="step" if cfg.steps else "s", desc=f"training {cfg.preset}", dynamic_ncols=True,
                    file=sys.stdout, mininterval=5.0)
     model.train()
+    if trainable is not None:
+        backbones.freeze(model, cfg.train_layers)
     last_ck = last_eval = elapsed
     eval_every_steps = max(1, cfg.steps // 4) if cfg.steps else None
     while progress() < 1.0:
         t0 = time.time()
         for g in opt.param_groups:
             g["lr"] = _schedule(progress(), preset["lr"])
-        idx, ids = sampler.batch(np_rng)
-        x = torch.from_numpy(np.stack([source.train_sample(train_ref[i][0], np_rng, train_ref[i][1]) for i in idx]).astype(np.float32))
-        y = torch.from_numpy(ids)
-        loss = crit(model(x), y)
+        x, y = next(batches)
+        loss = trainee(x.to(place.device, non_blocking=True), y.to(place.device, non_blocking=True))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         step += 1
         dt = time.time() - t0
-        elapsed += dt
+        elapsed = distributed.agree_max(elapsed + dt, place)
         history["loss"].append((step, float(loss.item())))
         if bar is not None:
             bar.update(1 if cfg.steps else int(elapsed) - bar.n)
             bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
         due = (step % eval_every_steps == 0) if cfg.steps else (elapsed - last_eval >= cfg.eval_every)
-        if have_val and due and progress() < 1.0:
+        if have_val and due and progress() < 1.0 and place.main:
             v = validate(quick=True)
             history["val"].append({"step": step, "elapsed": elapsed, **{k: v[k] for k in v if k in (
                 "auc", "eer", "one_shot_5", "one_shot_20")}})
@@ -257,7 +329,13 @@ def run(cfg: Config) -> dict:
     if bar is not None:
         bar.close()
     save_ckpt()
+    distributed.barrier(place)
+    if not place.main:  # rank 0 alone evaluates and exports
+        distributed.teardown(place)
+        return {"rank": place.rank, "steps": step}
     model.eval()
+    model.to("cpu")
+    place = distributed.Place(device=torch.device("cpu"), rank=0, world=1)  # the rest runs on rank 0's CPU
 
     # --- final figures on the held-out classes, the threshold at their EER point
     figures: dict = {}

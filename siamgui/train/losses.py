@@ -8,15 +8,22 @@
 - ``proto``: softmax over leave-one-out class prototypes with a learned scale and bias (the
   GE2E / N-pair / prototypical-network family): every sample must be closer to its own class's
   centre than to any other class in the batch.
+- ``cosface`` / ``arcface``: margin softmax over a learned centre per training class (Wang et al.
+  2018, additive cosine margin; Deng et al. 2019, additive angular margin): what face and speaker
+  recognition train with. They see every training class, not only the batch's, so they need the
+  number of classes and the class ids across the whole training set.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-LOSSES = ("proto", "triplet-semihard", "triplet-hard", "contrastive")
+LOSSES = ("proto", "triplet-semihard", "triplet-hard", "contrastive", "cosface", "arcface")
+GLOBAL = ("cosface", "arcface")  # losses that take class ids over the whole training set
 
 
 def _dist(e: torch.Tensor) -> torch.Tensor:
@@ -94,7 +101,40 @@ class Proto(nn.Module):
         return F.cross_entropy(logits, y)
 
 
-def make(name: str, margin: float | None = None) -> nn.Module:
+class MarginSoftmax(nn.Module):
+    """Softmax over cosines to one learned unit centre per class, with a margin on the true class.
+
+    ``kind="cos"``: logit s * (cos - m) for the true class (CosFace / AM-softmax);
+    ``kind="arc"``: s * cos(theta + m) (ArcFace), falling back to CosFace's form past theta > pi - m
+    so the logit stays monotonic. Embeddings are unit vectors already (the encoder normalises).
+    """
+
+    def __init__(self, classes: int, dim: int, margin: float, scale: float = 30.0, kind: str = "cos"):
+        super().__init__()
+        if classes < 2:
+            raise ValueError("margin softmax needs at least two training classes")
+        self.centres = nn.Parameter(torch.randn(classes, dim) * 0.01)
+        self.margin, self.scale, self.kind = float(margin), float(scale), kind
+
+    def forward(self, e, y):
+        cos = F.normalize(e, dim=1) @ F.normalize(self.centres, dim=1).t()
+        true = cos.gather(1, y[:, None]).squeeze(1)
+        if self.kind == "arc":
+            theta = torch.acos(true.clamp(-1 + 1e-6, 1 - 1e-6))
+            target = torch.where(theta + self.margin < torch.pi, torch.cos(theta + self.margin),
+                                 true - self.margin * math.sin(self.margin))
+        else:
+            target = true - self.margin
+        logits = cos.scatter(1, y[:, None], target[:, None]) * self.scale
+        return F.cross_entropy(logits, y)
+
+
+def make(name: str, margin: float | None = None, classes: int = 0, dim: int = 0) -> nn.Module:
+    """The loss called ``name``; ``classes`` and ``dim`` size the centres of the margin-softmax losses."""
+    if name == "cosface":
+        return MarginSoftmax(classes, dim, 0.35 if margin is None else margin, kind="cos")
+    if name == "arcface":
+        return MarginSoftmax(classes, dim, 0.5 if margin is None else margin, kind="arc")
     if name == "contrastive":
         return Contrastive(0.8 if margin is None else margin)
     if name == "triplet-hard":

@@ -42,13 +42,14 @@ class PKSampler:
             pool = np.r_[pool, rng.choice(rest, size=self.p - len(pool), replace=False)]
         return rng.choice(pool, size=self.p, replace=False)
 
-    def batch(self, rng: np.random.Generator) -> tuple[list[int], np.ndarray]:
-        """(sample indices, class ids 0..P-1) for one batch."""
+    def batch(self, rng: np.random.Generator, global_ids: bool = False) -> tuple[list[int], np.ndarray]:
+        """(sample indices, class ids) for one batch: ids 0..P-1 within the batch, or with
+        ``global_ids`` each class's index in ``self.classes`` (for losses with a centre per class)."""
         chosen = self._classes(rng)
         idx, ids = [], []
         for j, ci in enumerate(chosen):
             pool = self.index[self.classes[ci]]
             pick = rng.choice(len(pool), size=self.k, replace=len(pool) < self.k)
             idx += [pool[q] for q in pick]
-            ids += [j] * self.k
+            ids += [int(ci) if global_ids else j] * self.k
         return idx, np.asarray(ids, np.int64)

@@ -62,7 +62,10 @@ def test_losses_prefer_separated_classes(name):
     centres = torch.nn.functional.normalize(torch.randn(4, 16), dim=1) * 5
     good = torch.nn.functional.normalize(centres[y] + 0.05 * torch.randn(12, 16), dim=1)
     bad = torch.nn.functional.normalize(torch.randn(12, 16), dim=1)
-    crit = losses.make(name)
+    crit = losses.make(name, classes=4, dim=16)
+    if name in losses.GLOBAL:  # a centre per class: the true classes' directions, as after training
+        with torch.no_grad():
+            crit.centres.copy_(centres)
     with torch.no_grad():
         assert float(crit(good, y)) < float(crit(bad, y))
     e = bad.clone().requires_grad_(True)
@@ -81,3 +84,25 @@ def test_pk_sampler_groups_per_batch():
         assert len({groups[i] for i in idx}) <= 2  # classes from two alphabets only
     # too few groups to choose from: plain P x K
     assert PKSampler(labels, 6, 2, groups=groups, groups_per_batch=6).by_group is None
+
+
+def test_margin_softmax_needs_classes_and_takes_global_ids():
+    with pytest.raises(ValueError, match="at least two"):
+        losses.make("arcface", classes=1, dim=8)
+    labels = [f"c{c}" for c in range(10) for _ in range(3)]
+    s = PKSampler(labels, p=4, k=2)
+    idx, ids = s.batch(np.random.default_rng(0), global_ids=True)
+    assert all(labels[i] == s.classes[c] for i, c in zip(idx, ids))
+    assert ids.max() >= 4 or len(set(ids.tolist())) == 4  # ids index all 10 classes, not 0..P-1
+
+
+def test_freeze_head_trains_only_the_last_layer():
+    from siamgui.train import backbones
+
+    m = backbones.build({"channels": [8, 8], "dim": 16})
+    trained = backbones.freeze(m, "head")
+    assert trained == ["head"]
+    assert [n for n, q in m.named_parameters() if q.requires_grad] == ["head.weight", "head.bias"]
+    assert len(backbones.freeze(m, "top:2")) == 2
+    with pytest.raises(Exception, match="all, head or top:N"):
+        backbones.freeze(m, "top:0")

@@ -155,14 +155,19 @@ def _gallery(args):
 
     from siamgui.core.gallery import Gallery
 
-    return Gallery(args.gallery or os.environ.get("SIAMGUI_GALLERY") or None)
+    gallery = Gallery(args.gallery or os.environ.get("SIAMGUI_GALLERY") or None)
+    if gallery.recovered:
+        print(f"siamgui: warning: {gallery.notice()}", file=sys.stderr)
+    return gallery
 
 
 def cmd_enrol(args) -> int:
     from siamgui.core.enrolment import enrol_files
 
-    enc = _load(args)
     with _gallery(args) as g:
+        if g.read_only:  # before embedding anything
+            raise UserError(g.read_only)
+        enc = _load(args)
         pid = enrol_files(g, enc, args.name, args.files)
         person = next(p for p in g.people() if p.id == pid)
         print(f"enrolled {person.name}: {person.samples} sample(s) with {enc.name} in {g.path}")
@@ -305,13 +310,14 @@ def build_parser() -> argparse.ArgumentParser:
     en = sub.add_parser("enrol", help="enrol a person from 1-5 files (no retraining)")
     en.add_argument("name")
     en.add_argument("files", nargs="+", metavar="FILE")
-    en.add_argument("--gallery", metavar="PATH", help="gallery file (default: the user's data folder)")
+    en.add_argument("--gallery", metavar="PATH", help="gallery file, or a folder holding gallery.sqlite3 "
+                    "(default: the user's data folder)")
     model_opts(en)
     en.set_defaults(func=cmd_enrol)
 
     ident = sub.add_parser("identify", help="who is in each file, from the enrolled gallery")
     ident.add_argument("files", nargs="+", metavar="FILE")
-    ident.add_argument("--gallery", metavar="PATH")
+    ident.add_argument("--gallery", metavar="PATH", help="gallery file, or a folder holding gallery.sqlite3")
     ident.add_argument("--threshold", type=float, default=None)
     ident.add_argument("--top", type=int, default=5)
     ident.add_argument("--json", action="store_true")

@@ -51,7 +51,9 @@ def read_pairs(path: str | Path, need_label: bool = False) -> PairsFile:
     if not src.is_file():
         raise PairsError(f"pairs file not found: {src}")
     text = _text(src.read_bytes(), name)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if src.suffix.lower() == ".tsv" else ",")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if src.suffix.lower() == ".tsv" else ",",
+                        strict=True)  # an unclosed quote is an error, not rows swallowed
+    started = 1
     try:
         header = next(reader, None)
         columns = [c.strip() for c in header or []]
@@ -65,8 +67,9 @@ def read_pairs(path: str | Path, need_label: bool = False) -> PairsFile:
             if keys.count(k) > 1:
                 raise PairsError(f"{name}, line 1: the column {k} appears twice")
         pairs = []
+        started = reader.line_num + 1  # where the next record begins (a quoted cell may span lines)
         for row in reader:
-            line = reader.line_num
+            line, started = reader.line_num, reader.line_num + 1
             if not row or not any(cell.strip() for cell in row):
                 continue  # blank line
             if len(row) != len(columns):
@@ -82,7 +85,7 @@ def read_pairs(path: str | Path, need_label: bool = False) -> PairsFile:
                 raise PairsError(f"{name}, line {line}: the label is empty (1 = same, 0 = different)")
             pairs.append(Pair(line, by_key["a"], by_key["b"], label, values))
     except csv.Error as exc:
-        raise PairsError(f"{name}, line {reader.line_num}: not a readable CSV row ({exc})") from None
+        raise PairsError(f"{name}, line {started}: not a readable CSV row ({exc}; an unclosed quote?)") from None
     if not pairs:
         raise PairsError(f"{name}: no pairs in the file")
     return PairsFile(src, columns, pairs)

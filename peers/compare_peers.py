@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from siamgui.core import metrics  # noqa: E402
-from siamgui.core.calibration import folder_pairs  # noqa: E402
+from siamgui.tasks.calibration import folder_pairs  # noqa: E402
 from siamgui.core.compare import distance as pair_distance  # noqa: E402
 
 warnings.filterwarnings("ignore")

@@ -19,6 +19,43 @@ from siamgui.errors import UserError, is_expected, user_message
 EXIT_USER_ERROR = 2
 
 
+def _output(path: str, default_name: str) -> Path:
+    """Where to write ``--out``: exactly the path given, or ``default_name`` inside a folder given."""
+    out = Path(path).expanduser()
+    if out.is_dir():
+        return out / default_name
+    if path.endswith(("/", "\\")):
+        raise UserError(f"the folder {out} does not exist")
+    if not out.parent.is_dir():
+        raise UserError(f"cannot write {out}: the folder {out.parent} does not exist")
+    return out
+
+
+def _error_line(exc: BaseException) -> str:
+    """The first line of an error, with an OSError's file name (``Permission denied: out.csv``)."""
+    if isinstance(exc, OSError) and exc.strerror and not isinstance(exc, FileNotFoundError):
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    msg = str(exc).strip().splitlines()
+    return msg[0] if msg else type(exc).__name__
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the usage error on one line, like every other error here."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USER_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _load(args) -> "Encoder":  # noqa: F821
     from siamgui.core.encoder import Encoder
 
@@ -57,54 +94,43 @@ def cmd_compare(args) -> int:
     return 0
 
 
-def _resolve(path: str, base: Path) -> str:
-    p = Path(path)
-    return str(p if p.is_absolute() or p.exists() else base / p)
-
-
 def _compare_pairs(args) -> int:
     from siamgui.core import metrics
+    from siamgui.core.pairs import read_pairs, resolve
 
     if not args.out:
         raise UserError("--pairs needs --out OUT.csv")
-    src = Path(args.pairs)
-    if not src.is_file():
-        raise FileNotFoundError(f"pairs file not found: {src}")
-    with open(src, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        fields = [c.strip() for c in (reader.fieldnames or [])]
-        if "a" not in fields or "b" not in fields:
-            raise UserError(f"{src.name}: needs a header with columns a,b (optional label)")
-        rows = [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in reader]
-    if not rows:
-        raise UserError(f"{src.name}: no pairs in the file")
+    parsed = read_pairs(args.pairs)
+    src, fields = parsed.path, parsed.columns
+    rows = [dict(p.values) for p in parsed.pairs]
     enc = _load(args)
     threshold = enc.threshold if args.threshold is None else args.threshold
     embeddings, errors = {}, {}
-    for path in dict.fromkeys(p for r in rows for p in (r["a"], r["b"])):
+    for path in dict.fromkeys(p for r in parsed.pairs for p in (r.a, r.b)):
         try:
-            embeddings[path] = enc.embed(_resolve(path, src.parent))[0]
+            embeddings[path] = enc.embed(resolve(path, src.parent))[0]
         except (UserError, FileNotFoundError) as exc:
             errors[path] = str(exc)
-    has_label = "label" in fields
+    has_label = parsed.has_label
     dists, labels, failed = [], [], 0
-    for r in rows:
-        err = errors.get(r["a"]) or errors.get(r["b"])
+    for pair, r in zip(parsed.pairs, rows):
+        err = errors.get(pair.a) or errors.get(pair.b)
         if err:
             failed += 1
             r.update(distance="", same="", error=err)
             continue
-        d = enc.distance(embeddings[r["a"]], embeddings[r["b"]])
+        d = enc.distance(embeddings[pair.a], embeddings[pair.b])
         r.update(distance=f"{d:.6f}", same=str(int(d <= threshold)), error="")
-        if has_label and r.get("label", "") != "":
+        if pair.label is not None:
             dists.append(d)
-            labels.append(int(float(r["label"])))
+            labels.append(int(pair.label))
     out_fields = fields + [c for c in ("distance", "same", "error") if c not in fields]
-    with open(args.out, "w", newline="", encoding="utf-8") as f:
+    out = _output(args.out, "distances.csv")
+    with open(out, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=out_fields)
         w.writeheader()
         w.writerows(rows)
-    report = {"pairs": len(rows), "failed": failed, "threshold": threshold, "model": enc.name,
+    report = {"pairs": len(rows), "failed": failed, "out": str(out), "threshold": threshold, "model": enc.name,
               "providers": enc.providers}
     if has_label and dists and 0 < sum(labels) < len(labels):
         s = metrics.summary(dists, labels, threshold)
@@ -113,7 +139,7 @@ def _compare_pairs(args) -> int:
         print(json.dumps(report, indent=2))
     else:
         print(f"{len(rows) - failed} of {len(rows)} pairs compared with {enc.name} on {_short(enc.providers)} "
-              f"-> {args.out}")
+              f"-> {out}")
         if "auc" in report:
             print(f"accuracy at threshold {threshold:.4f}: {report['accuracy']:.2%}   "
                   f"ROC AUC {report['auc']:.4f}   EER {report['eer']:.2%} (at {report['eer_threshold']:.4f})")
@@ -132,8 +158,9 @@ def cmd_embed(args) -> int:
     vectors = {}
     for path in args.files:
         vectors[path] = enc.embed(path)[0]
-    out = Path(args.out)
-    np.savez(out, **vectors)
+    out = _output(args.out, "embeddings.npz")
+    with open(out, "wb") as f:  # exactly this path (np.savez would add .npz to a bare name)
+        np.savez(f, **vectors)
     print(f"{len(vectors)} embeddings ({enc.card.embedding_dim or len(next(iter(vectors.values())))}-d, "
           f"{enc.name}) -> {out}")
     return 0
@@ -145,14 +172,19 @@ def _gallery(args):
 
     from siamgui.core.gallery import Gallery
 
-    return Gallery(args.gallery or os.environ.get("SIAMGUI_GALLERY") or None)
+    gallery = Gallery(args.gallery or os.environ.get("SIAMGUI_GALLERY") or None)
+    if gallery.recovered:
+        print(f"siamgui: warning: {gallery.notice()}", file=sys.stderr)
+    return gallery
 
 
 def cmd_enrol(args) -> int:
     from siamgui.tasks.enrolment import enrol_files
 
-    enc = _load(args)
     with _gallery(args) as g:
+        if g.read_only:  # before embedding anything
+            raise UserError(g.read_only)
+        enc = _load(args)
         pid = enrol_files(g, enc, args.name, args.files)
         person = next(p for p in g.people() if p.id == pid)
         print(f"enrolled {person.name}: {person.samples} sample(s) with {enc.name} in {g.path}")
@@ -194,7 +226,9 @@ def cmd_identify(args) -> int:
 
 
 # --- models / card -------------------------------------------------------------------------
-def _model_row(name: str, path: Path) -> dict:
+def _model_row(name: str, path: Path, calibrated: dict[str, dict]) -> dict:
+    """One installed model; ``threshold`` is the card's, ``threshold_in_use`` the one verdicts use."""
+    from siamgui.core.encoder import file_sha256
     from siamgui.core.modelcard import CardError, read_card
     from siamgui.media.preprocess import input_shape
 
@@ -202,16 +236,20 @@ def _model_row(name: str, path: Path) -> dict:
         card = read_card(path)
     except CardError as exc:
         return {"name": name, "path": str(path), "error": str(exc)}
+    mine = calibrated.get(file_sha256(path)) if calibrated else None
     return {"name": card.name, "path": str(path), "modality": card.modality,
             "input": {"kind": card.preprocess.get("kind"), "shape": list(input_shape(card.preprocess))},
-            "metric": card.metric, "threshold": card.threshold, "embedding_dim": card.embedding_dim,
-            "metrics": card.metrics, "description": card.description}
+            "metric": card.metric, "threshold": card.threshold,
+            "calibrated_threshold": float(mine["threshold"]) if mine else None,
+            "threshold_in_use": float(mine["threshold"]) if mine else card.threshold,
+            "embedding_dim": card.embedding_dim, "metrics": card.metrics, "description": card.description}
 
 
 def cmd_models(args) -> int:
-    from siamgui.core import registry
+    from siamgui.core import registry, thresholds
 
-    rows = [_model_row(n, p) for n, p in registry.available().items()]
+    calibrated = thresholds.all_entries()
+    rows = [_model_row(n, p, calibrated) for n, p in registry.available().items()]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -223,43 +261,61 @@ def cmd_models(args) -> int:
             print(f"{r['name']:<10} unusable: {r['error']}")
             continue
         shape = "x".join(map(str, r["input"]["shape"]))
-        figs = "  ".join(f"{k} {v:.4g}" for k, v in r["metrics"].items() if isinstance(v, (int, float)))
+        figs = "  ".join(f"{k} {v:.4g}" for k, v in r["metrics"].items()
+                         if isinstance(v, (int, float)) and k != "threshold")  # the threshold is shown once
+        if r["calibrated_threshold"] is None:
+            used = f"threshold {r['threshold']:.4f} (card)"
+        else:
+            used = f"threshold {r['calibrated_threshold']:.4f} (calibrated; card {r['threshold']:.4f})"
         print(f"{r['name']:<10} {r['modality']:<6} {r['input']['kind']} {shape:<10} {r['metric']:<9} "
-              f"threshold {r['threshold']:.4f}  {figs}")
+              f"{used}  {figs}")
     return 0
 
 
 def cmd_card(args) -> int:
+    """Show or set the card; keys may be set one at a time, and what is still missing is said."""
     from dataclasses import asdict
 
-    from siamgui.core.modelcard import JSON_FIELDS, PREFIX, ModelCard, read_props, write_card
+    from siamgui.core.modelcard import (JSON_FIELDS, PREFIX, ModelCard, check_value, missing_keys, read_props,
+                                        write_card, write_props)
 
     path = Path(args.model)
-    props = read_props(path)
+    if path.is_dir():
+        raise UserError(f"{path} is a folder, not a model file (give MODEL.onnx)")
+    if not path.is_file():
+        raise UserError(f"model file not found: {path}")
+    props = {k: v for k, v in read_props(path).items() if k.startswith(PREFIX)}
+    for item in args.set or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UserError(f"--set takes KEY=VALUE, got {item!r}")
+        key = key.strip().removeprefix(PREFIX)
+        check_value(key, value)
+        props[PREFIX + key] = value
+    missing = missing_keys(props)
+    still = (f"still missing before {path.name} can be used: {', '.join(missing)} "
+             "(set them with --set KEY=VALUE)")
+    if missing and props:
+        partial = {k.removeprefix(PREFIX): json.loads(v) if k.removeprefix(PREFIX) in JSON_FIELDS else v
+                   for k, v in props.items()}
+        if not args.set:
+            print(json.dumps(partial, indent=2))
+            raise UserError(f"the card is incomplete: {still}")
+        target = write_props(path, props, args.out)
+        print(f"part of a card written to {target}; {still}")
+        print(json.dumps(partial, indent=2))
+        return 0
+    card = ModelCard.from_props(props, fallback_name=path.stem)  # no card at all: says what to set
     if args.set:
-        for item in args.set:
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise UserError(f"--set takes KEY=VALUE, got {item!r}")
-            key = key.strip().removeprefix(PREFIX)
-            if key in JSON_FIELDS:
-                try:
-                    json.loads(value)
-                except json.JSONDecodeError as exc:
-                    raise UserError(f"{key} must be JSON: {exc}") from None
-            props[PREFIX + key] = value
-        card = ModelCard.from_props(props, fallback_name=path.stem)
         target = write_card(path, card, args.out)
         print(f"card written to {target}")
-    else:
-        card = ModelCard.from_props(props, fallback_name=path.stem)
     print(json.dumps(asdict(card), indent=2))
     return 0
 
 
 # --- entry ---------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="siamgui", description="See how a Siamese network judges similarity. "
+    p = _Parser(prog="siamgui", description="See how a Siamese network judges similarity. "
                                 "With no command, opens the window.")
     from siamgui import __version__
 
@@ -278,7 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compare", help="distance and same/different verdict for two files or a pairs CSV")
     c.add_argument("files", nargs="*", metavar="FILE")
     c.add_argument("--pairs", metavar="PAIRS.csv", help="CSV with columns a,b and optional label (1 = same)")
-    c.add_argument("--out", metavar="OUT.csv", help="with --pairs: where to write rows plus distance,same")
+    c.add_argument("--out", metavar="OUT.csv", help="with --pairs: where to write rows plus distance,same "
+                   "(a folder: distances.csv inside it)")
     c.add_argument("--threshold", type=float, default=None, help="override the model's threshold")
     c.add_argument("--json", action="store_true", help="print a JSON object")
     model_opts(c)
@@ -286,22 +343,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("embed", help="save embeddings of files to an .npz keyed by path")
     e.add_argument("files", nargs="+", metavar="FILE")
-    e.add_argument("--out", required=True, metavar="EMB.npz")
+    e.add_argument("--out", required=True, metavar="EMB.npz",
+                   help="the .npz to write, exactly this name (a folder: embeddings.npz inside it)")
     model_opts(e)
     e.set_defaults(func=cmd_embed)
 
     en = sub.add_parser("enrol", help="enrol a person from 1-5 files (no retraining)")
     en.add_argument("name")
     en.add_argument("files", nargs="+", metavar="FILE")
-    en.add_argument("--gallery", metavar="PATH", help="gallery file (default: the user's data folder)")
+    en.add_argument("--gallery", metavar="PATH", help="gallery file, or a folder holding gallery.sqlite3 "
+                    "(default: the user's data folder)")
     model_opts(en)
     en.set_defaults(func=cmd_enrol)
 
     ident = sub.add_parser("identify", help="who is in each file, from the enrolled gallery")
     ident.add_argument("files", nargs="+", metavar="FILE")
-    ident.add_argument("--gallery", metavar="PATH")
+    ident.add_argument("--gallery", metavar="PATH", help="gallery file, or a folder holding gallery.sqlite3")
     ident.add_argument("--threshold", type=float, default=None)
-    ident.add_argument("--top", type=int, default=5)
+    ident.add_argument("--top", type=_positive_int, default=5, metavar="N",
+                       help="how many nearest people to list (default: %(default)s)")
     ident.add_argument("--json", action="store_true")
     model_opts(ident)
     ident.set_defaults(func=cmd_identify)
@@ -330,6 +390,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return self_test(args.self_test_device)
     if not args.command:
+        from siamgui.ui.display import missing_display
+
+        problem = missing_display()
+        if problem:  # Qt would abort (exit 134) with advice to reinstall xcb libraries
+            print(f"siamgui: error: {problem}", file=sys.stderr)
+            return EXIT_USER_ERROR
         from siamgui.ui.app import run
 
         return run([sys.argv[0], *argv])
@@ -340,6 +406,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback (SIAMGUI_DEBUG=1 shows it)
         if os.environ.get("SIAMGUI_DEBUG"):
             raise
+        if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):  # permission denied, disk full
+            print(f"siamgui: error: {_error_line(exc)}", file=sys.stderr)
+            return EXIT_USER_ERROR
         msg = (user_message(exc).splitlines() or [type(exc).__name__])[0]
         if is_expected(exc):
             print(f"siamgui: error: {msg}", file=sys.stderr)

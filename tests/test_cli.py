@@ -133,3 +133,221 @@ def test_enrol_then_identify(glyph_model, glyph_files, tmp_path):
     assert res["identity"] == "Alpha" and res["matches"][0]["distance"] < 1e-5
     r = siamgui("identify", glyph_files["a1"], "--model", glyph_model, "--gallery", gal, "--threshold", "-1")
     assert "UNKNOWN" in r.stdout
+
+
+# --- issue 9: rough edges, each through the real command ----------------------------------------
+def run_main(capsys, *args):
+    """cli.main in this process: (exit code, stdout, stderr lines)."""
+    from siamgui.cli import main
+
+    try:
+        rc = main([str(a) for a in args])
+    except SystemExit as exc:  # argparse
+        rc = exc.code
+    out, err = capsys.readouterr()
+    return rc, out, err.strip().splitlines()
+
+
+def one_error_line(err, *words):
+    assert len(err) == 1, err
+    assert err[0].startswith(("siamgui: error:", "siamgui identify: error:")), err
+    for w in words:
+        assert w in err[0], err
+    return err[0]
+
+
+@pytest.mark.parametrize("top", ["0", "-3", "two"])
+def test_identify_top_must_be_a_whole_number_of_one_or_more(capsys, glyph_model, glyph_files, tmp_path, top):
+    rc, out, err = run_main(capsys, "identify", glyph_files["a1"], "--model", glyph_model, "--gallery",
+                            tmp_path / "g.sqlite3", "--top", top)
+    assert rc == 2 and out == ""
+    one_error_line(err, "--top", "1 or more" if top != "two" else "whole number")
+
+
+def test_embed_out_is_exactly_the_path_given_or_a_file_inside_a_folder(capsys, glyph_model, glyph_files, tmp_path):
+    a = glyph_files["a1"]
+    folder = tmp_path / "vectors"
+    folder.mkdir()
+    rc, out, err = run_main(capsys, "embed", a, "--model", glyph_model, "--out", folder)
+    assert rc == 0 and out.strip().endswith(f"-> {folder / 'embeddings.npz'}") and not err
+    assert str(a) in np.load(folder / "embeddings.npz").files and not (tmp_path / "vectors.npz").exists()
+    rc, out, err = run_main(capsys, "embed", a, "--model", glyph_model, "--out", tmp_path / "plain")
+    assert rc == 0 and out.strip().endswith(f"-> {tmp_path / 'plain'}")
+    assert (tmp_path / "plain").is_file() and not (tmp_path / "plain.npz").exists()
+    assert str(a) in np.load(tmp_path / "plain").files
+    rc, out, err = run_main(capsys, "embed", a, "--model", glyph_model, "--out", tmp_path / "nope" / "e.npz")
+    assert rc == 2
+    one_error_line(err, "folder", "does not exist")
+
+
+def test_compare_out_folder_gets_a_named_file(capsys, glyph_model, glyph_files, tmp_path):
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("a,b\na1.png,b1.png\n")
+    rc, out, err = run_main(capsys, "compare", "--pairs", pairs, "--model", glyph_model, "--out", tmp_path)
+    assert rc == 0 and f"-> {tmp_path / 'distances.csv'}" in out
+    assert (tmp_path / "distances.csv").is_file()
+
+
+@pytest.mark.parametrize("text, words", [
+    ("a,b,label\na1.png,a2.png,1\na1.png\n", ["pairs.csv, line 3", "expected 3 columns", "found 1"]),
+    ("a,b,label\na1.png,a2.png,1\na1.png,b1.png,maybe\n", ["pairs.csv, line 3", "label must be", "'maybe'"]),
+    ("a,b\na1.png,\n", ["pairs.csv, line 2", "b column is empty"]),
+    ("x,y\na1.png,a2.png\n", ["pairs.csv, line 1", "columns a,b"]),
+    (b"a,b\n\x89PNG\x00\x01\x02", ["pairs.csv, line 2", "not a text file"]),
+    (b"a,b\na1.png,a2.png\n\xe9t\xe9.png,a1.png\n", ["pairs.csv, line 3", "not UTF-8"]),
+])
+def test_bad_pairs_files_name_the_file_and_line(capsys, glyph_model, glyph_files, tmp_path, text, words):
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_bytes(text if isinstance(text, bytes) else text.encode())
+    rc, out, err = run_main(capsys, "compare", "--pairs", pairs, "--model", glyph_model, "--out", tmp_path / "o.csv")
+    assert rc == 2 and not (tmp_path / "o.csv").exists()
+    one_error_line(err, *words)
+
+
+def test_pairs_labels_in_words_are_understood(capsys, glyph_model, glyph_files, tmp_path):
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("A,B,Label,note\na1.png,a2.png,yes,x\na1.png,b1.png,different,y\na2.png,b1.png,false,\n"
+                     "a1.png,a1.png,same,z\n")
+    rc, out, err = run_main(capsys, "compare", "--pairs", pairs, "--model", glyph_model, "--out", tmp_path / "o.csv")
+    assert rc == 0, err
+    assert "ROC AUC" in out
+    rows = list(csv.DictReader((tmp_path / "o.csv").open()))
+    assert list(rows[0])[:4] == ["A", "B", "Label", "note"] and rows[0]["note"] == "x" and rows[3]["same"] == "1"
+
+
+def test_card_keys_can_be_set_one_at_a_time(capsys, tmp_path):
+    from onnx_factory import projection_model
+
+    bare = projection_model(tmp_path / "bare.onnx", (1, 32, 32))
+    rc, out, err = run_main(capsys, "card", bare, "--set", "metric=cosine")
+    assert rc == 0 and not err
+    first = out.splitlines()[0]
+    assert "still missing" in first and "modality, preprocess, threshold" in first and "metric" not in first.split(":")[-1]
+    rc, out, err = run_main(capsys, "card", bare)  # showing an incomplete card: what is there, and what is missing
+    assert rc == 2 and json.loads(out) == {"metric": "cosine"}
+    one_error_line(err, "incomplete", "modality, preprocess, threshold")
+    for item in ("modality=image", 'preprocess={"kind": "glyph", "size": 32}'):
+        rc, out, err = run_main(capsys, "card", bare, "--set", item)
+        assert rc == 0 and "still missing" in out
+    assert "threshold (set them" in out.splitlines()[0]
+    rc, out, err = run_main(capsys, "card", bare, "--set", "threshold=0.3")
+    assert rc == 0 and out.startswith("card written to") and "still missing" not in out
+    enc = Encoder.load(bare)
+    assert enc.card.metric == "cosine" and enc.threshold == 0.3
+
+
+@pytest.mark.parametrize("item, words", [("metrc=cosine", ["unknown card key 'metrc'"]),
+                                         ("metric=manhattan", ["unknown metric"]),
+                                         ("threshold=high", ["threshold must be a number"]),
+                                         ("preprocess={bad", ["preprocess must be JSON"]),
+                                         ("metric", ["KEY=VALUE"])])
+def test_card_values_are_checked_one_by_one(capsys, tmp_path, item, words):
+    from onnx_factory import projection_model
+
+    bare = projection_model(tmp_path / "bare.onnx", (1, 32, 32))
+    before = bare.read_bytes()
+    rc, out, err = run_main(capsys, "card", bare, "--set", item)
+    assert rc == 2 and bare.read_bytes() == before
+    one_error_line(err, *words)
+
+
+def test_a_folder_where_a_file_is_expected(capsys, glyph_model, glyph_files, tmp_path):
+    (tmp_path / "album").mkdir()
+    rc, out, err = run_main(capsys, "compare", glyph_files["a1"], tmp_path / "album", "--model", glyph_model)
+    assert rc == 2
+    one_error_line(err, "album is a folder, not a file")
+    rc, out, err = run_main(capsys, "compare", glyph_files["a1"], glyph_files["a1"], "--model", tmp_path / "album")
+    one_error_line(err, "is a folder, not a model file")
+    rc, out, err = run_main(capsys, "card", tmp_path / "album")
+    one_error_line(err, "is a folder, not a model file")
+    rc, out, err = run_main(capsys, "compare", "--pairs", tmp_path / "album", "--model", glyph_model, "--out", "o.csv")
+    one_error_line(err, "is a folder, not a pairs file")
+
+
+def test_a_huge_image_is_refused_in_one_line(capsys, glyph_model, glyph_files, tmp_path):
+    from media.test_images import huge_png
+
+    big = huge_png(tmp_path / "huge.png")
+    rc, out, err = run_main(capsys, "compare", glyph_files["a1"], big, "--model", glyph_model)
+    assert rc == 2
+    one_error_line(err, "huge.png: 20000x20000 is 400 megapixels", "up to 60 megapixels")
+
+
+def test_models_shows_the_calibrated_threshold_in_use(capsys, glyph_model, monkeypatch):
+    from siamgui.core import thresholds
+
+    monkeypatch.setenv("SIAMGUI_MODELS", str(glyph_model.parent))
+    rc, out, err = run_main(capsys, "models")
+    line = next(s for s in out.splitlines() if s.startswith("glyphtest"))
+    assert "threshold 0.0500 (card)" in line
+    thresholds.store(Encoder.load(glyph_model).model_hash, 0.123, model_name="glyphtest")
+    rc, out, err = run_main(capsys, "models")
+    line = next(s for s in out.splitlines() if s.startswith("glyphtest"))
+    assert rc == 0 and "threshold 0.1230 (calibrated; card 0.0500)" in line
+    rc, out, err = run_main(capsys, "models", "--json")
+    row = next(r for r in json.loads(out) if r["name"] == "glyphtest")
+    assert row["threshold"] == 0.05 and row["calibrated_threshold"] == 0.123 and row["threshold_in_use"] == 0.123
+
+
+def test_no_display_says_so_instead_of_aborting(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    r = subprocess.run([sys.executable, "-m", "siamgui"], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 2 and r.stdout == ""
+    line = one_error_line(r.stderr.strip().splitlines(), "no display", "QT_QPA_PLATFORM=offscreen", "siamgui compare")
+    assert "DISPLAY and WAYLAND_DISPLAY are not set" in line
+
+
+# --- the gallery when something is wrong with it ---------------------------------------------
+def test_damaged_gallery_is_kept_aside_and_enrolment_goes_on(capsys, glyph_model, glyph_files, tmp_path):
+    gal = tmp_path / "gallery.sqlite3"
+    gal.write_bytes(b"not a database at all" * 50)
+    rc, out, err = run_main(capsys, "identify", glyph_files["a1"], "--model", glyph_model, "--gallery", gal)
+    kept = next(tmp_path.glob("gallery.damaged-*.sqlite3"))
+    assert kept.read_bytes() == b"not a database at all" * 50
+    assert err[0].startswith("siamgui: warning: the gallery file was damaged") and str(kept) in err[0]
+    assert rc == 2 and "the gallery is empty" in err[1] and len(err) == 2
+    rc, out, err = run_main(capsys, "enrol", "Alpha", glyph_files["a1"], "--model", glyph_model, "--gallery", gal)
+    assert rc == 0 and not err and "enrolled Alpha" in out
+
+
+def test_gallery_option_naming_a_folder_uses_gallery_sqlite3_inside(capsys, glyph_model, glyph_files, tmp_path):
+    rc, out, err = run_main(capsys, "enrol", "Alpha", glyph_files["a1"], "--model", glyph_model, "--gallery", tmp_path)
+    assert rc == 0 and out.strip().endswith(f"in {tmp_path / 'gallery.sqlite3'}")
+    rc, out, err = run_main(capsys, "identify", glyph_files["a1"], "--model", glyph_model, "--gallery", tmp_path)
+    assert rc == 0 and out.split(":")[-1].strip().startswith("Alpha")
+
+
+def _read_only_mount(folder):
+    """argv prefix running a command with ``folder`` read-only (a private mount namespace); None if impossible."""
+    import shutil
+
+    if shutil.which("unshare") is None:
+        return None
+    script = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" "$0" && exec "$@"'
+    prefix = ["unshare", "-rm", "sh", "-c", script, str(folder)]
+    probe = subprocess.run([*prefix, "sh", "-c", f'touch "{folder}/probe" 2>/dev/null && echo writable || echo ro'],
+                           capture_output=True, text=True, timeout=30)
+    return prefix if probe.stdout.strip() == "ro" else None
+
+
+def test_gallery_on_a_read_only_file_system(glyph_model, glyph_files, tmp_path):
+    home = tmp_path / "gal"
+    home.mkdir()
+    gal = home / "gallery.sqlite3"
+    r = siamgui("enrol", "Alpha", glyph_files["a1"], "--model", glyph_model, "--gallery", gal)
+    assert r.returncode == 0, r.stderr
+    prefix = _read_only_mount(home)
+    if prefix is None:
+        pytest.skip("cannot make a read-only mount here (unshare/mount namespaces unavailable)")
+    before = gal.read_bytes()
+
+    def ro(*args):
+        return subprocess.run([*prefix, sys.executable, "-m", "siamgui", *map(str, args)], capture_output=True,
+                              text=True, timeout=120, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+
+    r = ro("identify", glyph_files["a1"], "--model", glyph_model, "--gallery", gal)
+    assert r.returncode == 0 and "Alpha" in r.stdout and r.stderr == "", r.stderr
+    r = ro("enrol", "Beta", glyph_files["b1"], "--model", glyph_model, "--gallery", gal)
+    assert r.returncode == 2 and r.stdout == ""
+    one_error_line(r.stderr.strip().splitlines(), "read-only", "file system is read-only", str(gal))
+    assert gal.read_bytes() == before

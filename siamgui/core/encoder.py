@@ -114,11 +114,7 @@ class Encoder:
     @cached_property
     def model_hash(self) -> str:
         """sha256 of the file: embeddings from different files are never compared."""
-        h = hashlib.sha256()
-        with open(self.path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        return h.hexdigest()
+        return file_sha256(self.path)
 
     # --- work ----------------------------------------------------------------------------
     def prepare(self, source: Source) -> Prepared:
@@ -167,3 +163,12 @@ class Encoder:
     def distance(self, a: np.ndarray, b: np.ndarray) -> float:
         """The card's metric between two embeddings (as returned by :meth:`embed`)."""
         return float(distance(a, b, self.card.metric))
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a model file: what embeddings and calibrated thresholds are keyed by."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -12,7 +12,8 @@ Add a card to your own model with ``siamgui card MODEL.onnx --set modality=image
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +51,12 @@ class ModelCard:
 
     @classmethod
     def from_props(cls, props: dict[str, str], fallback_name: str = "model") -> "ModelCard":
-        missing = [k for k in REQUIRED if PREFIX + k not in props]
+        missing = missing_keys(props)
         if missing:
+            started = any(k.startswith(PREFIX) for k in props)
             raise CardError(
-                "this .onnx has no SiamGUI model card: missing "
+                ("this .onnx has an incomplete SiamGUI model card: missing " if started else
+                 "this .onnx has no SiamGUI model card: missing ")
                 + ", ".join(PREFIX + k for k in missing)
                 + " (add one with `siamgui card MODEL.onnx --set KEY=VALUE`; see README, 'Your own model')"
             )
@@ -98,6 +101,40 @@ class ModelCard:
             raise CardError(f"preprocess kind {self.preprocess.get('kind')!r} does not fit modality {self.modality!r}")
 
 
+def known_keys() -> tuple[str, ...]:
+    """Card keys (without the prefix), in the order of the card."""
+    return tuple(f.name for f in fields(ModelCard))
+
+
+def missing_keys(props: dict[str, str]) -> list[str]:
+    """Required keys (without the prefix) that ``props`` lacks; [] when the card is complete."""
+    return [k for k in REQUIRED if PREFIX + k not in props]
+
+
+def check_value(key: str, value: str) -> None:
+    """CardError when one card value cannot be right on its own (so a partial card is never nonsense)."""
+    if key not in known_keys():
+        raise CardError(f"unknown card key {key!r} (known: {', '.join(known_keys())})")
+    if key in JSON_FIELDS:
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise CardError(f"{key} must be JSON: {exc}") from None
+        if not isinstance(parsed, dict):
+            raise CardError(f"{key} must be a JSON object ({{...}})")
+    elif key == "metric" and value not in METRICS:
+        raise CardError(f"unknown metric {value!r} (known: {', '.join(METRICS)})")
+    elif key == "modality" and value not in MODALITIES:
+        raise CardError(f"unknown modality {value!r} (known: {', '.join(MODALITIES)})")
+    elif key in ("threshold", "embedding_dim"):
+        try:
+            number = float(value) if key == "threshold" else int(value)
+        except ValueError:
+            raise CardError(f"{key} must be a number, got {value!r}") from None
+        if key == "threshold" and not math.isfinite(number):
+            raise CardError(f"threshold must be a finite number, got {value!r}")
+
+
 def read_props(path: str | Path) -> dict[str, str]:
     """metadata_props of an ONNX file, read through onnxruntime (no onnx package needed)."""
     import onnxruntime as ort
@@ -117,12 +154,17 @@ def read_card(path: str | Path) -> ModelCard:
 
 def write_card(path: str | Path, card: ModelCard, out: str | Path | None = None) -> Path:
     """Write ``card`` into the ONNX file's metadata_props (needs the ``onnx`` package)."""
+    card.validate()
+    return write_props(path, card.to_props(), out)
+
+
+def write_props(path: str | Path, card_props: dict[str, str], out: str | Path | None = None) -> Path:
+    """Replace the file's ``siamgui.*`` metadata with ``card_props`` (a card, or part of one being set up)."""
     import onnx
 
-    card.validate()
     model = onnx.load(str(path))
     props = {p.key: p.value for p in model.metadata_props if not p.key.startswith(PREFIX)}
-    props.update(card.to_props())
+    props.update({k: v for k, v in card_props.items() if k.startswith(PREFIX)})
     del model.metadata_props[:]
     for k, v in props.items():
         model.metadata_props.add(key=k, value=v)

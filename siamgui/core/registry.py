@@ -42,6 +42,8 @@ def find(name_or_path: str | os.PathLike) -> Path:
     """A model path from a name (``face``) or a path; FileNotFoundError with the choices."""
     p = Path(name_or_path)
     if p.suffix.lower() == ".onnx" or p.exists() or os.sep in str(name_or_path):
+        if p.is_dir():
+            raise FileNotFoundError(f"{p} is a folder, not a model file (give MODEL.onnx)")
         if not p.is_file():
             raise FileNotFoundError(f"model file not found: {p}")
         return p

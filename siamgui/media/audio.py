@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from siamgui.media.errors import MediaError
+from siamgui.media.errors import MediaError, require_file
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".au")
 SILENCE_DBFS = -55.0  # a clip whose loudest 30 ms is below this is treated as silence
@@ -37,9 +37,7 @@ def is_audio_path(path: str | Path) -> bool:
 
 def load_audio(path: str | Path) -> AudioClip:
     """Read any libsndfile-supported file (WAV, FLAC, OGG, MP3) as mono float32."""
-    p = Path(path)
-    if not p.is_file():
-        raise MediaError(f"{p.name}: file not found")
+    p = require_file(path)
     try:
         data, rate = sf.read(str(p), dtype="float32", always_2d=True)
     except Exception as exc:  # libsndfile raises its own error types for every bad file

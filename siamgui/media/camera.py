@@ -61,6 +61,8 @@ class CameraSource:
         self.source = str(source)
         self.is_file = not self.source.isdigit()
         if self.is_file:
+            if Path(self.source).is_dir():
+                raise CameraError(f"{self.source} is a folder, not a video file")
             if not Path(self.source).is_file():
                 raise CameraError(f"video file not found: {self.source}")
             self.cap = cv2.VideoCapture(self.source)

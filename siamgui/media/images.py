@@ -1,4 +1,4 @@
-"""Loading still images from disk, robustly (unicode paths, PGM, truncated files)."""
+"""Loading still images from disk, robustly (unicode paths, PGM, truncated files, huge images)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from siamgui.media.errors import MediaError
+from siamgui.media.errors import MediaError, require_file
+from siamgui.media.image_header import image_size
+
+# Larger images are refused from their header, before decoding: a decoded pixel costs 3 bytes, and
+# the face and glyph pipelines peak at about 8 and 15 bytes a pixel. 60 MP keeps full-resolution
+# photos of 50 MP phone sensors (8160x6144) and stays under about 1 GB.
+MAX_PIXELS = 60_000_000
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".pgm", ".ppm", ".pbm", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -19,18 +25,30 @@ def is_image_path(path: str | Path) -> bool:
 def load_image(path: str | Path) -> np.ndarray:
     """Read an image as BGR uint8 (H, W, 3). Grey files are expanded to three channels.
 
-    Reads bytes then decodes, so paths with non-ASCII characters work on every platform.
+    Reads bytes then decodes, so paths with non-ASCII characters work on every platform. Images over
+    MAX_PIXELS are refused from their header size, before anything is decoded.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise MediaError(f"{p.name}: file not found")
-    data = np.fromfile(str(p), dtype=np.uint8)
+    p = require_file(path)
+    with open(p, "rb") as f:
+        check_size(p.name, image_size(f))
+        f.seek(0)
+        data = np.frombuffer(f.read(), dtype=np.uint8)
     if data.size == 0:
         raise MediaError(f"{p.name}: the file is empty")
     img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if img is None or img.size == 0:
         raise MediaError(f"{p.name}: not a readable image (corrupt, truncated or unsupported format)")
     return to_bgr(img)
+
+
+def check_size(name: str, size: tuple[int, int] | None) -> None:
+    """MediaError when a header says the image has more than MAX_PIXELS pixels."""
+    if size is None:
+        return
+    width, height = size
+    if width * height > MAX_PIXELS:
+        raise MediaError(f"{name}: {width}x{height} is {width * height / 1e6:.0f} megapixels; images up to "
+                         f"{MAX_PIXELS / 1e6:.0f} megapixels can be used (scale it down first)")
 
 
 def to_bgr(img: np.ndarray) -> np.ndarray:

@@ -21,7 +21,6 @@ per speaker still gives genuine pairs.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -31,6 +30,7 @@ import numpy as np
 from siamgui.core import metrics
 from siamgui.errors import UserError
 from siamgui.core.compare import distance as pair_distance
+from siamgui.core.pairs import PairsError, read_pairs, resolve
 from siamgui.media.classfolders import class_folders
 from siamgui.media.audio import AUDIO_SUFFIXES, AudioClip, load_audio
 from siamgui.media.errors import MediaError
@@ -232,53 +232,29 @@ def _cap(by_class: dict[str, list[Item]], max_files: int | None, seed: int) -> l
 
 
 def plan_pairs_csv(path: str | Path, modality: str, segment_s: float | None = None) -> Plan:
-    """Read ``a,b,label`` rows (label 1/0, same/different, true/false); paths relative to the CSV."""
-    src = Path(path)
-    if not src.is_file():
-        raise FileNotFoundError(f"pairs file not found: {src}")
-    delimiter = "\t" if src.suffix.lower() == ".tsv" else ","
-    with open(src, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f, delimiter=delimiter)
-        fields = [c.strip().lower() for c in (reader.fieldnames or [])]
-        if not {"a", "b", "label"} <= set(fields):
-            raise CalibrationError(f"{src.name}: needs a header with columns a,b,label (label 1 = same, 0 = different)")
-        rows = [{(k or "").strip().lower(): (v or "").strip() for k, v in r.items()} for r in reader]
+    """Labelled pairs from a pairs CSV (read by siamgui.core.pairs); paths relative to the CSV."""
+    try:
+        parsed = read_pairs(path, need_label=True)
+    except PairsError as exc:
+        raise CalibrationError(str(exc)) from None
+    src = parsed.path
     index: dict[str, int] = {}
     items: list[Item] = []
     pairs, labels = [], []
-    for n, r in enumerate(rows, start=2):
-        if not r.get("a") and not r.get("b"):
-            continue
-        label = _parse_label(r.get("label", ""), src.name, n)
+    for row in parsed.pairs:
         ids = []
-        for key in ("a", "b"):
-            p = _resolve(r[key], src.parent)
+        for name in (row.a, row.b):
+            p = resolve(name, src.parent)
             if str(p) not in index:
                 index[str(p)] = len(items)
                 items.append(Item(p))
             ids.append(index[str(p)])
         pairs.append(ids)
-        labels.append(label)
-    if not pairs:
-        raise CalibrationError(f"{src.name}: no pairs in the file")
+        labels.append(bool(row.label))
     lab = np.asarray(labels, bool)
     if lab.all() or not lab.any():
         raise CalibrationError(f"{src.name}: needs both same (1) and different (0) pairs")
     return Plan(source=src, kind="pairs", items=items, pairs=np.asarray(pairs, np.int64), labels=lab)
-
-
-def _parse_label(value: str, name: str, line: int) -> bool:
-    v = value.strip().lower()
-    if v in ("1", "1.0", "same", "true", "yes", "y", "genuine"):
-        return True
-    if v in ("0", "0.0", "different", "false", "no", "n", "impostor", "diff"):
-        return False
-    raise CalibrationError(f"{name}, line {line}: label must be 1 (same) or 0 (different), got {value!r}")
-
-
-def _resolve(path: str, base: Path) -> Path:
-    p = Path(path)
-    return p if p.is_absolute() else base / p
 
 
 # --- embedding -----------------------------------------------------------------------------

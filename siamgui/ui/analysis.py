@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 from siamgui.media import audio, images
-from siamgui.media.errors import MediaError
+from siamgui.media.errors import MediaError, require_file
 from siamgui.ui.jobs import PartialFailure, user_message
 
 WAVE_BUCKETS = 1600
@@ -107,9 +107,7 @@ def _display(path: Path, modality: str):
 
 def analyse(encoder, path: str | Path) -> Analysis:
     """Decode, preprocess as the card says and embed one file; PartialFailure keeps the picture."""
-    path = Path(path)
-    if not path.is_file():
-        raise MediaError(f"{path.name}: file not found")
+    path = require_file(path)
     display, decoded = _display(path, encoder.modality.medium)
     try:
         source = decoded if decoded is not None else path

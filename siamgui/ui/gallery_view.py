@@ -11,8 +11,9 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem,
                                QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
+from siamgui.errors import UserError
+from siamgui.core.gallery import MAX_SAMPLES, Gallery, GalleryError
 from siamgui.tasks.enrolment import enrol_files, identify, sync_embeddings
-from siamgui.core.gallery import MAX_SAMPLES, Gallery
 from siamgui.media.errors import MediaError, named
 from siamgui.media.images import load_image
 from siamgui.ui.analysis import qimage_from_array
@@ -53,6 +54,7 @@ class GalleryView(View):
         self.jobs = jobs or Jobs(self)
         self._factory = gallery_factory or (lambda: Gallery())
         self._gallery: Gallery | None = None
+        self._noticed = False  # the damaged-file notice goes to the status bar once
         self.encoder = None
         self._build()
 
@@ -194,7 +196,9 @@ class GalleryView(View):
         if missing:
             self.banner.setText(f"{len(missing)} enrolled sample(s) have no embedding from {self.encoder.name} yet "
                                 "(they were enrolled with another model). Embeddings of different models are never "
-                                "compared; re-embed them from the stored samples to use them with this model.")
+                                "compared; re-embed them from the stored samples to use them with this model."
+                                + (" (The gallery is read-only: the new embeddings last for this session.)"
+                                   if self.gallery.read_only else ""))
         self.banner.setVisible(bool(missing))
         self.reembed_btn.setVisible(bool(missing))
 
@@ -216,8 +220,40 @@ class GalleryView(View):
         if self.people.currentItem() is None and self.people.count():
             self.people.setCurrentRow(0)
         self._show_person()
-        self.footer.setText(f"{len(people)} people · stored in {self.gallery.path} (readable by you only)")
+        self._show_state(len(people))
         self._check_missing()
+
+    def _show_state(self, count: int) -> None:
+        """The footer says where the gallery is, and whether it was recovered or is read-only."""
+        g = self.gallery
+        note = g.notice()
+        text = f"{count} people · stored in {g.path} (readable by you only)"
+        self.footer.setText(f"{note[:1].upper()}{note[1:]}. {text}" if note else text)
+        self.footer.setWordWrap(bool(note))
+        if g.recovered and not self._noticed:
+            self._noticed = True
+            self.status.emit(f"{note[:1].upper()}{note[1:]}")
+        self._refuse_changes()
+
+    def _refuse_changes(self) -> None:
+        """On a read-only gallery every button that would change it is off, its tooltip saying why."""
+        why = self._gallery.read_only if self._gallery is not None else ""
+        if not why:
+            return
+        for b in (self.enrol_btn, self.rename_btn, self.delete_btn, self.delete_all_btn, self.add_btn,
+                  self.remove_btn):  # re-embedding stays: a read-only gallery keeps it for this session
+            b.setEnabled(False)
+            b.setToolTip(f"{why[:1].upper()}{why[1:]}")
+
+    def _change(self, fn) -> bool:
+        """Run a direct change of the gallery; a refusal (read-only, damaged, disk full) is shown, not raised."""
+        try:
+            fn()
+        except GalleryError as exc:
+            QMessageBox.warning(self, "Gallery", str(exc))
+            self.refresh()
+            return False
+        return True
 
     def _person_id(self):
         item = self.people.currentItem()
@@ -229,6 +265,7 @@ class GalleryView(View):
         has = pid is not None
         for b in (self.rename_btn, self.delete_btn, self.add_btn, self.remove_btn):
             b.setEnabled(has)
+        self._refuse_changes()
         if not has:
             self.person_title.setText("Nobody enrolled yet — press Enrol… and pick 1-5 photos or recordings"
                                       if not self.people.count() else "Select a person")
@@ -239,6 +276,7 @@ class GalleryView(View):
             item.setData(Qt.ItemDataRole.UserRole, s.id)
             item.setToolTip(s.source)
             self.samples.addItem(item)
+        self._refuse_changes()
 
     # --- actions -------------------------------------------------------------------------
     def _run(self, work, success: str) -> None:
@@ -282,7 +320,8 @@ class GalleryView(View):
         item = self.samples.currentItem()
         if item is None:
             return
-        self.gallery.delete_sample(item.data(Qt.ItemDataRole.UserRole))
+        if not self._change(lambda: self.gallery.delete_sample(item.data(Qt.ItemDataRole.UserRole))):
+            return
         self.refresh()
         self.changed.emit()
 
@@ -307,7 +346,8 @@ class GalleryView(View):
             return
         name = self.people.currentItem().text().split("   ·")[0]
         if confirmed or self._confirm("Delete", f"Delete {name} and all their samples? This cannot be undone."):
-            self.gallery.delete_person(pid)
+            if not self._change(lambda: self.gallery.delete_person(pid)):
+                return
             self.status.emit(f"Deleted {name}")
             self.refresh()
             self.changed.emit()
@@ -315,7 +355,8 @@ class GalleryView(View):
     def delete_all(self, confirmed: bool = False) -> None:
         if confirmed or self._confirm("Delete all", "Delete everyone in the gallery, with all their samples and "
                                       "embeddings? This cannot be undone. (Export first to keep a copy.)"):
-            self.gallery.delete_all()
+            if not self._change(self.gallery.delete_all):
+                return
             self.status.emit("Gallery emptied")
             self.refresh()
             self.changed.emit()
@@ -335,7 +376,7 @@ class GalleryView(View):
         def work():
             count, problems = sync_embeddings(self.gallery, enc)
             if problems:
-                raise ValueError(f"re-embedded {count}; could not use: " + "; ".join(problems[:3]))
+                raise UserError(f"re-embedded {count}; could not use: " + "; ".join(problems[:3]))
             return count
 
         self._run(work, "Re-embedded {} sample(s)")

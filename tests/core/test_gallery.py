@@ -106,3 +106,134 @@ def test_identify_ranks_people_exactly_as_a_full_search(tmp_path, metric):
         assert [m.name for m in got.matches] == [name for _, name in best[:4]]
         assert [m.distance for m in got.matches] == pytest.approx([d for d, _ in best[:4]], abs=1e-5)
     assert len(g.identify(q, "m1", metric, threshold=0.5, top=100).matches) == 60
+
+
+# --- when something is wrong with the gallery (issue 9) ----------------------------------------
+def test_damaged_file_is_kept_aside_and_a_fresh_gallery_starts(tmp_path):
+    path = tmp_path / "g.sqlite3"
+    junk = b"this is not a database " * 100
+    path.write_bytes(junk)
+    stale_wal = tmp_path / "g.sqlite3-wal"
+    stale_wal.write_bytes(b"stale log of the damaged file")
+    with Gallery(path) as g:
+        assert g.recovered is not None and g.recovered.parent == tmp_path and g.recovered != path
+        assert g.recovered.read_bytes() == junk  # kept, never deleted
+        assert str(g.recovered) in g.notice() and "fresh gallery" in g.notice()
+        assert (tmp_path / (g.recovered.name + "-wal")).read_bytes() == b"stale log of the damaged file"
+        assert not stale_wal.exists() or stale_wal.read_bytes() != b"stale log of the damaged file"
+        assert g.people() == [] and not g.read_only
+        g.enrol("Ada", [sample(1)], np.stack([vec(1)]), "h", "m")
+    with Gallery(path) as g:  # the fresh one is a normal gallery from now on
+        assert g.recovered is None and [p.name for p in g.people()] == ["Ada"]
+
+
+def test_truncated_gallery_is_found_damaged_when_opened(tmp_path):
+    path = tmp_path / "g.sqlite3"
+    with Gallery(path) as g:
+        for i in range(20):
+            g.enrol(f"p{i}", [("image", ".png", os.urandom(20_000), "x.png")], np.stack([vec(i)]), "h", "m")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with Gallery(path) as g:
+        assert g.recovered is not None and g.recovered.read_bytes() == data[: len(data) // 2]
+        assert g.people() == []
+
+
+def test_two_damaged_files_in_one_second_are_both_kept(tmp_path):
+    path = tmp_path / "g.sqlite3"
+    kept = set()
+    for n in range(2):
+        path.write_bytes(b"junk %d" % n * 50)
+        with Gallery(path) as g:
+            kept.add(g.recovered)
+    assert len(kept) == 2 and all(k.exists() for k in kept)
+
+
+def test_a_folder_means_the_gallery_file_inside_it(tmp_path):
+    with Gallery(tmp_path) as g:
+        assert g.path == tmp_path / "gallery.sqlite3"
+        g.enrol("Ada", [sample(1)], np.stack([vec(1)]), "h", "m")
+    with Gallery(f"{tmp_path / 'new'}{os.sep}") as g:  # a trailing slash names a folder to create
+        assert g.path == tmp_path / "new" / "gallery.sqlite3" and g.path.is_file()
+
+
+def test_another_programs_database_is_refused_untouched(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "places.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE bookmarks (url TEXT)")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(GalleryError, match="not a SiamGUI gallery"):
+        Gallery(path)
+    assert path.read_bytes() == before
+
+
+def _read_only_gallery(tmp_path, monkeypatch, why="the file is not writable"):
+    """A gallery with Ada, reopened as if it could not be written (root ignores chmod)."""
+    import siamgui.core.gallery as gallery_mod
+
+    path = tmp_path / "g.sqlite3"
+    with Gallery(path) as g:
+        g.enrol("Ada", [sample(1)], np.stack([vec(1)]), "h", "m")
+    monkeypatch.setattr(gallery_mod, "_unwritable", lambda p: why)
+    return Gallery(path)
+
+
+def test_read_only_gallery_browses_identifies_and_refuses_changes(tmp_path, monkeypatch):
+    g = _read_only_gallery(tmp_path, monkeypatch)
+    before = g.path.read_bytes()
+    assert "read-only" in g.read_only and "not writable" in g.read_only
+    assert [p.name for p in g.people()] == ["Ada"] and len(g.samples()) == 1
+    assert g.identify(vec(1), "h", "cosine", 0.1).label == "Ada"
+    # a model new to the gallery embeds the stored samples for this session only
+    assert len(g.missing_embeddings("h2", "image")) == 1
+    g.store_embeddings([(1, vec(1))], "h2", "m2")
+    assert g.missing_embeddings("h2", "image") == [] and g.identify(vec(1), "h2", "cosine", 0.1).label == "Ada"
+    for change in (lambda: g.enrol("Bob", [sample(2)], np.stack([vec(2)]), "h", "m"), lambda: g.rename(1, "Eve"),
+                   lambda: g.delete_person(1), lambda: g.delete_sample(1), g.delete_all):
+        with pytest.raises(GalleryError, match="read-only") as err:
+            change()
+        assert "\n" not in str(err.value)
+    assert g.export(tmp_path / "out.zip").is_file()
+    g.close()
+    assert g.path.read_bytes() == before
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes through chmod")
+def test_chmod_read_only_file_and_folder(tmp_path):
+    path = tmp_path / "g.sqlite3"
+    with Gallery(path) as g:
+        g.enrol("Ada", [sample(1)], np.stack([vec(1)]), "h", "m")
+    os.chmod(path, 0o400)
+    try:
+        with Gallery(path) as g:
+            assert "file is not writable" in g.read_only and [p.name for p in g.people()] == ["Ada"]
+        os.chmod(path, 0o600)
+        os.chmod(tmp_path, 0o500)
+        with Gallery(path) as g:
+            assert "folder is not writable" in g.read_only and [p.name for p in g.people()] == ["Ada"]
+    finally:
+        os.chmod(tmp_path, 0o700)
+        os.chmod(path, 0o600)
+
+
+def test_read_only_and_absent_is_an_empty_gallery_that_refuses_enrolment(tmp_path, monkeypatch):
+    import siamgui.core.gallery as gallery_mod
+
+    monkeypatch.setattr(gallery_mod, "_unwritable", lambda p: "the file system is read-only")
+    with Gallery(tmp_path / "none.sqlite3") as g:
+        assert g.people() == [] and "file system is read-only" in g.read_only
+        with pytest.raises(GalleryError, match="read-only"):
+            g.enrol("Ada", [sample(1)], np.stack([vec(1)]), "h", "m")
+    assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_top_must_be_one_or_more(tmp_path):
+    with Gallery(tmp_path / "g.db") as g:
+        g.enrol("Ada", [sample(1)], np.stack([vec(1)]), "h", "m")
+        for top in (0, -3):
+            with pytest.raises(GalleryError, match="1 or more"):
+                g.identify(vec(1), "h", "cosine", 0.5, top=top)

@@ -55,3 +55,12 @@ def test_voice_activity_drops_leading_silence(tmp_path):
     sig = np.r_[np.zeros(rate), 0.3 * np.sin(2 * np.pi * 300 * np.arange(rate) / rate)].astype(np.float32)
     v = audio.voiced(audio.AudioClip(sig, rate))
     assert 0.9 < v.duration < 1.3
+
+
+def test_a_folder_is_not_an_audio_file(tmp_path):
+    from siamgui.media.audio import load_audio
+    from siamgui.media.errors import MediaError
+
+    (tmp_path / "takes.wav").mkdir()
+    with pytest.raises(MediaError, match=r"^takes.wav is a folder, not a file$"):
+        load_audio(tmp_path / "takes.wav")

@@ -59,3 +59,10 @@ def test_detect_near_finds_the_face_only_near_the_box(face_video):
     near = det.detect_near(frame, face)
     assert near and abs(near[0].x - face.x) < 0.25 * face.w and abs(near[0].w - face.w) < 0.3 * face.w
     assert det.detect_near(frame, Box(0, 0, face.w, face.h)) == []  # a corner with no face
+
+
+def test_a_folder_is_not_a_video_file(tmp_path):
+    from siamgui.media.camera import CameraError, CameraSource
+
+    with pytest.raises(CameraError, match="is a folder, not a video file"):
+        CameraSource(str(tmp_path))

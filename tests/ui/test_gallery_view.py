@@ -83,3 +83,51 @@ def test_identify_says_unknown_when_nobody_is_under_the_threshold(qtbot, tmp_pat
     qtbot.waitUntil(lambda: view.identify_verdict.isVisibleTo(view), timeout=10000)
     assert view.identify_verdict.text() == "Unknown" and view.identify_verdict.property("verdict") == "different"
     assert "nobody under the threshold" in view.identify_result.text() and f"{d:.3f}" in view.identify_result.text()
+
+
+# --- the gallery when something is wrong with it (issue 9) --------------------------------------
+def test_damaged_gallery_file_is_kept_aside_and_the_view_says_where(qtbot, tmp_path, glyph_model, glyph_files):
+    from siamgui.ui.gallery_view import GalleryView
+
+    path = tmp_path / "gallery.sqlite3"
+    path.write_bytes(b"definitely not SQLite" * 40)
+    view = GalleryView(gallery_factory=lambda: Gallery(path))
+    qtbot.addWidget(view)
+    said = []
+    view.status.connect(said.append)
+    view.set_encoder(Encoder.load(glyph_model))
+    kept = next(tmp_path.glob("gallery.damaged-*.sqlite3"))
+    assert "was damaged" in view.footer.text() and str(kept) in view.footer.text()
+    assert len(said) == 1 and str(kept) in said[0]
+    view.refresh()
+    assert len(said) == 1  # the status bar hears it once; the footer keeps saying it
+    view.enrol("Alpha", [str(glyph_files["a1"])])  # the fresh gallery works
+    qtbot.waitUntil(lambda: view.people.count() == 1, timeout=10000)
+
+
+def test_read_only_gallery_browses_identifies_and_refuses_changes(qtbot, tmp_path, glyph_model, glyph_files,
+                                                                   monkeypatch):
+    import siamgui.core.gallery as gallery_mod
+    from PySide6.QtWidgets import QMessageBox
+
+    from siamgui.tasks.enrolment import enrol_files
+    from siamgui.ui.gallery_view import GalleryView
+
+    path = tmp_path / "gallery.sqlite3"
+    with Gallery(path) as g:
+        enrol_files(g, Encoder.load(glyph_model), "Alpha", [glyph_files["a1"]])
+    monkeypatch.setattr(gallery_mod, "_unwritable", lambda p: "the file system is read-only")
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
+    view = GalleryView(gallery_factory=lambda: Gallery(path))
+    qtbot.addWidget(view)
+    view.set_encoder(Encoder.load(glyph_model))
+    assert view.people.count() == 1 and view.samples.count() == 1
+    assert "read-only" in view.footer.text()
+    for b in (view.enrol_btn, view.rename_btn, view.delete_btn, view.delete_all_btn, view.add_btn, view.remove_btn):
+        assert not b.isEnabled() and "read-only" in b.toolTip()
+    assert view.identify_btn.isEnabled()
+    view.identify_file(str(glyph_files["a1"]))
+    qtbot.waitUntil(lambda: "Alpha" in view.identify_result.text(), timeout=10000)
+    view.delete_person(confirmed=True)  # reached another way than the (disabled) button: refused, said
+    assert warnings and "read-only" in warnings[0] and view.people.count() == 1

@@ -8,12 +8,18 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import shlex
 import sys
 from pathlib import Path
 
 from siamgui.train.losses import LOSSES
 from siamgui.train.presets import PRESETS
+
+# ``siamgui-train import NAME ...``: converters of published weights into ONNX (one module each, with main(argv))
+IMPORTERS = {
+    "mtcnn": "siamgui.train.importers.mtcnn",
+}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -50,8 +56,18 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
+def import_main(argv: list[str]) -> int:
+    """``siamgui-train import NAME ARGS``: run one importer (its own options follow NAME)."""
+    if not argv or argv[0] not in IMPORTERS:
+        print(f"usage: siamgui-train import {{{','.join(sorted(IMPORTERS))}}} ...", file=sys.stderr)
+        return 2
+    return importlib.import_module(IMPORTERS[argv[0]]).main(argv[1:])
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["import"]:
+        return import_main(argv[1:])
     args = parser().parse_args(argv)
     from siamgui.media.errors import MediaError
     from siamgui.train.data import TrainError

@@ -25,6 +25,7 @@ from siamgui.media.faces import BORDER, DETECT_MIN_SIDE, Box
 NETS = ("pnet", "rnet", "onet")
 THRESHOLDS = (0.6, 0.7, 0.7)  # face probability kept after P-, R- and O-net
 FACTOR = 0.709  # pyramid step (face size ratio between two levels)
+NEAR_FACE_PX = 48  # detect_near works on a region scaled so the tracked face is about this wide
 DETECT_MAX_SIDE = 640  # larger frames are downscaled to this before the whole-frame search
 LANDMARKS = ("left eye", "right eye", "nose", "left mouth", "right mouth")  # as seen in the image
 
@@ -113,35 +114,43 @@ class CnnFaceDetector:
         return _back(faces, scale, pad, (0, 0))
 
     def detect_near(self, image: np.ndarray, box: Box, grow: float = 0.5) -> list[Face]:
-        """Faces near a known one (video): P-net only on the square around ``box`` grown by
-        ``grow`` of its side, at three scales around the box's size, plus ``box`` itself as a
-        candidate for R- and O-net; a small fraction of a whole-frame search. Largest first."""
-        rgb = _to_rgb(image)
-        h, w = rgb.shape[:2]
+        """Faces near a known one (video), for tracking between whole-frame searches: only the
+        square around ``box`` grown by ``grow`` of its side, scaled so the face is about
+        ``NEAR_FACE_PX`` wide; P-net at three scales around the box's size, ``box`` itself as one
+        more candidate for R-net, and only R-net's two best boxes for O-net. A small fraction of
+        a whole-frame search. Largest first, in the image's own pixels."""
+        h, w = image.shape[:2]
         side = max(box.w, box.h, 1.0)
         roi = box.square(grow)
         x0, y0 = max(0, int(math.floor(roi.x))), max(0, int(math.floor(roi.y)))
         x1, y1 = min(w, int(math.ceil(roi.x + roi.w))), min(h, int(math.ceil(roi.y + roi.h)))
         if x1 - x0 < 8 or y1 - y0 < 8:
             return []
-        region = rgb[y0:y1, x0:x1]
-        scales = [12.0 / side * self.factor ** k for k in (-1, 0, 1)]
-        props = self._proposals(region, scales)
-        props[:, :4] += (x0, y0, x0, y0)
+        f = min(1.0, NEAR_FACE_PX / side)
+        work = _resize(_to_rgb(image[y0:y1, x0:x1]), f)
+        face = side * f
+        props = self._proposals(work, [12.0 / face * self.factor ** k for k in (-1, 0, 1)])
         prev = box.square()
-        own = np.array([[prev.x, prev.y, prev.x + prev.w, prev.y + prev.h, 1.0]], np.float32)
-        return _back(self._cascade(rgb, np.concatenate([props, own])), 1.0, 0, (0, 0))
+        own = np.array([[(prev.x - x0) * f, (prev.y - y0) * f, (prev.x + prev.w - x0) * f,
+                         (prev.y + prev.h - y0) * f, 1.0]], np.float32)
+        rows = self._cascade(work, np.concatenate([props, own]), keep_best=2)
+        return _back(rows, f, 0, (x0, y0))
 
     # -- the cascade ----------------------------------------------------------------------------
     def _proposals(self, rgb: np.ndarray, scales: Sequence[float]) -> np.ndarray:
         """P-net over ``rgb`` at each scale: (N, 5) squared boxes x1 y1 x2 y2 score."""
         h, w = rgb.shape[:2]
         found = []
+        level, level_scale = rgb, 1.0
         for s in scales:
             hs, ws = int(math.ceil(h * s)), int(math.ceil(w * s))
             if min(hs, ws) < 12:
                 continue
-            offsets, prob = self._run("pnet", _blob(cv2.resize(rgb, (ws, hs), interpolation=_interp(s))))
+            # each level from the previous (finer) one: a small resize instead of one from full size
+            src = level if level_scale >= s else rgb
+            level = cv2.resize(src, (ws, hs), interpolation=_interp(s / (level_scale if src is level else 1.0)))
+            level_scale = s
+            offsets, prob = self._run("pnet", _blob(level))
             ys, xs = np.nonzero(prob[0, 1] >= self.thresholds[0])
             if not len(ys):
                 continue
@@ -156,8 +165,9 @@ class CnnFaceDetector:
         boxes = boxes[_nms(boxes, 0.7)]
         return _square(boxes)
 
-    def _cascade(self, rgb: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-        """R-net then O-net on candidate boxes: (N, 15) rows x1 y1 x2 y2 score, then 5 (x, y)."""
+    def _cascade(self, rgb: np.ndarray, boxes: np.ndarray, keep_best: int = 0) -> np.ndarray:
+        """R-net then O-net on candidate boxes: (N, 15) rows x1 y1 x2 y2 score, then 5 (x, y);
+        ``keep_best``: only that many of R-net's best boxes go on to O-net (0: all)."""
         if not len(boxes):
             return np.zeros((0, 15), np.float32)
         offsets, prob = self._run("rnet", _crops(rgb, boxes, 24))
@@ -165,6 +175,8 @@ class CnnFaceDetector:
         boxes, offsets = boxes[keep], offsets[keep]
         boxes[:, 4] = prob[keep, 1]
         pick = _nms(boxes, 0.7)
+        if keep_best:
+            pick = pick[:keep_best]  # _nms returns best first
         boxes = _square(_regress(boxes[pick], offsets[pick]))
         if not len(boxes):
             return np.zeros((0, 15), np.float32)

@@ -194,6 +194,8 @@ class CnnFaceDetector:
 
 # -- helpers (pure functions on arrays) -------------------------------------------------------------
 def _to_rgb(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
     if image.ndim == 2:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
     if image.shape[2] == 4:

@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         t = align.similarity(d5, dlib_px)  # dlib's image -> chip transform
         norm.append(align.apply(t, m5) / size * (1 + 2 * pad) - pad)
     norm = np.array(norm)
-    fit, check = norm[0::2], norm[1::2]
+    fit = norm[0::2]  # the odd half checks it below
     template = fit.mean(0)
     print("template (fit half, mean):\n" + np.array2string(template, precision=4))
     print("spread (std, unit square):\n" + np.array2string(fit.std(0), precision=4))

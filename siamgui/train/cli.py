@@ -15,7 +15,6 @@ from pathlib import Path
 from siamgui.train.losses import LOSSES
 from siamgui.train.presets import PRESETS
 
-
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="siamgui-train", description=__doc__.split("\n")[0])
     ap.add_argument("data_dirs", nargs="+", metavar="DATA_DIR", help="folder(s) with one sub-folder per class")
@@ -60,9 +59,11 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "import":
+    if argv[:1] == ["import"]:
         from siamgui.train.importers import main as import_main
 
         return import_main(argv[1:])

@@ -221,18 +221,19 @@ def bench_frame() -> np.ndarray:
 
 def bench_face(name: str, path: Path, quick: bool) -> dict:
     from siamgui.core.encoder import Encoder
+    from siamgui.media.face_tracker import box_of
     from siamgui.tasks.live import FaceVerifier
-    from siamgui.media import faces
+
     enc = Encoder.load(path, device="cpu")
     mod = enc.modality
     frame = bench_frame()
-    det = faces.FaceDetector()
+    det = mod.detector()  # the model's own detector (CNN with landmarks, or the Haar cascade)
     found = det.detect(frame)
     if not found:
         return {"model": name, "skipped": "no face found in the bench frame"}
     n = 20 if quick else 100
     t_detect = _times(lambda: det.detect(frame), n, warmup=2)
-    t_near = _times(lambda: det.detect_near(frame, found[0]), n, warmup=2)
+    t_near = _times(lambda: det.detect_near(frame, box_of(found[0])), n, warmup=2)
     t_align = _times(lambda: mod.prepare_at(frame, found[0]), n, warmup=2)
     x = mod.prepare_at(frame, found[0]).tensors
     t_embed = _times(lambda: enc.run(x), n, warmup=2)
@@ -252,8 +253,9 @@ def bench_face(name: str, path: Path, quick: bool) -> dict:
         "detection": {**_stat_ms(t_detect), "what": "full-frame search (a new face)"},
         "detection_near": {**_stat_ms(t_near), "what": "search near the last face, at sizes close to it "
                                                         "(a tracked face, as in the Live view)"},
-        "alignment": {**_stat_ms(t_align), "what": "square crop around the detected box, resize, equalise, normalise "
-                      "(no landmark alignment)"},
+        "detector": type(det).__name__,
+        "alignment": {**_stat_ms(t_align), "what": f"{mod.kind}: the encoder's input cut from the detection "
+                      "(aligned on five landmarks for face_aligned; a square crop for face)"},
         "embedding": _stat_ms(t_embed),
         "end_to_end": {**_stat_ms(t_e2e), "fps": 1.0 / e2e, "what": "detect + crop + embed + compare, every frame"},
         "live_tracked": {**_stat_ms(t_live), "mean_ms": float(np.mean(t_live)) * 1000,

@@ -84,7 +84,7 @@ class Encoder:
     @cached_property
     def modality(self) -> Modality:
         """The input kind named by the card: what it reads, how it prepares, how it is shown."""
-        return modalities.get(self.card.preprocess)
+        return modalities.get(self.card.preprocess, providers=self.providers)
 
     @property
     def name(self) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 from siamgui.core.compare import Verdict
 from siamgui.media.audio import AudioClip
 from siamgui.media.errors import MediaError
-from siamgui.media.face_tracker import FaceTracker
+from siamgui.media.face_tracker import FaceTracker, box_of
 from siamgui.media.faces import Box
 from siamgui.media.utterances import UtteranceSegmenter
 
@@ -85,7 +85,7 @@ class FaceVerifier:
         self.encoder = encoder
         self.modality = encoder.modality
         self.threshold = encoder.threshold if threshold is None else threshold
-        self.tracker = FaceTracker(every=detect_every)
+        self.tracker = FaceTracker(every=detect_every, detector=self.modality.detector())
         self.smoother = Smoother(smoothing)
         self.reference: np.ndarray | None = None
 
@@ -96,11 +96,16 @@ class FaceVerifier:
     def process(self, frame: np.ndarray, seq: int = 0, captured: float | None = None) -> FrameResult:
         captured = time.perf_counter() if captured is None else captured
         if self.modality.tracks_faces:
-            box, _ = self.tracker.update(frame)
-            if box is None:
+            found, _ = self.tracker.update(frame)
+            if found is None:
                 self.smoother.reset()
                 return FrameResult(seq, captured, time.perf_counter(), None, None, None, None, None, "no face in view")
-            prepared = self.modality.prepare_at(frame, box)
+            box = box_of(found)
+            try:
+                prepared = self.modality.prepare_at(frame, found)
+            except MediaError as exc:  # e.g. a face too small to judge: say so, do not guess
+                self.smoother.reset()
+                return FrameResult(seq, captured, time.perf_counter(), box, None, None, None, None, str(exc))
         else:
             prepared = self.modality.prepare(frame)
             box = prepared.region

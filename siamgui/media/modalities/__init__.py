@@ -11,7 +11,8 @@ below), one training preset in ``siamgui/train/presets.py`` and its sample pair 
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import inspect
+from typing import Any, Sequence, TypeVar
 
 from siamgui.media.errors import MediaError
 from siamgui.media.modalities.base import Modality, Prepared, Source
@@ -31,18 +32,23 @@ def kinds() -> tuple[str, ...]:
     return tuple(_REGISTRY)
 
 
-def get(spec: dict[str, Any] | str) -> Modality:
-    """The modality for a card's preprocess spec (or a bare kind name); MediaError if unknown."""
+def get(spec: dict[str, Any] | str, providers: Sequence[str] | None = None) -> Modality:
+    """The modality for a card's preprocess spec (or a bare kind name); MediaError if unknown.
+
+    ``providers``: the encoder's onnxruntime execution providers, for kinds that run networks of
+    their own (the CNN face detector), so they use CUDA exactly when the encoder does."""
     if isinstance(spec, str):
         spec = {"kind": spec}
     kind = spec.get("kind")
     cls = _REGISTRY.get(kind)  # type: ignore[arg-type]
     if cls is None:
         raise MediaError(f"unknown preprocessing kind {kind!r} (known: {', '.join(_REGISTRY)})")
+    if providers is not None and "providers" in inspect.signature(cls.__init__).parameters:
+        return cls(spec, providers=tuple(providers))  # type: ignore[call-arg]
     return cls(spec)
 
 
 # the kinds shipped with SiamGUI (each registers itself)
-from siamgui.media.modalities import face, glyph, image, logmel  # noqa: E402,F401
+from siamgui.media.modalities import face, face_aligned, glyph, image, logmel  # noqa: E402,F401
 
 __all__ = ["MediaError", "Modality", "Prepared", "Source", "get", "kinds", "register"]

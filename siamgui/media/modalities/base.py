@@ -85,9 +85,14 @@ class Modality:
         """Preprocess one file, array or clip exactly as the card says (MediaError if unusable)."""
         raise NotImplementedError
 
-    def prepare_at(self, frame: np.ndarray, box: Box) -> Prepared:
-        """Preprocess a known region of a frame (a tracked face); kinds that track faces override."""
+    def prepare_at(self, frame: np.ndarray, box: Any) -> Prepared:
+        """Preprocess a known region of a frame (a tracked face: a Box, or a detection with
+        landmarks for kinds that align); kinds that track faces override."""
         return self.prepare(frame)
+
+    def detector(self) -> Any:
+        """The face detector whose detections :meth:`prepare_at` takes (kinds that track faces)."""
+        return None
 
     # --- shared input checks ---------------------------------------------------------------
     def image_of(self, source: Source) -> np.ndarray:

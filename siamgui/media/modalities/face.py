@@ -48,5 +48,9 @@ class FaceModality(Modality):
         img = self.image_of(source)
         return self.crop_region(img, faces.face_region(img, float(self.spec["margin"])))
 
+    def detector(self) -> faces.FaceDetector:
+        """OpenCV's Haar cascade: boxes only, no landmarks."""
+        return faces.default_detector()
+
     def prepare_at(self, frame: np.ndarray, box: Box) -> Prepared:
         return self.crop_region(frame, self.region(box))

@@ -174,9 +174,15 @@ class GalleryView(View):
         split.addWidget(right)
         split.setStretchFactor(1, 2)
         outer.addWidget(split, 1)
-        self.footer = ElidedLabel("", mode=Qt.TextElideMode.ElideMiddle)
+        self.footer = QLabel("")  # how many people: always whole
         self.footer.setObjectName("muted")
-        outer.addWidget(self.footer)
+        self.footer_path = ElidedLabel("", mode=Qt.TextElideMode.ElideMiddle)  # where: a long path gives way
+        self.footer_path.setObjectName("muted")
+        foot = QHBoxLayout()
+        foot.setSpacing(4)
+        foot.addWidget(self.footer)
+        foot.addWidget(self.footer_path, 1)
+        outer.addLayout(foot)
 
         self.people.currentItemChanged.connect(lambda *_: self._show_person())
         self.enrol_btn.clicked.connect(lambda: self.enrol())
@@ -229,6 +235,7 @@ class GalleryView(View):
             people, hidden = self._people_for_model(everyone)
         except Exception as exc:
             self.footer.setText(f"Gallery unavailable: {exc}")
+            self.footer_path.setText("")
             return
         for p in people:
             item = QListWidgetItem(f"{p.name}   ·   {count(p.samples, 'sample', 'samples')}")
@@ -243,8 +250,8 @@ class GalleryView(View):
         if hidden:
             kind = MODALITY_WORDS.get(self.encoder.card.modality, self.encoder.card.modality)
             other = f" ({count(hidden, 'person', 'people')} with no {kind} samples not listed for this model)"
-        self.footer.setText(f"{count(len(people), 'person', 'people')}{other} · stored in {self.gallery.path} "
-                            "(readable by you only)")
+        self.footer.setText(f"{count(len(people), 'person', 'people')}{other} ·")
+        self.footer_path.setText(f"stored in {self.gallery.path} (readable by you only)")
         for b in (self.export_btn, self.delete_all_btn):
             b.setEnabled(bool(everyone))
         self._check_missing()

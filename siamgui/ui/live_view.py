@@ -208,12 +208,10 @@ class LiveView(View):
         self.live_thumb.setFrameShape(QFrame.Shape.StyledPanel)
         rg.addWidget(self.ref_thumb, 0, 0)
         rg.addWidget(self.live_thumb, 0, 1)
-        self.thumb_captions = (QLabel("reference"), QLabel("live: model's input"))
+        self.thumb_captions = (QLabel("reference"), QLabel("model's input"))
         for col, cap in enumerate(self.thumb_captions):
             cap.setObjectName("muted")
             cap.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-            cap.setWordWrap(True)
-            cap.setMaximumWidth(128)
             rg.addWidget(cap, 1, col, Qt.AlignmentFlag.AlignHCenter)
         self.ref_caption = QLabel("No reference yet")
         self.ref_caption.setWordWrap(True)
@@ -327,7 +325,7 @@ class LiveView(View):
         self.preview.setVisible(not self.is_audio)
         self.scope.setVisible(self.is_audio)
         self.ref_capture_btn.setText("Use last utterance" if self.is_audio else "Use live face")
-        self.thumb_captions[1].setText("last utterance" if self.is_audio else "live: model's input")
+        self.thumb_captions[1].setText("last utterance" if self.is_audio else "model's input")
         if encoder is not None:
             self.spin.blockSignals(True)
             self.spin.setRange(0.0, 2.0)  # cosine and euclidean distances of unit vectors both span [0, 2]
@@ -417,6 +415,9 @@ class LiveView(View):
         if self.encoder is None or source is None:
             return
         self.stop()
+        if isinstance(source, str) and Path(source).is_file() and source != self.stand_in:
+            self.stand_in = source  # a file given here is listed as the device from now on
+            self.refresh_devices()
         self.result_times.clear()
         self.latencies.clear()
         try:

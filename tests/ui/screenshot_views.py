@@ -94,7 +94,7 @@ def main() -> int:
         gv = win.gallery_view
         gv.enrol("Ada Lovelace", [str(SAMPLES / "face" / "same_a.jpg")])
         spin(lambda: idle() and gv.people.count() == 1)
-        gv.enrol("Ben", [str(SAMPLES / "face" / "diff_a.jpg")])
+        gv.enrol("Ben", [str(SAMPLES / "face" / "diff_b.jpg")])
         spin(lambda: idle() and gv.people.count() == 2)
         gv.people.setCurrentRow(0)
         gv.identify_file(str(SAMPLES / "face" / "same_b.jpg"))

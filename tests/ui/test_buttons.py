@@ -247,6 +247,24 @@ def test_the_region_outline_stays_on_the_photo(qtbot):
     assert not stray, f"outline drawn outside the photo at {stray[:5]}"
 
 
+def test_long_lines_end_in_an_ellipsis_at_960_wide(make_window, qtbot, tmp_path):
+    from conftest import ROOT
+
+    model = ROOT / "models" / "face.onnx"  # its card has a long description
+    if not model.exists():
+        pytest.skip("needs the shipped face model")
+    w = make_window()
+    w.open_model_path(str(model))
+    wait_model(qtbot, w)
+    w.resize(960, 640)
+    qtbot.wait(50)
+    label = w.compare.model_label
+    shown = label.elided_text()
+    assert w.encoder.card.description in label.text() and shown != label.text() and shown.endswith("…")
+    assert label.toolTip()  # the whole line stays reachable
+    assert w.compare.clear_button.geometry().right() <= w.compare.width()  # buttons are not pushed off
+
+
 # --- Gallery --------------------------------------------------------------------------------
 @pytest.fixture
 def gallery_window(glyph_window):

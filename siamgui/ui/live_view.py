@@ -261,6 +261,7 @@ class LiveView(View):
         side.addWidget(verdict_box)
         side.addStretch(1)
         holder = QWidget()
+        holder.setObjectName("liveSideBody")
         holder.setLayout(side)
         side.setContentsMargins(0, 0, 6, 0)
         # a short window scrolls the side panel instead of squeezing its rows into each other

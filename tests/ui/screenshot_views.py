@@ -89,6 +89,7 @@ def main() -> int:
         spin(lambda: idle() and win.compare.verdict.distance is not None)
         shot("compare")
 
+        win.gallery().delete_all()  # each size starts from an empty gallery
         view(win.gallery_view)
         shot("gallery-empty")
         gv = win.gallery_view
@@ -117,6 +118,7 @@ def main() -> int:
         lv.mode_combo.setCurrentIndex(0)
 
         view(win.calibrate)
+        win.flash("")  # "Live: stopped" is true but says nothing about Calibrate
         shot("calibrate-empty")
         load("glyph")
         if GLYPH_DATA.is_dir():

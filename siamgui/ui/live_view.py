@@ -271,7 +271,7 @@ class LiveView(View):
         self.side_scroll.setWidgetResizable(True)
         self.side_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.side_scroll.setMinimumWidth(310)
+        self.side_scroll.setMinimumWidth(330)  # two 128 px boxes and a scroll bar, nothing cut
         self.side_scroll.setMaximumWidth(390)
         body.addWidget(self.side_scroll, 2)
         outer.addLayout(body, 1)

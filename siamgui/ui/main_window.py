@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QProgressBar, QPushButton, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget,
 )
 
+from siamgui.ui.elided import ElidedLabel
 from siamgui.ui.guide import GuideDialog
 
 from siamgui.core import registry
@@ -271,7 +272,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.provider_label = QLabel("No model")
         self.provider_label.setObjectName("providerLabel")
-        self.note_label = QLabel("")
+        self.note_label = ElidedLabel("")  # a narrow window ends the note in "…" (whole text in the tooltip)
         self.note_label.setObjectName("providerNote")
         self.note_label.hide()
         self.busy_label = QLabel("")

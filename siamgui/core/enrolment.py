@@ -51,9 +51,13 @@ def identify(gallery: Gallery, encoder: Encoder, query: np.ndarray, threshold: f
 def people_for_modality(gallery: Gallery, modality: str) -> tuple[list, int]:
     """(people with samples of this modality, how many others): a voice is never listed under a face model.
 
-    People with no samples at all are kept (they can still be given some).
+    Each person's ``samples`` counts only the samples of this modality; people with no samples at
+    all are kept (they can still be given some).
     """
+    from collections import Counter
+    from dataclasses import replace
+
     everyone = gallery.people()
-    fits = {s.person_id for s in gallery.samples() if s.modality == modality}
-    people = [p for p in everyone if p.id in fits or p.samples == 0]
+    fits = Counter(s.person_id for s in gallery.samples() if s.modality == modality)
+    people = [replace(p, samples=fits[p.id]) for p in everyone if p.id in fits or p.samples == 0]
     return people, len(everyone) - len(people)

@@ -365,17 +365,21 @@ def test_a_voice_enrolled_person_is_not_listed_under_an_image_model(qtbot, tmp_p
     enrol_files(gallery, voice, "Speaker", [tone(tmp_path / "s.wav")])
     glyph = Encoder.load(glyph_model)
     enrol_files(gallery, glyph, "Writer", [glyphs["a1"]])
+    enrol_files(gallery, voice, "Writer", [tone(tmp_path / "w.wav", freqs=(300.0,))])  # a voice sample too
     view = GalleryView(gallery_factory=lambda: gallery)
     qtbot.addWidget(view)
     view.set_encoder(glyph)
-    assert [view.people.item(i).text().split("   ")[0] for i in range(view.people.count())] == ["Writer"]
+    assert [view.people.item(i).text() for i in range(view.people.count())] == ["Writer   ·   1 sample"]
     assert "1 person with no photo samples not listed" in view.footer.text()
+    assert view.samples.count() == 1  # the voice sample is not shown under the glyph model
     view.set_encoder(voice)
-    assert [view.people.item(i).text().split("   ")[0] for i in range(view.people.count())] == ["Speaker"]
+    assert [view.people.item(i).text().split("   ")[0] for i in range(view.people.count())] == ["Speaker", "Writer"]
     live = LiveView(gallery_factory=lambda: gallery)
     qtbot.addWidget(live)
     live.set_encoder(voice)
-    assert [live.ref_person.itemText(i) for i in range(live.ref_person.count())] == ["Speaker (1)"]
+    assert [live.ref_person.itemText(i) for i in range(live.ref_person.count())] == ["Speaker (1)", "Writer (1)"]
+    live.set_encoder(glyph)
+    assert [live.ref_person.itemText(i) for i in range(live.ref_person.count())] == ["Writer (1)"]
 
 
 # --- Calibrate ------------------------------------------------------------------------------

@@ -47,3 +47,18 @@ def identify(gallery: Gallery, encoder: Encoder, query: np.ndarray, threshold: f
              top: int = 5) -> Identification:
     thr = encoder.threshold if threshold is None else threshold
     return gallery.identify(query, encoder.model_hash, encoder.card.metric, thr, top)
+
+
+def people_for_modality(gallery: Gallery, modality: str) -> tuple[list, int]:
+    """(people with samples of this modality, how many others): a voice is never listed under a face model.
+
+    Each person's ``samples`` counts only the samples of this modality; people with no samples at
+    all are kept (they can still be given some).
+    """
+    from collections import Counter
+    from dataclasses import replace
+
+    everyone = gallery.people()
+    fits = Counter(s.person_id for s in gallery.samples() if s.modality == modality)
+    people = [replace(p, samples=fits[p.id]) for p in everyone if p.id in fits or p.samples == 0]
+    return people, len(everyone) - len(people)

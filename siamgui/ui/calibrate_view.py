@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from siamgui.core import thresholds
 from siamgui.tasks import calibration
+from siamgui.ui.elided import ElidedLabel
 from siamgui.ui.embedding_map import EmbeddingMap
 from siamgui.ui.jobs import user_message
 from siamgui.ui.views import View
@@ -37,6 +38,7 @@ SAME = QColor("#16a34a")
 DIFF = QColor("#dc2626")
 FAR_CHOICES = (0.001, 0.01, 0.05, 0.1)
 BINS = 40
+NO_VALUE = -1.0  # the threshold box's "no value" (shown as a dash) before any calibration
 
 
 def pct(x: float) -> str:
@@ -238,7 +240,7 @@ class DistanceHistogram(_Plot):
             xd = self.x_of(self.default_threshold)
             p.setPen(QPen(MUTED, 1.2, Qt.PenStyle.DashLine))
             p.drawLine(QPointF(xd, r.top() + 14), QPointF(xd, r.bottom()))
-            p.drawText(QRectF(xd + 3, r.top() + 14, 90, 14), Qt.AlignmentFlag.AlignLeft, "card default")
+            p.drawText(QRectF(xd + 3, r.top() + 14, 90, 14), Qt.AlignmentFlag.AlignLeft, "model card")
         # the threshold line and its handle
         p.setPen(QPen(ACCENT, 2.4))
         p.drawLine(QPointF(xt, r.top() - 4), QPointF(xt, r.bottom()))
@@ -426,7 +428,7 @@ class CalibrateView(View):
     def _build(self) -> None:
         title = QLabel("Calibrate")
         title.setObjectName("viewTitle")
-        self.model_label = QLabel("")
+        self.model_label = ElidedLabel("")
         self.model_label.setObjectName("muted")
         top = QHBoxLayout()
         top.setSpacing(10)
@@ -437,13 +439,13 @@ class CalibrateView(View):
         self.folder_button = QPushButton("Folder of classes…")
         self.folder_button.setObjectName("primaryButton")
         self.folder_button.setToolTip("A folder with one sub-folder per person, speaker or character")
-        self.folder_button.clicked.connect(self.choose_folder)
+        self.folder_button.clicked.connect(lambda: self.choose_folder())
         self.csv_button = QPushButton("Pairs CSV…")
         self.csv_button.setToolTip("A CSV with columns a,b,label (1 = same, 0 = different); paths relative to it")
-        self.csv_button.clicked.connect(self.choose_csv)
-        self.source_label = QLabel("Drop a folder or a pairs CSV here, or choose one.")
+        self.csv_button.clicked.connect(lambda: self.choose_csv())
+        self.source_label = ElidedLabel("Drop a folder or a pairs CSV here, or choose one.",
+                                        mode=Qt.TextElideMode.ElideMiddle)  # a path: keep both ends
         self.source_label.setObjectName("muted")
-        self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.pairs_spin = QSpinBox()
         self.pairs_spin.setRange(20, 100_000)
         self.pairs_spin.setSingleStep(500)
@@ -459,10 +461,11 @@ class CalibrateView(View):
         self.segment_spin.setValue(2.0)
         self.segment_spin.setSuffix(" s")
         self.segment_spin.setDecimals(1)
+        self.segment_check.toggled.connect(lambda on: self.segment_spin.setEnabled(on and not self.running))
         self.run_button = QPushButton("Run again")
-        self.run_button.clicked.connect(self.rerun)
+        self.run_button.clicked.connect(lambda: self.rerun())
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.clicked.connect(lambda: self.cancel())
         self.progress = QProgressBar()
         self.progress.setObjectName("calibrateProgress")
         self.progress.setFixedHeight(6)
@@ -486,6 +489,11 @@ class CalibrateView(View):
         prog.addWidget(self.progress, 1)
         prog.addWidget(self.progress_label)
         self.progress_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("paneError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.hide()
 
         # distances tab
         self.histogram = DistanceHistogram()
@@ -503,8 +511,10 @@ class CalibrateView(View):
         self.threshold_spin.setObjectName("thresholdSpin")
         self.threshold_spin.setDecimals(3)
         self.threshold_spin.setSingleStep(0.005)
-        self.threshold_spin.setRange(0.0, 2.0)
-        self.threshold_spin.valueChanged.connect(lambda v: self.set_threshold(v))
+        self.threshold_spin.setRange(NO_VALUE, 2.0)
+        self.threshold_spin.setSpecialValueText("—")  # shown at the minimum: no value before a run
+        self.threshold_spin.setValue(NO_VALUE)
+        self.threshold_spin.valueChanged.connect(lambda v: self.set_threshold(v) if v > NO_VALUE else None)
         self.far_value = QLabel("–")
         self.frr_value = QLabel("–")
         self.acc_value = QLabel("–")
@@ -527,17 +537,19 @@ class CalibrateView(View):
         self.eer_button = QPushButton("Equal error")
         self.eer_button.setToolTip("Where false accepts and false rejects are equal")
         self.eer_button.clicked.connect(lambda: self.result and self.set_threshold(self.result.eer_threshold))
-        self.default_button = QPushButton("Card default")
+        self.default_button = QPushButton("Model card's value")
+        self.default_button.setToolTip("Move the line to the threshold written in the model card (nothing is stored)")
         self.default_button.clicked.connect(lambda: self.encoder and self.set_threshold(self.encoder.default_threshold))
         self.use_button = QPushButton("Use this threshold")
         self.use_button.setObjectName("primaryButton")
         self.use_button.setToolTip("Store it for this model file; Compare, Live and identify then use it "
                                    "(the model file is not changed)")
-        self.use_button.clicked.connect(self.use_threshold)
+        self.use_button.clicked.connect(lambda: self.use_threshold())
         self.use_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.forget_button = QPushButton("Back to card default")
-        self.forget_button.setToolTip("Forget the stored threshold for this model")
-        self.forget_button.clicked.connect(self.forget_threshold)
+        self.forget_button = QPushButton("Forget my threshold")
+        self.forget_button.setToolTip("Forget the threshold you stored for this model: Compare, Live and identify "
+                                      "use the model card's threshold again")
+        self.forget_button.clicked.connect(lambda: self.forget_threshold())
         self.stored_label = QLabel("")
         self.stored_label.setObjectName("muted")
 
@@ -590,10 +602,10 @@ class CalibrateView(View):
         self.map_source.setObjectName("muted")
         self.map_gallery_button = QPushButton("Map the gallery")
         self.map_gallery_button.setToolTip("Everyone enrolled, embedded with this model")
-        self.map_gallery_button.clicked.connect(self.map_gallery)
+        self.map_gallery_button.clicked.connect(lambda: self.map_gallery())
         self.map_gallery_button.setVisible(self.gallery_factory is not None)
         self.map_folder_button = QPushButton("Map the calibration data")
-        self.map_folder_button.clicked.connect(self._show_calibration_map)
+        self.map_folder_button.clicked.connect(lambda: self._show_calibration_map())
         mt = QHBoxLayout()
         mt.addWidget(self.map_source, 1)
         mt.addWidget(self.map_folder_button)
@@ -617,6 +629,7 @@ class CalibrateView(View):
         layout.addLayout(top)
         layout.addLayout(src)
         layout.addWidget(self.progress_row)
+        layout.addWidget(self.error_label)
         layout.addWidget(self.tabs, 1)
         self._set_running(False)
         self._show_result(None)
@@ -634,7 +647,11 @@ class CalibrateView(View):
     def set_encoder(self, encoder) -> None:
         if self.running:
             self.cancel()
-        changed = encoder is not self.encoder
+
+        def key(enc):
+            return None if enc is None else enc.model_hash
+
+        changed = key(encoder) != key(self.encoder)  # a reload on another device keeps the distances
         self.encoder = encoder
         audio = encoder is not None and encoder.card.modality == "audio"
         self.segment_check.setVisible(audio)
@@ -646,8 +663,13 @@ class CalibrateView(View):
         else:
             self.model_label.setText(f"{encoder.name} model  ·  {encoder.card.modality}  ·  {encoder.card.metric} "
                                      "distance")
-        if changed and self.result is not None:
-            self._show_result(None, note="The model changed: run the calibration again for its distances.")
+        if changed:  # nothing of the old model may stay: distances, threshold, message
+            had = self.result is not None
+            self._show_error("")
+            self.progress_label.setText("")
+            self._set_running(False)
+            self._show_result(None, note="The model changed: run the calibration again for its distances."
+                              if had else "")
         self._update_stored()
         self._update_buttons()
 
@@ -691,6 +713,7 @@ class CalibrateView(View):
         src = self.source
         self.source_label.setText(src)
         self.source_label.setToolTip(src)
+        self._show_error("")  # an old error must not stand beside a new run
         self._set_running(True)
         self.progress.setRange(0, 0)
         self.progress_label.setText("Finding files…")
@@ -712,7 +735,7 @@ class CalibrateView(View):
         self.cancel_button.setVisible(on)
         self.run_button.setVisible(not on and self.source is not None)
         self.pairs_spin.setEnabled(not on)
-        self.segment_spin.setEnabled(not on)
+        self.segment_spin.setEnabled(not on and self.segment_check.isChecked())
         self.segment_check.setEnabled(not on)
 
     def _progress(self, request: int, done: int, total: int) -> None:
@@ -729,8 +752,10 @@ class CalibrateView(View):
         self._set_running(False)
         if outcome.cancelled:
             return
-        if outcome.error:
-            self._show_result(None, note=f"Could not calibrate: {outcome.error}", error=True)
+        if outcome.error:  # the last good result (if any) stays on screen, said to be the previous one
+            kept = f" The distances below are still those of {Path(self.result.source).name}." \
+                if self.result is not None else ""
+            self._show_error(f"Could not calibrate {Path(self.source).name}: {outcome.error}{kept}")
             return
         res = outcome.result
         if res.skipped:
@@ -743,12 +768,19 @@ class CalibrateView(View):
         self._show_calibration_map()
 
     # --- results ---------------------------------------------------------------------------
-    def _show_result(self, res: calibration.Calibration | None, note: str = "", error: bool = False) -> None:
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
+
+    def _show_result(self, res: calibration.Calibration | None, note: str = "") -> None:
         self.result = res
         if res is None:
             self.histogram.clear()
             self.roc.clear()
-            colour = "#991b1b" if error else "#6b7280"
+            self.threshold_spin.blockSignals(True)
+            self.threshold_spin.setValue(NO_VALUE)  # a dash, not 0.000, until there are distances
+            self.threshold_spin.blockSignals(False)
+            colour = "#6b7280"
             text = note or ("Choose a folder with one sub-folder per class (or a labelled pairs CSV): every file "
                             "is embedded once, then same and different pairs are measured.")
             self.figures.setText(f"<span style='color:{colour}'>{text}</span>")
@@ -768,7 +800,9 @@ class CalibrateView(View):
         self.roc.set_curve(res.roc.far, res.roc.tpr, res.auc, res.eer)
         start = self.encoder.threshold if self.encoder is not None else res.default_threshold
         self.histogram.set_data(res.same, res.different, start, res.default_threshold)
-        self.threshold_spin.setRange(0.0, max(2.0, self.histogram.hi))
+        self.threshold_spin.blockSignals(True)
+        self.threshold_spin.setRange(NO_VALUE, max(2.0, self.histogram.hi))
+        self.threshold_spin.blockSignals(False)
         self.set_threshold(start)
         self._update_buttons()
 
@@ -824,7 +858,7 @@ class CalibrateView(View):
         self._update_stored()
         self._update_buttons()
         self.thresholdStored.emit(t)
-        self.status.emit(f"{self.encoder.name} now uses threshold {t:.3f} (card default "
+        self.status.emit(f"{self.encoder.name} now uses threshold {t:.3f} (model card's "
                          f"{self.encoder.default_threshold:.3f})")
 
     def forget_threshold(self) -> None:
@@ -834,7 +868,8 @@ class CalibrateView(View):
         self._update_stored()
         self._update_buttons()
         self.thresholdStored.emit(None)
-        self.status.emit(f"{self.encoder.name} is back to its card default {self.encoder.default_threshold:.3f}")
+        self.status.emit(f"{self.encoder.name} uses its model card's threshold {self.encoder.default_threshold:.3f} "
+                         "again")
 
     def _update_stored(self) -> None:
         enc = self.encoder

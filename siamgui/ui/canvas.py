@@ -97,11 +97,16 @@ class ImageCanvas(QWidget):
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(17, 24, 39, 140))
             p.drawPath(shade)
+            # the outline stays on the photo: a region reaching past its edge is cut at the edge
+            p.save()
+            p.setClipRect(target)
+            shown = clip.adjusted(1, 1, -1, -1)
             p.setPen(QPen(QColor("white"), 4))
             p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRoundedRect(region, 4, 4)
+            p.drawRoundedRect(shown, 4, 4)
             p.setPen(QPen(ACCENT, 2.5))
-            p.drawRoundedRect(region, 4, 4)
+            p.drawRoundedRect(shown, 4, 4)
+            p.restore()
         if inset is not None:
             self._draw_inset(p, inset)
         p.end()

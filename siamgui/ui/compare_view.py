@@ -8,7 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from siamgui.ui import resources
+from siamgui.media.audio import AUDIO_SUFFIXES
+from siamgui.media.images import IMAGE_SUFFIXES
 from siamgui.ui.analysis import AudioDisplay, analyse
+from siamgui.ui.elided import ElidedLabel
 from siamgui.ui.jobs import Jobs, Outcome
 from siamgui.ui.pane import InputPane
 from siamgui.ui.player import Player
@@ -33,9 +36,8 @@ class CompareView(View):
 
         title = QLabel("Compare")
         title.setObjectName("viewTitle")
-        self.model_label = QLabel("")
+        self.model_label = ElidedLabel("")  # a long card description ends in "…", never mid-word
         self.model_label.setObjectName("muted")
-        self.model_label.setWordWrap(False)
         self.samples_button = QToolButton()
         self.samples_button.setObjectName("samplesButton")
         self.samples_button.setText("Samples")
@@ -45,10 +47,10 @@ class CompareView(View):
         self.samples_button.setMenu(self.samples_menu)
         self.swap_button = QPushButton("Swap")
         self.swap_button.setToolTip("Swap A and B")
-        self.swap_button.clicked.connect(self.swap)
+        self.swap_button.clicked.connect(lambda: self.swap())
         self.clear_button = QPushButton("Clear")
         self.clear_button.setToolTip("Remove both files")
-        self.clear_button.clicked.connect(self.clear)
+        self.clear_button.clicked.connect(lambda: self.clear())
         top = QHBoxLayout()
         top.setSpacing(10)
         top.addWidget(title)
@@ -97,11 +99,17 @@ class CompareView(View):
             pane.set_modality(card.modality)
         self._show_model_threshold()
         self._refresh_samples()
+        suffixes = AUDIO_SUFFIXES if card.modality == "audio" else IMAGE_SUFFIXES
         for side, pane in self.panes.items():  # judge what is loaded with the new model
-            if pane.path is not None:
-                self.load(side, pane.path)
+            path = pane.path
+            if path is not None and path.suffix.lower() in suffixes:
+                self.load(side, path)
             else:
+                self._request[side] += 1
                 pane.clear()
+                if path is not None:  # a photo for a voice model (or the reverse): say why it went
+                    what = "sound clips" if card.modality == "audio" else "images"
+                    pane.show_note(f"{path.name} was removed: the {card.name} model compares {what}.")
         self._update_verdict()
 
     def _show_model_threshold(self) -> None:

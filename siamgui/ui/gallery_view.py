@@ -11,13 +11,14 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem,
                                QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
-from siamgui.errors import UserError
 from siamgui.core.gallery import MAX_SAMPLES, Gallery, GalleryError
-from siamgui.tasks.enrolment import enrol_files, identify, sync_embeddings
+from siamgui.errors import UserError
+from siamgui.tasks.enrolment import enrol_files, identify, people_for_modality, sync_embeddings
 from siamgui.media.errors import MediaError, named
 from siamgui.media.images import load_image
 from siamgui.ui.analysis import qimage_from_array
 from siamgui.ui.canvas import thumb
+from siamgui.ui.elided import ElidedLabel
 from siamgui.ui.jobs import Jobs
 from siamgui.ui.views import View
 
@@ -26,6 +27,14 @@ AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3)"
 
 
 THUMB = 128
+IDENTIFY_HINT = ("Who is in a photo or a recording? Pick a file: the nearest enrolled people, or “unknown” when "
+                 "nobody is under the threshold.")
+MODALITY_WORDS = {"image": "photo", "audio": "voice"}
+
+
+def count(n: int, one: str, many: str) -> str:
+    """ "1 person", "2 people", "0 people"."""
+    return f"{n} {one if n == 1 else many}"
 
 
 def sample_icon(suffix: str, media: bytes) -> QIcon:
@@ -66,10 +75,11 @@ class GalleryView(View):
 
     def _build(self) -> None:
         outer = QVBoxLayout(self)
+        outer.setContentsMargins(20, 16, 20, 16)  # as Compare and Calibrate
         head = QHBoxLayout()
         title = QLabel("Gallery")
         title.setObjectName("viewTitle")
-        self.subtitle = QLabel("one-shot enrolment: 1-5 samples per person, no retraining")
+        self.subtitle = ElidedLabel("one-shot enrolment: 1-5 samples per person, no retraining")
         self.subtitle.setObjectName("muted")
         head.addWidget(title)
         head.addSpacing(12)
@@ -112,9 +122,14 @@ class GalleryView(View):
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
-        self.person_title = QLabel("Select a person")
-        self.person_title.setObjectName("viewTitle")
+        self.person_title = ElidedLabel("Select a person")
+        self.person_title.setObjectName("personTitle")
         rv.addWidget(self.person_title)
+        self.empty_hint = QLabel("")  # what to do when nobody is listed: wraps, never clipped
+        self.empty_hint.setObjectName("muted")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.hide()
+        rv.addWidget(self.empty_hint)
         self.samples = QListWidget()
         self.samples.setViewMode(QListWidget.ViewMode.IconMode)
         self.samples.setIconSize(QSize(THUMB, THUMB))
@@ -149,8 +164,7 @@ class GalleryView(View):
         self.identify_verdict = QLabel("")
         self.identify_verdict.setObjectName("verdict")
         self.identify_verdict.hide()
-        self.identify_result = QLabel("Who is in a photo or a recording? Pick a file: the nearest enrolled "
-                                      "people, or “unknown” when nobody is under the threshold.")
+        self.identify_result = QLabel(IDENTIFY_HINT)
         self.identify_result.setWordWrap(True)
         self.identify_result.setTextFormat(Qt.TextFormat.RichText)
         icol.addLayout(ihead)
@@ -162,27 +176,41 @@ class GalleryView(View):
         split.addWidget(right)
         split.setStretchFactor(1, 2)
         outer.addWidget(split, 1)
-        self.footer = QLabel("")
+        self.footer = QLabel("")  # how many people: always whole
         self.footer.setObjectName("muted")
-        outer.addWidget(self.footer)
+        self.footer_path = ElidedLabel("", mode=Qt.TextElideMode.ElideMiddle)  # where: a long path gives way
+        self.footer_path.setObjectName("muted")
+        foot = QHBoxLayout()
+        foot.setSpacing(4)
+        foot.addWidget(self.footer)
+        foot.addWidget(self.footer_path, 1)
+        outer.addLayout(foot)
 
         self.people.currentItemChanged.connect(lambda *_: self._show_person())
         self.enrol_btn.clicked.connect(lambda: self.enrol())
-        self.rename_btn.clicked.connect(self.rename)
-        self.delete_btn.clicked.connect(self.delete_person)
-        self.delete_all_btn.clicked.connect(self.delete_all)
-        self.export_btn.clicked.connect(self.export)
-        self.add_btn.clicked.connect(self.add_samples)
-        self.remove_btn.clicked.connect(self.remove_sample)
+        # clicked(bool) must never reach a slot's optional argument: every button calls with none
+        self.rename_btn.clicked.connect(lambda: self.rename())
+        self.delete_btn.clicked.connect(lambda: self.delete_person())
+        self.delete_all_btn.clicked.connect(lambda: self.delete_all())
+        self.export_btn.clicked.connect(lambda: self.export())
+        self.add_btn.clicked.connect(lambda: self.add_samples())
+        self.remove_btn.clicked.connect(lambda: self.remove_sample())
         self.identify_btn.clicked.connect(lambda: self.identify_file())
-        self.reembed_btn.clicked.connect(self.reembed)
+        self.reembed_btn.clicked.connect(lambda: self.reembed())
 
     # --- model ---------------------------------------------------------------------------
     def set_encoder(self, encoder) -> None:
         self.encoder = encoder
         for b in (self.enrol_btn, self.add_btn, self.identify_btn):
             b.setEnabled(encoder is not None)
+        self._reset_identify()  # a result of the previous model is not this model's
         self.refresh()
+
+    def _reset_identify(self) -> None:
+        self.identify_verdict.hide()
+        self.identify_thumb.clear()
+        self.identify_thumb.setText("?")
+        self.identify_result.setText(IDENTIFY_HINT)
 
     def _filter(self) -> str:
         return AUDIO_FILTER if self.encoder and self.encoder.card.modality == "audio" else IMAGE_FILTER
@@ -207,12 +235,14 @@ class GalleryView(View):
         current = self.people.currentItem().data(Qt.ItemDataRole.UserRole) if self.people.currentItem() else None
         self.people.clear()
         try:
-            people = self.gallery.people()
+            everyone = self.gallery.people()
+            people, hidden = self._people_for_model(everyone)
         except Exception as exc:
             self.footer.setText(f"Gallery unavailable: {exc}")
+            self.footer_path.setText("")
             return
         for p in people:
-            item = QListWidgetItem(f"{p.name}   ·   {p.samples} sample{'s' if p.samples != 1 else ''}")
+            item = QListWidgetItem(f"{p.name}   ·   {count(p.samples, 'sample', 'samples')}")
             item.setData(Qt.ItemDataRole.UserRole, p.id)
             self.people.addItem(item)
             if p.id == current:
@@ -220,16 +250,24 @@ class GalleryView(View):
         if self.people.currentItem() is None and self.people.count():
             self.people.setCurrentRow(0)
         self._show_person()
-        self._show_state(len(people))
+        self._show_state(people, hidden, everyone)
         self._check_missing()
 
-    def _show_state(self, count: int) -> None:
-        """The footer says where the gallery is, and whether it was recovered or is read-only."""
+    def _show_state(self, people: list, hidden: int, everyone: list) -> None:
+        """The footer: how many people this model lists, where the gallery is, and whether it was
+        recovered from damage or is read-only."""
         g = self.gallery
         note = g.notice()
-        text = f"{count} people · stored in {g.path} (readable by you only)"
+        other = ""
+        if hidden:
+            kind = MODALITY_WORDS.get(self.encoder.card.modality, self.encoder.card.modality)
+            other = f" ({count(hidden, 'person', 'people')} with no {kind} samples not listed for this model)"
+        text = f"{count(len(people), 'person', 'people')}{other} ·"
         self.footer.setText(f"{note[:1].upper()}{note[1:]}. {text}" if note else text)
         self.footer.setWordWrap(bool(note))
+        self.footer_path.setText(f"stored in {g.path} (readable by you only)")
+        for b in (self.export_btn, self.delete_all_btn):
+            b.setEnabled(bool(everyone))
         if g.recovered and not self._noticed:
             self._noticed = True
             self.status.emit(f"{note[:1].upper()}{note[1:]}")
@@ -255,6 +293,12 @@ class GalleryView(View):
             return False
         return True
 
+    def _people_for_model(self, everyone: list) -> tuple[list, int]:
+        """Only people with samples this model can read (a voice never sits under a face model)."""
+        if self.encoder is None:
+            return everyone, 0
+        return people_for_modality(self.gallery, self.encoder.card.modality)
+
     def _person_id(self):
         item = self.people.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item else None
@@ -266,12 +310,18 @@ class GalleryView(View):
         for b in (self.rename_btn, self.delete_btn, self.add_btn, self.remove_btn):
             b.setEnabled(has)
         self._refuse_changes()
+        self.empty_hint.setVisible(not self.people.count())
         if not has:
-            self.person_title.setText("Nobody enrolled yet — press Enrol… and pick 1-5 photos or recordings"
-                                      if not self.people.count() else "Select a person")
+            self.person_title.setText("Nobody enrolled yet" if not self.people.count() else "Select a person")
+            what = "recordings" if self.encoder is not None and self.encoder.card.modality == "audio" else "photos"
+            self.empty_hint.setText(f"Press Enrol…, type a name and pick 1-{MAX_SAMPLES} {what} of the person. "
+                                    "Nothing is retrained: the samples are embedded and compared.")
             return
         self.person_title.setText(self.people.currentItem().text().split("   ·")[0])
+        modality = self.encoder.card.modality if self.encoder is not None else None
         for s in self.gallery.samples(pid):
+            if modality is not None and s.modality != modality:
+                continue  # a voice sample of this person is not shown under a face model
             item = QListWidgetItem(sample_icon(s.suffix, s.media), Path(s.source).name or s.suffix)
             item.setData(Qt.ItemDataRole.UserRole, s.id)
             item.setToolTip(s.source)

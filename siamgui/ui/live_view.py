@@ -16,10 +16,11 @@ import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
-                               QInputDialog, QLabel, QListWidget, QMessageBox, QPushButton, QSizePolicy, QSlider,
-                               QVBoxLayout, QWidget)
+                               QInputDialog, QLabel, QListWidget, QMessageBox, QPushButton, QScrollArea, QSizePolicy,
+                               QSlider, QVBoxLayout, QWidget)
 
 from siamgui.core.compare import Verdict
+from siamgui.tasks.enrolment import people_for_modality
 from siamgui.tasks.live import CameraLoop, FaceVerifier, FrameResult, MicrophoneLoop, VoiceResult, VoiceVerifier
 from siamgui.media.audio import AudioClip, load_audio
 from siamgui.media.camera import CameraSource, camera_from_env, list_cameras
@@ -138,6 +139,8 @@ class LiveView(View):
         self.jobs = jobs or Jobs(self)
         self.gallery_factory = gallery_factory  # () -> Gallery, opened lazily
         self.encoder = None
+        self.encoder_before = None  # card of the previous model (a stand-in file survives a same-modality switch)
+        self.stand_in: str | None = None  # the file chosen to stand in for the camera / microphone
         self.loop = None
         self.verifier = None
         self.reference: np.ndarray | None = None
@@ -161,6 +164,7 @@ class LiveView(View):
     # --- layout --------------------------------------------------------------------------
     def _build(self) -> None:
         outer = QVBoxLayout(self)
+        outer.setContentsMargins(20, 16, 20, 16)  # as the other views
         bar = QHBoxLayout()
         self.source_label = QLabel("Camera")
         self.device_combo = QComboBox()
@@ -193,6 +197,7 @@ class LiveView(View):
         side = QVBoxLayout()
         ref_box = QGroupBox("Reference")
         rg = QGridLayout(ref_box)
+        self.ref_box = ref_box
         self.ref_thumb = QLabel("none")
         self.ref_thumb.setFixedSize(128, 128)
         self.ref_thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -203,11 +208,11 @@ class LiveView(View):
         self.live_thumb.setFrameShape(QFrame.Shape.StyledPanel)
         rg.addWidget(self.ref_thumb, 0, 0)
         rg.addWidget(self.live_thumb, 0, 1)
-        self.thumb_captions = (QLabel("reference"), QLabel("live: what the model sees"))
+        self.thumb_captions = (QLabel("reference"), QLabel("model's input"))
         for col, cap in enumerate(self.thumb_captions):
             cap.setObjectName("muted")
-            cap.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            rg.addWidget(cap, 1, col)
+            cap.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+            rg.addWidget(cap, 1, col, Qt.AlignmentFlag.AlignHCenter)
         self.ref_caption = QLabel("No reference yet")
         self.ref_caption.setWordWrap(True)
         rg.addWidget(self.ref_caption, 2, 0, 1, 2)
@@ -218,9 +223,10 @@ class LiveView(View):
         rg.addWidget(self.ref_file_btn, 3, 0)
         rg.addWidget(self.ref_capture_btn, 3, 1)
         rg.addWidget(self.ref_person, 4, 0, 1, 2)
-        self.enrol_btn = QPushButton("Enrol live sample…")
-        rg.addWidget(self.enrol_btn, 5, 0, 1, 2)
         side.addWidget(ref_box)
+        self.enrol_btn = QPushButton("Enrol live sample…")  # used in both modes: outside the Reference box
+        self.enrol_btn.setToolTip("Store the current face (or the last utterance) in the gallery under a name")
+        side.addWidget(self.enrol_btn)
 
         verdict_box = QGroupBox("Verdict")
         vg = QVBoxLayout(verdict_box)
@@ -255,17 +261,27 @@ class LiveView(View):
         side.addWidget(verdict_box)
         side.addStretch(1)
         holder = QWidget()
+        holder.setObjectName("liveSideBody")
         holder.setLayout(side)
-        holder.setMaximumWidth(380)
-        body.addWidget(holder, 2)
+        side.setContentsMargins(0, 0, 6, 0)
+        # a short window scrolls the side panel instead of squeezing its rows into each other
+        self.side_scroll = QScrollArea()
+        self.side_scroll.setObjectName("liveSide")
+        self.side_scroll.setWidget(holder)
+        self.side_scroll.setWidgetResizable(True)
+        self.side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.side_scroll.setMinimumWidth(330)  # two 128 px boxes and a scroll bar, nothing cut
+        self.side_scroll.setMaximumWidth(390)
+        body.addWidget(self.side_scroll, 2)
         outer.addLayout(body, 1)
 
-        self.start_btn.clicked.connect(self.toggle)
-        self.refresh_btn.clicked.connect(self.refresh_devices)
-        self.ref_file_btn.clicked.connect(self.reference_from_file)
-        self.ref_capture_btn.clicked.connect(self.reference_from_live)
+        self.start_btn.clicked.connect(lambda: self.toggle())
+        self.refresh_btn.clicked.connect(lambda: self.refresh_devices())
+        self.ref_file_btn.clicked.connect(lambda: self.reference_from_file())
+        self.ref_capture_btn.clicked.connect(lambda: self.reference_from_live())
         self.ref_person.activated.connect(lambda _i: self.reference_from_person(self.ref_person.currentData()))
-        self.enrol_btn.clicked.connect(self.enrol_live)
+        self.enrol_btn.clicked.connect(lambda: self.enrol_live())
         self.mode_combo.currentIndexChanged.connect(self._mode_changed)
         self.slider.valueChanged.connect(lambda v: self.set_threshold(self._slider_to_value(v)))
         self.spin.valueChanged.connect(self.set_threshold)
@@ -285,6 +301,18 @@ class LiveView(View):
         self.reference_name = ""
         thumb(self.ref_thumb, None)
         self.ref_caption.setText("No reference yet")
+        # nothing seen or heard with the previous model stays on screen
+        self.last_frame, self.last_face, self.last_clip = None, None, None
+        thumb(self.live_thumb, None)
+        self.live_thumb.setText("live")
+        self.preview.image, self.preview.box = None, None
+        self.preview.placeholder = "Press Start to open the camera"
+        self.preview.update()
+        self.scope.clear()
+        self.scope.message = "Press Start to open the microphone"
+        if encoder is None or encoder.card.modality != getattr(self.encoder_before, "modality", None):
+            self.stand_in = None  # a video cannot stand in for a microphone
+        self.encoder_before = encoder.card if encoder is not None else None
         enabled = encoder is not None and encoder.modality.live_source != "none"
         for w in (self.start_btn, self.ref_file_btn, self.ref_capture_btn, self.ref_person, self.enrol_btn):
             w.setEnabled(enabled)
@@ -298,7 +326,7 @@ class LiveView(View):
         self.preview.setVisible(not self.is_audio)
         self.scope.setVisible(self.is_audio)
         self.ref_capture_btn.setText("Use last utterance" if self.is_audio else "Use live face")
-        self.thumb_captions[1].setText("last utterance" if self.is_audio else "live: what the model sees")
+        self.thumb_captions[1].setText("last utterance" if self.is_audio else "model's input")
         if encoder is not None:
             self.spin.blockSignals(True)
             self.spin.setRange(0.0, 2.0)  # cosine and euclidean distances of unit vectors both span [0, 2]
@@ -333,7 +361,9 @@ class LiveView(View):
             if self.is_audio:
                 mics = list_microphones()
                 for m in sorted(mics, key=lambda m: not m.default):  # the system default first
-                    self.device_combo.addItem(m.name + (" (default)" if m.default else ""), m.index)
+                    said = "default" in m.name.lower()  # ALSA's "default" device needs no "(default)"
+                    self.device_combo.addItem(m.name + (" (default)" if m.default and not said else ""), m.index)
+                self._add_stand_in()
                 self.device_combo.addItem("Audio file as microphone…", FILE_ITEM)
             else:
                 env = camera_from_env()
@@ -341,22 +371,38 @@ class LiveView(View):
                     self.device_combo.addItem(f"{Path(env).name} (SIAMGUI_CAMERA)", env)
                 for c in list_cameras():
                     self.device_combo.addItem(c.name, c.id)
+                self._add_stand_in()
                 self.device_combo.addItem("Video file as camera…", FILE_ITEM)
         except MicrophoneError as exc:
+            self._add_stand_in()
             self.device_combo.addItem("Audio file as microphone…", FILE_ITEM)
             self._say(str(exc))
             return
-        if self.device_combo.count() == 1:
+        if self.stand_in is not None:
+            self.device_combo.setCurrentIndex(self.device_combo.findData(self.stand_in))
+        elif self.device_combo.count() == 1:
             kind = "microphone" if self.is_audio else "camera"
             self._say(f"No {kind} found. Plug one in and press Refresh, or use a file as the {kind}.")
 
+    def _add_stand_in(self) -> None:
+        if self.stand_in is not None:
+            kind = "microphone" if self.is_audio else "camera"
+            self.device_combo.addItem(f"{Path(self.stand_in).name} (file as {kind})", self.stand_in)
+            self.device_combo.setItemData(self.device_combo.count() - 1, self.stand_in, Qt.ItemDataRole.ToolTipRole)
+
     def _chosen_source(self):
+        """The device, or a file standing in for it: chosen once, then listed and used at every Start."""
         data = self.device_combo.currentData()
         if data != FILE_ITEM:
             return data
         filt = "Audio (*.wav *.flac *.ogg *.mp3)" if self.is_audio else "Video (*.mp4 *.avi *.mkv *.mov *.webm)"
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a file to stand in for the device", "", filt)
-        return path or None
+        start = str(Path(self.stand_in).parent) if self.stand_in else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a file to stand in for the device", start, filt)
+        if not path:
+            return None
+        self.stand_in = path
+        self.refresh_devices()  # lists it (selected) so the next Start does not ask again
+        return path
 
     # --- start / stop --------------------------------------------------------------------
     def toggle(self) -> None:
@@ -370,6 +416,9 @@ class LiveView(View):
         if self.encoder is None or source is None:
             return
         self.stop()
+        if isinstance(source, str) and Path(source).is_file() and source != self.stand_in:
+            self.stand_in = source  # a file given here is listed as the device from now on
+            self.refresh_devices()
         self.result_times.clear()
         self.latencies.clear()
         try:
@@ -564,8 +613,7 @@ class LiveView(View):
         if self.encoder is None or self.gallery_factory is None:
             return
         try:
-            gallery = self.gallery_factory()
-            people = gallery.people()
+            people, _ = people_for_modality(self.gallery_factory(), self.encoder.card.modality)
         except Exception as exc:  # a broken gallery must not break the live view
             self._say(f"Gallery unavailable: {exc}")
             return
@@ -587,6 +635,7 @@ class LiveView(View):
     # --- gallery -------------------------------------------------------------------------
     def _mode_changed(self, index: int) -> None:
         self._show_verdict(None)
+        self.ref_box.setVisible(index == 0)  # identify compares with the gallery, not with a reference
         if index == 1:
             self.refresh_people()
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
     QProgressBar, QPushButton, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget,
 )
+
+from siamgui.ui.elided import ElidedLabel
+from siamgui.ui.guide import GuideDialog
 
 from siamgui.core import registry
 from siamgui.core.device import short_name
@@ -99,7 +102,7 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self._select_view)
         self.view_stack = QStackedWidget()
         self.empty = EmptyState()
-        self.empty.open_button.clicked.connect(self.choose_model_file)
+        self.empty.open_button.clicked.connect(lambda: self.choose_model_file())
         self.content = QStackedWidget()
         self.content.addWidget(self.empty)
         self.content.addWidget(self.view_stack)
@@ -126,7 +129,7 @@ class MainWindow(QMainWindow):
         self._add_people_views()
         from siamgui.ui.calibrate_view import CalibrateView  # noqa: PLC0415
         self.calibrate = CalibrateView(self.jobs, gallery_factory=self.gallery)
-        self.calibrate.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.calibrate.status.connect(self.flash)
         self.calibrate.thresholdStored.connect(lambda _value: self._threshold_stored())
         self.add_view(self.calibrate)
         self.nav.setCurrentRow(0)
@@ -151,7 +154,7 @@ class MainWindow(QMainWindow):
         self.live = LiveView(self.jobs, gallery_factory=self.gallery)
         self.gallery_view = GalleryView(self.jobs, gallery_factory=self.gallery)
         for view in (self.live, self.gallery_view):
-            view.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
+            view.status.connect(self.flash)
             self.add_view(view)
         self.gallery_view.changed.connect(self.live.refresh_people)
 
@@ -229,7 +232,7 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self.open_model_action = QAction("Open &model…", self)
         self.open_model_action.setShortcut(QKeySequence("Ctrl+M"))
-        self.open_model_action.triggered.connect(self.choose_model_file)
+        self.open_model_action.triggered.connect(lambda: self.choose_model_file())
         file_menu.addAction(self.open_model_action)
         for side, key in (("A", "Ctrl+1"), ("B", "Ctrl+2")):
             act = QAction(f"Open file {side}…", self)
@@ -239,7 +242,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(lambda: self.close())
         file_menu.addAction(quit_action)
 
         settings_menu = bar.addMenu("&Settings")
@@ -256,22 +259,39 @@ class MainWindow(QMainWindow):
             self.device_actions[key] = act
 
         help_menu = bar.addMenu("&Help")
-        about = QAction("&About SiamGUI", self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
+        self.guide_action = QAction("&Guide to the views", self)
+        self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.guide_action.triggered.connect(lambda: self.show_guide())
+        help_menu.addAction(self.guide_action)
+        self.about_action = QAction("&About SiamGUI", self)
+        self.about_action.triggered.connect(lambda: self._about())
+        help_menu.addAction(self.about_action)
+        self.guide: GuideDialog | None = None
 
     def _build_status(self) -> None:
         bar = self.statusBar()
         self.provider_label = QLabel("No model")
         self.provider_label.setObjectName("providerLabel")
-        self.note_label = QLabel("")
+        self.note_label = ElidedLabel("")  # a narrow window ends the note in "…" (whole text in the tooltip)
         self.note_label.setObjectName("providerNote")
         self.note_label.hide()
         self.busy_label = QLabel("")
         self.busy_label.setObjectName("muted")
+        # passing messages get their own label: QStatusBar.showMessage would hide the provider
+        self.flash_label = QLabel("")
+        self.flash_label.setObjectName("flashLabel")
+        self.flash_timer = QTimer(self)
+        self.flash_timer.setSingleShot(True)
+        self.flash_timer.timeout.connect(lambda: self.flash_label.setText(""))
         bar.addWidget(self.provider_label)
         bar.addWidget(self.note_label, 1)
+        bar.addPermanentWidget(self.flash_label)
         bar.addPermanentWidget(self.busy_label)
+
+    def flash(self, text: str, ms: int = 6000) -> None:
+        """A passing message beside the provider line (which stays: it says where the model runs)."""
+        self.flash_label.setText(text)
+        self.flash_timer.start(ms)
 
     # --- models ----------------------------------------------------------------------------
     def model_entries(self) -> list[tuple[str, str]]:
@@ -438,6 +458,15 @@ class MainWindow(QMainWindow):
         self.compare.threshold_stored()
         if self.live.encoder is not None:
             self.live.set_threshold(self.live.encoder.threshold)
+
+    def show_guide(self) -> GuideDialog:
+        """The short guide to the views and the ideas behind them (non-modal, one at a time)."""
+        if self.guide is None:
+            self.guide = GuideDialog(self)
+        self.guide.show()
+        self.guide.raise_()
+        self.guide.activateWindow()
+        return self.guide
 
     def _about(self) -> None:
         from siamgui import __version__

@@ -218,9 +218,9 @@ class InputPane(QFrame):
             w, h = d.size
             text = f"{w}×{h} px"
             if a.region is not None and (a.region.w < w - 1 or a.region.h < h - 1 or a.region.x > 1 or a.region.y > 1):
-                text += f"  ·  the model looked at the outlined {round(a.region.w)}×{round(a.region.h)} px region"
-            if a.view is not None:
-                text += f"  ·  input {a.view.width()}×{a.view.height()}"
+                text += f"  ·  the model looked at the outlined {round(a.region.w)}×{round(a.region.h)}\u00a0px region"
+            if a.view is not None:  # no-break spaces: a wrapped line never splits a size from its word
+                text += f"  ·  input\u00a0{a.view.width()}×{a.view.height()}"
             return text
         return ""
 

@@ -106,6 +106,7 @@ class VerdictPanel(QFrame):
         self.verdict_label.setWordWrap(True)
         self.words_label = QLabel("")
         self.words_label.setObjectName("verdictWords")
+        self.words_label.setWordWrap(True)  # a narrow window wraps the sentence, never cuts it
         self.margin_label = QLabel("")
         self.margin_label.setObjectName("margin")
         verdict_box = QVBoxLayout()
@@ -133,9 +134,9 @@ class VerdictPanel(QFrame):
         self.spin.setSingleStep(0.01)
         self.spin.setKeyboardTracking(False)
         self.spin.setMinimumWidth(96)
-        self.reset_button = QPushButton("Reset to model default")
+        self.reset_button = QPushButton("Back to 0.500")  # short: it must fit a 960 px window
         self.reset_button.setObjectName("resetButton")
-        self.reset_button.clicked.connect(self.reset_threshold)
+        self.reset_button.clicked.connect(lambda: self.reset_threshold())
         controls = QHBoxLayout()
         controls.setSpacing(8)
         controls.addWidget(self.spin)
@@ -174,12 +175,12 @@ class VerdictPanel(QFrame):
         calibrated = card_threshold is not None and abs(float(card_threshold) - float(threshold)) > 1e-9
         if calibrated:
             self.threshold_caption.setText(f"THRESHOLD  ·  calibrated {threshold:.3f} (card {card_threshold:.3f})")
-            self.reset_button.setText("Reset to calibrated")
+            self.reset_button.setText(f"Back to {threshold:.3f}")
             self.reset_button.setToolTip(f"Back to the threshold stored by Calibrate ({threshold:.3f}); "
                                          f"the model card says {card_threshold:.3f}")
         else:
             self.threshold_caption.setText(f"THRESHOLD  ·  model default {threshold:.3f}")
-            self.reset_button.setText("Reset to model default")
+            self.reset_button.setText(f"Back to {threshold:.3f}")
             self.reset_button.setToolTip(f"Back to the threshold stored in the model card ({threshold:.3f})")
         self.set_threshold(threshold)
 

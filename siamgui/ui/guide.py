@@ -1,0 +1,58 @@
+"""Help > Guide to the views: what each view is for, and the few ideas needed to read them."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
+
+GUIDE_HTML = """
+<h2>How SiamGUI judges similarity</h2>
+<p><b>Twin encoders with shared weights.</b> A Siamese network is one encoder used twice: each input
+(a photo, a recording, a drawn character) goes through the <i>same</i> network with the <i>same</i>
+weights and comes out as an embedding, a list of numbers. Because both sides are encoded alike, two
+inputs can be compared by comparing their embeddings.</p>
+<p><b>Distance.</b> How far apart the two embeddings are (cosine or euclidean, as the model card
+says). Small means alike, large means different. The distance is all the network gives; it does
+not name anyone.</p>
+<p><b>Threshold.</b> The distance at which the verdict flips: at or below it two inputs are judged
+the <i>same</i>, above it <i>different</i>. Every threshold trades false accepts (strangers let
+in) against false rejects (the same person turned away). The model card ships one; Calibrate
+measures your own.</p>
+<p><b>One-shot.</b> The network is never retrained for new people: one to five samples of a person
+are enough to enrol them, because any new input is simply compared with those samples.</p>
+
+<h2>The views</h2>
+<p><b>Compare</b> &mdash; two files side by side: the region the encoder looked at, what it was
+given (the model's input), the distance and the verdict. Move the threshold to see the verdict
+change; nothing is re-computed.</p>
+<p><b>Live</b> &mdash; the camera (faces) or the microphone (voices). <i>Verify</i> judges each
+frame or utterance against one reference; <i>Identify</i> looks for the nearest enrolled person in
+the gallery. A video or audio file can stand in for the device.</p>
+<p><b>Gallery</b> &mdash; enrol people from 1-5 samples, rename or delete them, add samples, export
+everything to a zip, and identify a file. Each model keeps its own embeddings; after a model switch
+the stored samples can be re-embedded.</p>
+<p><b>Calibrate</b> &mdash; choose the threshold on your own data: a folder with one sub-folder per
+class (or a labelled pairs CSV). You see the same-pair and different-pair distances, the ROC curve,
+and what a threshold costs in false accepts and false rejects. <i>Use this threshold</i> stores it
+for this model file; the model itself is not changed.</p>
+<p><b>Models and devices</b> &mdash; pick a model at the top; the status bar says where it really
+runs (CUDA or CPU). Settings &gt; Device chooses Auto, CUDA or CPU.</p>
+"""
+
+
+class GuideDialog(QDialog):
+    """A short, scrollable guide; non-modal so it can stay open beside the window."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Guide to SiamGUI")
+        self.resize(620, 560)
+        self.text = QTextBrowser()
+        self.text.setObjectName("guideText")
+        self.text.setOpenExternalLinks(False)
+        self.text.setHtml(GUIDE_HTML)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(buttons)

@@ -1,0 +1,154 @@
+"""Screenshots of every view of the real window, for a person to look at (run under Xvfb).
+
+    DISPLAY=:99 QT_QPA_PLATFORM=xcb python tests/ui/screenshot_views.py OUTDIR [1280x800 1024x700 ...]
+
+Uses the shipped models in models/ and samples in resources/samples; settings, gallery and
+stored thresholds go to a temporary $XDG_CONFIG_HOME / $XDG_DATA_HOME. Writes
+OUTDIR/<size>/<view>.png. Not a test: it drives the window as a user would and grabs it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "resources" / "samples"
+GLYPH_DATA = ROOT.parent / "shared" / "data" / "glyphs" / "omniglot_background" / "Latin"
+
+_tmp = Path(tempfile.mkdtemp(prefix="siamgui-shots-"))
+os.environ["XDG_CONFIG_HOME"] = str(_tmp / "config")
+os.environ["XDG_DATA_HOME"] = str(_tmp / "data")
+sys.path.insert(0, str(ROOT))
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from siamgui.ui.app import build_window, create_app  # noqa: E402
+
+
+def spin(cond=lambda: False, timeout: float = 20.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        if cond():
+            break
+        time.sleep(0.02)
+    for _ in range(5):
+        QApplication.processEvents()
+        time.sleep(0.02)
+
+
+def portrait_video(path: Path, frames: int = 60) -> Path:
+    face = cv2.imread(str(SAMPLES / "face" / "same_b.jpg"))
+    h, w = face.shape[:2]
+    face = cv2.resize(face, (w * 480 // h, 480))
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (640, 480))
+    for i in range(frames):
+        img = np.full((480, 640, 3), 90, np.uint8)
+        x = (640 - face.shape[1]) // 2 + i % 5
+        img[:, x: x + face.shape[1]] = face
+        out.write(img)
+    out.release()
+    return path
+
+
+def main() -> int:
+    out = Path(sys.argv[1])
+    sizes = sys.argv[2:] or ["1280x800", "1024x700"]
+    app = create_app(sys.argv[:1])
+    for size in sizes:
+        w, h = map(int, size.split("x"))
+        folder = out / size
+        folder.mkdir(parents=True, exist_ok=True)
+        win = build_window(autoload=False)
+        win.resize(w, h)
+        win.show()
+
+        def shot(name: str, widget=None) -> None:
+            spin(timeout=0.3)
+            (widget or win).grab().save(str(folder / f"{name}.png"))
+            print("wrote", folder / f"{name}.png", flush=True)
+
+        def load(model: str) -> None:
+            win.open_model_path(str(ROOT / "models" / f"{model}.onnx"))
+            spin(lambda: not win.loading and win.encoder is not None and win.encoder.name == model)
+
+        def view(v) -> None:
+            win.nav.setCurrentRow(win.views.index(v))
+            spin(timeout=0.2)
+
+        idle = lambda: win.jobs.in_flight == 0  # noqa: E731
+        load("face")
+        view(win.compare)
+        win.compare.load_pair(SAMPLES / "face" / "same_a.jpg", SAMPLES / "face" / "same_b.jpg")
+        spin(lambda: idle() and win.compare.verdict.distance is not None)
+        shot("compare")
+
+        win.gallery().delete_all()  # each size starts from an empty gallery
+        view(win.gallery_view)
+        shot("gallery-empty")
+        gv = win.gallery_view
+        gv.enrol("Ada Lovelace", [str(SAMPLES / "face" / "same_a.jpg")])
+        spin(lambda: idle() and gv.people.count() == 1)
+        gv.enrol("Ben", [str(SAMPLES / "face" / "diff_b.jpg")])
+        spin(lambda: idle() and gv.people.count() == 2)
+        gv.people.setCurrentRow(0)
+        gv.identify_file(str(SAMPLES / "face" / "same_b.jpg"))
+        spin(lambda: idle() and gv.identify_verdict.isVisible())
+        shot("gallery")
+
+        view(win.live)
+        lv = win.live
+        shot("live-idle")
+        lv.reference_from_file(str(SAMPLES / "face" / "same_a.jpg"))
+        spin(lambda: idle() and lv.reference is not None)
+        lv.start(str(portrait_video(_tmp / "cam.avi")))
+        spin(lambda: lv.verdict_label.text() in ("SAME", "DIFFERENT"), timeout=15)
+        spin(timeout=0.8)
+        shot("live")
+        lv.mode_combo.setCurrentIndex(1)
+        spin(lambda: lv.matches.isVisible(), timeout=8)
+        shot("live-identify")
+        lv.stop()
+        lv.mode_combo.setCurrentIndex(0)
+
+        view(win.calibrate)
+        win.flash("")  # "Live: stopped" is true but says nothing about Calibrate
+        shot("calibrate-empty")
+        load("glyph")
+        if GLYPH_DATA.is_dir():
+            win.calibrate.start(GLYPH_DATA)
+            spin(lambda: not win.calibrate.running, timeout=120)
+        shot("calibrate")
+        win.calibrate.tabs.setCurrentIndex(1)
+        shot("calibrate-map")
+        win.calibrate.tabs.setCurrentIndex(0)
+
+        load("voice")
+        view(win.compare)
+        win.compare.load_pair(SAMPLES / "voice" / "same_a.wav", SAMPLES / "voice" / "same_b.wav")
+        spin(lambda: idle() and win.compare.verdict.distance is not None)
+        shot("compare-voice")
+        view(win.live)
+        shot("live-voice")
+        view(win.gallery_view)
+        shot("gallery-voice")
+
+        guide = getattr(win, "show_guide", None)
+        if guide is not None:
+            dialog = guide()
+            spin(timeout=0.3)
+            shot("help-guide", dialog)
+            dialog.close()
+        win.close()
+        spin(timeout=0.3)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

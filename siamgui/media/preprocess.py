@@ -15,10 +15,10 @@ from typing import Any, Union
 import cv2
 import numpy as np
 
-from siamgui.media import audio, faces, glyphs, images
+from siamgui.media import audio, faces, ge2e, glyphs, images
 from siamgui.media.errors import MediaError
 
-KINDS = ("face", "glyph", "image", "logmel")
+KINDS = ("face", "glyph", "image", "logmel", "ge2e")
 Source = Union[str, Path, np.ndarray, audio.AudioClip]
 
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -27,7 +27,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "image": {"size": 64, "channels": 3, "mean": 0.5, "std": 0.5},
     "logmel": {"sample_rate": 16000, "n_mels": 40, "n_fft": 512, "win": 400, "hop": 160,
                "frames": 160, "step": 80, "min_voiced_s": 0.4},
+    # ge2e (Resemblyzer's speaker encoder): provisional branch, to move into a Modality class
+    "ge2e": {k: v for k, v in ge2e.DEFAULTS.items()},
 }
+AUDIO_KINDS = ("logmel", "ge2e")
 
 
 @dataclass
@@ -49,13 +52,13 @@ def resolve(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def modality(spec: dict[str, Any]) -> str:
-    return "audio" if spec.get("kind") == "logmel" else "image"
+    return "audio" if spec.get("kind") in AUDIO_KINDS else "image"
 
 
 def input_shape(spec: dict[str, Any]) -> tuple[int, int, int]:
     """(C, H, W) of one encoder input under this spec."""
     s = resolve(spec)
-    if s["kind"] == "logmel":
+    if s["kind"] in AUDIO_KINDS:
         return (1, int(s["n_mels"]), int(s["frames"]))
     size = s["size"]
     h, w = (size, size) if isinstance(size, int) else tuple(size)
@@ -64,7 +67,7 @@ def input_shape(spec: dict[str, Any]) -> tuple[int, int, int]:
 
 def prepare(spec: dict[str, Any], source: Source) -> Prepared:
     s = resolve(spec)
-    if s["kind"] == "logmel":
+    if s["kind"] in AUDIO_KINDS:
         return prepare_audio(s, source)
     img = _as_image(source)
     if s["kind"] == "face":
@@ -122,6 +125,9 @@ def prepare_audio(s: dict[str, Any], source: Source) -> Prepared:
         raise MediaError("the clip is empty (zero length)")
     if audio.is_silent(clip):
         raise MediaError("the clip is silent: no voice or sound to compare")
+    if s["kind"] == "ge2e":  # provisional ge2e branch (see DEFAULTS)
+        wins, info = ge2e.prepare(clip.samples, clip.rate, s)
+        return Prepared(wins, info=info)
     clip = audio.resample(clip, int(s["sample_rate"]))
     speech = audio.voiced(clip)
     if speech.duration < float(s["min_voiced_s"]):

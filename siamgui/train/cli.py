@@ -3,6 +3,7 @@
     siamgui-train ../shared/data/glyphs/omniglot_background --preset glyph --out models/glyph.onnx
     siamgui-train faces/orl faces/ar --preset face --out models/face.onnx --minutes 20 --seed 0
     siamgui-train voices/librispeech_251 voices/fsdd --name-class '^\\d+_([a-z]+)_\\d+' --preset voice ...
+    siamgui-train import resemblyzer --out voice_ge2e.onnx     (a pretrained encoder, converted)
 """
 
 from __future__ import annotations
@@ -50,8 +51,25 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
+# `siamgui-train import NAME ...`: pretrained encoders converted to cards (module with main(argv))
+IMPORTERS = {
+    "resemblyzer": "siamgui.train.importers.resemblyzer",
+}
+
+
+def import_main(argv: list[str]) -> int:
+    if not argv or argv[0] not in IMPORTERS:
+        print(f"usage: siamgui-train import {{{','.join(sorted(IMPORTERS))}}} --out PATH.onnx ...", file=sys.stderr)
+        return 2
+    import importlib
+
+    return importlib.import_module(IMPORTERS[argv[0]]).main(argv[1:])
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["import"]:
+        return import_main(argv[1:])
     args = parser().parse_args(argv)
     from siamgui.media.errors import MediaError
     from siamgui.train.data import TrainError

@@ -46,8 +46,8 @@ DEFAULTS: dict[str, Any] = {
     "vad_mode": 3,
     "vad_average": 8,  # vad_moving_average_width
     "vad_max_silence": 6,  # vad_max_silence_length: dilation of the voiced mask, in VAD windows
-    # SiamGUI's own, not Resemblyzer's: a clip with less voice than this (the app's energy gate,
-    # audio.voiced) is refused; if the VAD trim keeps less than vad_min_kept_s, the untrimmed
+    # SiamGUI's own, not Resemblyzer's: a clip with less sound than this (the app's energy gate,
+    # audio.voiced, without hangover) is refused; if the VAD trim keeps less than vad_min_kept_s, the untrimmed
     # wave is used (WebRTC's mode 3 drops most of a short spoken digit; Resemblyzer would embed
     # the zero padding).
     "min_voiced_s": 0.1,
@@ -246,7 +246,7 @@ def partial_windows(wav: np.ndarray, spec: dict[str, Any] | None = None) -> np.n
 def prepare(samples: np.ndarray, rate: int, spec: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """Encoder windows for one clip and what stands behind them.
 
-    info: ``duration`` (s of the input), ``voiced`` (s of sound the app's energy gate keeps),
+    info: ``duration`` (s of the input), ``voiced`` (s of 30 ms frames the app's energy gate keeps),
     ``vad_voiced`` (s of VAD windows judged speech), ``vad_smoothed`` (the same after the
     moving average), ``vad_fallback`` (the VAD kept too little: the untrimmed wave is used),
     ``kept`` (s the windows are cut from), ``windows`` (partial windows averaged into the
@@ -259,7 +259,7 @@ def prepare(samples: np.ndarray, rate: int, spec: dict[str, Any] | None = None) 
     clip = audio.AudioClip(samples, int(rate))
     if audio.is_silent(clip):
         raise MediaError("the clip is silent: no voice to compare")
-    voiced = audio.voiced(clip).duration
+    voiced = audio.voiced(clip, hangover=0).duration
     if voiced < float(s["min_voiced_s"]):
         raise MediaError(f"too little voice: {voiced:.2f} s found, at least {float(s['min_voiced_s']):.2f} s needed")
     wav, info = _preprocess(samples, rate, s)

@@ -198,7 +198,7 @@ class VoiceVerifier:
     """Chunks -> levels, utterances, and verdicts against a reference voice."""
 
     def __init__(self, encoder, threshold: float | None = None, rolling_every_s: float = 0.5):
-        if encoder.card.preprocess.get("kind") != "logmel":
+        if encoder.card.modality != "audio":  # logmel or ge2e
             raise MediaError(f"{encoder.name} is not an audio model")
         self.encoder = encoder
         self.rate = int(resolve(encoder.card.preprocess)["sample_rate"])

@@ -47,15 +47,16 @@ def load_audio(path: str | Path) -> AudioClip:
     return AudioClip(np.ascontiguousarray(data.mean(axis=1), dtype=np.float32), int(rate))
 
 
-def resample(clip: AudioClip, rate: int) -> AudioClip:
+def resample(clip: AudioClip, rate: int, length: int | None = None) -> AudioClip:
     """Band-limited resampling in the frequency domain (exact for the band both rates share).
 
     NumPy only, so the app carries no SciPy; clips are seconds long, so one FFT is cheap.
+    ``length``: the number of output samples (default: the input's duration, rounded).
     """
     if clip.rate == rate or len(clip.samples) == 0:
         return clip if clip.rate == rate else AudioClip(clip.samples, rate)
     x = clip.samples.astype(np.float64)
-    n_out = max(1, int(round(len(x) * rate / clip.rate)))
+    n_out = max(1, int(length) if length is not None else int(round(len(x) * rate / clip.rate)))
     spectrum = np.fft.rfft(x)
     out = np.zeros(n_out // 2 + 1, dtype=np.complex128)
     keep = min(len(spectrum), len(out))

@@ -3,6 +3,7 @@
     siamgui-train ../shared/data/glyphs/omniglot_background --preset glyph --out models/glyph.onnx
     siamgui-train faces/orl faces/ar --preset face --out models/face.onnx --minutes 20 --seed 0
     siamgui-train voices/librispeech_251 voices/fsdd --name-class '^\\d+_([a-z]+)_\\d+' --preset voice ...
+    siamgui-train import resemblyzer --out voice_ge2e.onnx     (a pretrained encoder, converted)
 """
 
 from __future__ import annotations

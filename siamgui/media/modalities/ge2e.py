@@ -1,0 +1,39 @@
+"""Speech the way Resemblyzer's GE2E speaker encoder hears it, computed by the app in NumPy.
+
+Volume normalised, long silences trimmed by WebRTC's voice activity detector, 40 mel bands on
+25 ms / 10 ms frames, 1.6 s partial windows at 1.3 per second (``media/ge2e.py``); the embedding
+is the mean of the windows' embeddings. Short utterances (a spoken digit) are padded to one
+window instead of refused; ``info["windows"]`` says how many windows stand behind a distance.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from siamgui.media import ge2e
+from siamgui.media.modalities import register
+from siamgui.media.modalities.base import Modality, Prepared, Source
+
+
+@register
+class Ge2eModality(Modality):
+    """``{"kind": "ge2e", "sample_rate": 16000, "n_mels": 40, "frames": 160, "rate": 1.3, ...}``."""
+
+    kind = "ge2e"
+    medium = "audio"
+    defaults: dict[str, Any] = dict(ge2e.DEFAULTS)
+    live_source = "microphone"
+    sample_folder = "voice"
+    subjects = ("the same speaker", "different speakers")
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self.spec["sample_rate"])
+
+    def input_shape(self) -> tuple[int, int, int]:
+        return (1, int(self.spec["n_mels"]), int(self.spec["frames"]))
+
+    def prepare(self, source: Source) -> Prepared:
+        clip = self.clip_of(source)
+        wins, info = ge2e.prepare(clip.samples, clip.rate, self.spec)
+        return Prepared(wins, info=info)

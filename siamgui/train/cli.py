@@ -3,6 +3,7 @@
     siamgui-train ../shared/data/glyphs/omniglot_background --preset glyph --out models/glyph.onnx
     siamgui-train faces/orl faces/ar --preset face --out models/face.onnx --minutes 20 --seed 0
     siamgui-train voices/librispeech_251 voices/fsdd --name-class '^\\d+_([a-z]+)_\\d+' --preset voice ...
+    siamgui-train import dlib-face --out models/dlib_face.onnx      (a pretrained encoder; see importers/)
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["import"]:
+        from siamgui.train.importers import main as import_main
+
+        return import_main(argv[1:])
     args = parser().parse_args(argv)
     from siamgui.media.errors import MediaError
     from siamgui.train.data import TrainError

@@ -249,15 +249,17 @@ def dlib_available() -> bool:
 
 
 def face_files(roots: Iterable[str | Path], per_class: int = 5) -> list[tuple[Path, str]]:
-    """Up to ``per_class`` image files of every class folder under each root, with their
-    ``root/class`` labels, interleaved across roots so any prefix mixes the data sets."""
+    """Up to ``per_class`` image files of every class folder under each root (evenly spaced in
+    name order, so pose series are sampled across), with their ``root/class`` labels,
+    interleaved across roots so any prefix mixes the data sets."""
     lists = []
     for root in map(Path, roots):
         classes = sorted(d for d in root.iterdir() if d.is_dir()) if root.is_dir() else []
         items = []
         for c in classes:
             fs = [f for f in sorted(c.iterdir()) if f.suffix.lower() in (".png", ".pgm", ".jpg", ".jpeg")]
-            items += [(f, f"{root.name}/{c.name}") for f in fs[:per_class]]
+            step = max(1, len(fs) // per_class)
+            items += [(f, f"{root.name}/{c.name}") for f in fs[::step][:per_class]]
         lists.append(items)
     out = []
     for i in range(max((len(x) for x in lists), default=0)):

@@ -3,7 +3,9 @@
     siamgui-train ../shared/data/glyphs/omniglot_background --preset glyph --out models/glyph.onnx
     siamgui-train faces/orl faces/ar --preset face --out models/face.onnx --minutes 20 --seed 0
     siamgui-train voices/librispeech_251 voices/fsdd --name-class '^\\d+_([a-z]+)_\\d+' --preset voice ...
-    siamgui-train import resemblyzer --out voice_ge2e.onnx     (a pretrained encoder, converted)
+    siamgui-train import dlib-face --out models/face.onnx        (pretrained encoders, converted here;
+    siamgui-train import resemblyzer --out models/voice.onnx      see siamgui/train/importers/)
+    siamgui-train import mtcnn --out-dir models/detectors
 """
 
 from __future__ import annotations

@@ -342,3 +342,11 @@ def main(argv: list[str]) -> int:
         report = compare_models([*args.compare, out], val, args.fsdd, args.seed)
         print(json.dumps(report, indent=1))
     return 0
+
+
+def torch_encoder():
+    """``--init resemblyzer``: the GE2E network as a torch module taking the card's (N, 1, 40, 160)
+    windows and returning unit-length 256-d embeddings (fine-tuning starts here)."""
+    from siamgui.train.importers import Init
+
+    return Init(load_model(weights_path()), dict(SPEC), "audio", 256, "resemblyzer")

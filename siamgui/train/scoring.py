@@ -115,6 +115,26 @@ def split(items: list[data.Item], trained: set[str], test: list[str] | None = No
     return tune, test_set
 
 
+def write(model: str | Path, report: dict[str, Any], test: list[str], data_dirs: list[str]) -> None:
+    """Store the chosen threshold, the test figures and the split in the model's card."""
+    from siamgui.core.modelcard import read_card, write_card
+
+    card = read_card(model)
+    figs = report["test"]
+    card.threshold = float(report["threshold"])
+    card.metrics = {**card.metrics, "threshold_rule": "EER point of within-set pairs of tune identities, all "
+                    "sets pooled (python -m siamgui.train.scoring)", "tune_eer": report["tune_eer"],
+                    "test": figs, "auc": figs["all"]["auc"], "eer": figs["all"]["eer"], "rank1": figs["all"]["rank1"],
+                    "accuracy": figs["all"]["accuracy_at_threshold"]}
+    prov = dict(card.provenance)
+    prov["split"] = {**(prov.get("split") or {}), "rule": "test: 20% of the identities of every set, seed 0 "
+                     "(siamgui-train's hold-out); tune: the rest", "val_class_names": list(test),
+                     "tune_classes": report["tune_identities"]}
+    prov["data"] = [str(Path(d)) for d in data_dirs]
+    card.provenance = prov
+    write_card(model, card)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m siamgui.train.scoring", description=__doc__.splitlines()[0])
     ap.add_argument("model")
@@ -126,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="test on the classes another model's card held out (same identities, side by side)")
     args = ap.parse_args(argv)
     from siamgui.core.encoder import Encoder
-    from siamgui.core.modelcard import read_card, write_card
+    from siamgui.core.modelcard import read_card
 
     enc = Encoder.load(args.model, device="cpu")
     items = data.scan(args.data_dirs, enc.modality.medium, args.name_class)
@@ -152,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     tune_eer, threshold = metrics.eer(d, same)
     print(f"tune: {same.sum()} genuine + {(~same).sum()} impostor pairs, EER {tune_eer:.2%} at {threshold:.4f}")
     test_figs = figures(emb[is_test], labels[is_test], groups[is_test], metric, threshold)
-    report = {"model": str(args.model), "threshold": threshold, "tune_eer": tune_eer, "left_out": why,
+    report = {"model": str(args.model), "threshold": threshold, "test_classes": sorted(test), "tune_eer": tune_eer, "left_out": why,
               "tune_identities": len(tune), "test_identities": len(test), "test": test_figs}
     print(f"{'set':<16}{'ids':>5}{'files':>7}{'AUC':>9}{'EER':>8}{'acc@card':>10}{'best acc':>10}{'rank-1':>9}")
     for g, f in test_figs.items():
@@ -163,19 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))
     if args.write:
-        card = read_card(args.model)
-        card.threshold = float(threshold)
-        card.metrics = {**card.metrics, "threshold_rule": "EER point of within-set pairs of tune identities, all "
-                        "face sets pooled (python -m siamgui.train.scoring)", "tune_eer": tune_eer,
-                        "test": test_figs, "auc": test_figs["all"]["auc"], "eer": test_figs["all"]["eer"],
-                        "rank1": test_figs["all"]["rank1"]}
-        prov = dict(card.provenance)
-        prov["split"] = {**(prov.get("split") or {}), "rule": "test: 20% of the identities of every set, seed 0 "
-                         "(siamgui-train's hold-out); tune: the rest", "val_class_names": sorted(test),
-                         "tune_classes": len(tune)}
-        prov["data"] = [str(Path(d)) for d in args.data_dirs]
-        card.provenance = prov
-        write_card(args.model, card)
+        write(args.model, report, sorted(test), args.data_dirs)
         print(f"card of {args.model} updated: threshold {threshold:.4f}")
     return 0
 

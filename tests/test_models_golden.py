@@ -17,11 +17,11 @@ SAMPLES = ROOT / "resources" / "samples"
 SUFFIX = {"face": ".jpg", "voice": ".wav", "glyph": ".png"}
 TOL = 1e-4
 
-# distance (cosine) of same_a/same_b and diff_a/diff_b under each shipped model
+# distance (each card's metric) of same_a/same_b and diff_a/diff_b under each shipped model
 PINNED: dict[str, dict[str, float]] = {
-    "face": {"same": 0.043942, "diff": 0.752849},
+    "face": {"same": 0.108170, "diff": 0.493552},
     "glyph": {"same": 0.228718, "diff": 0.780808},
-    "voice": {"same": 0.071458, "diff": 0.661835},
+    "voice": {"same": 0.128527, "diff": 0.421235},
 }
 
 
@@ -61,20 +61,28 @@ def test_golden_distances(name):
 
 @pytest.mark.parametrize("name", sorted(SUFFIX))
 def test_card(name):
-    from siamgui.core.modelcard import read_card
+    """Every shipped card says what it is, how good it is on classes it never saw, and where it came from."""
+    from siamgui.core.modelcard import METRICS, read_card
 
     card = read_card(_need(name))
     assert card.name == name
     assert card.modality == ("audio" if name == "voice" else "image")
-    assert card.metric == "cosine" and 0.0 < card.threshold < 2.0
+    assert card.metric in METRICS and 0.0 < card.threshold < 2.0
     assert card.embedding_dim > 0
-    for key in ("auc", "eer", "accuracy", "one_shot_5", "one_shot_20", "val_classes"):
+    for key in ("auc", "eer", "accuracy"):
         assert key in card.metrics, f"{name}: card metrics lack {key}"
-    assert card.metrics["auc"] > 0.9
-    for key in ("data", "split", "command", "seed", "date", "train_minutes", "parity_max_abs_diff"):
+    assert card.metrics["auc"] > 0.95
+    for key in ("data", "split", "date", "parity_max_abs_diff"):
         assert key in card.provenance, f"{name}: card provenance lacks {key}"
+    assert card.provenance["split"].get("val_class_names"), f"{name}: the card names no held-out classes"
     assert card.provenance["parity_max_abs_diff"] < 1e-4
-    assert (MODELS / f"{name}.onnx").stat().st_size < 5_000_000
+    imported = "converted_by" in card.provenance or "notice" in card.provenance
+    if imported:  # someone else's weights: the card keeps their licence
+        assert card.provenance.get("licence") or card.provenance.get("license")
+    else:
+        for key in ("command", "seed", "train_minutes"):
+            assert key in card.provenance, f"{name}: card provenance lacks {key}"
+    assert (MODELS / f"{name}.onnx").stat().st_size < 30_000_000
 
 
 @pytest.mark.parametrize("name", sorted(SUFFIX))

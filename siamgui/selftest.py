@@ -58,9 +58,20 @@ def run(device: str | None = None) -> int:
     from siamgui.media.faces import cascade_path
 
     try:
-        check(cascade_path().is_file(), f"face detector: {cascade_path().name}")
+        check(cascade_path().is_file(), f"face detector (Haar, small face model): {cascade_path().name}")
     except Exception as exc:  # noqa: BLE001
         check(False, f"face detector: {exc}")
+    from siamgui.media.face_detect import NETS, detectors_dir
+
+    missing = [n for n in NETS if not (detectors_dir() / f"{n}.onnx").is_file()]
+    check(not missing, f"face detector (MTCNN): {', '.join(n + '.onnx' for n in NETS)} in {detectors_dir()}"
+          + (f" — missing {', '.join(missing)}" if missing else ""))
+    try:
+        import webrtcvad
+
+        check(webrtcvad.Vad(3) is not None, "voice activity detector: webrtcvad")
+    except Exception as exc:  # noqa: BLE001
+        check(False, f"voice activity detector (webrtcvad) missing ({exc})")
     try:
         import sounddevice
 

@@ -43,6 +43,7 @@ class Analysis:
     region: Any = None  # faces.Box in source pixels, or None
     view: QImage | None = None  # the crop the encoder saw
     info: dict[str, Any] = field(default_factory=dict)
+    outline: np.ndarray | None = None  # (4, 2) corners of a rotated crop (aligned faces), source pixels
 
 
 # --- numpy -> QImage -------------------------------------------------------------------------
@@ -123,4 +124,4 @@ def analyse(encoder, path: str | Path) -> Analysis:
             msg = msg[0].upper() + msg[1:] if msg else msg
         raise PartialFailure(msg, Analysis(path, display)) from exc
     view = qimage_from_array(prepared.view, bgr=prepared.colour == "bgr") if prepared.view is not None else None
-    return Analysis(path, display, embedding, prepared.region, view, dict(prepared.info))
+    return Analysis(path, display, embedding, prepared.region, view, dict(prepared.info), prepared.outline)

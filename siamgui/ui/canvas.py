@@ -33,14 +33,25 @@ class ImageCanvas(QWidget):
         self.setMinimumSize(160, 140)
         self.image: QImage | None = None
         self.region = None  # faces.Box
+        self.outline = None  # (4, 2) corners of a rotated crop in image pixels (aligned faces)
         self.view: QImage | None = None
 
     def sizeHint(self) -> QSize:
         return QSize(420, 320)
 
-    def set_content(self, image: QImage | None, region=None, view: QImage | None = None) -> None:
-        self.image, self.region, self.view = image, region, view
+    def set_content(self, image: QImage | None, region=None, view: QImage | None = None, outline=None) -> None:
+        """Show ``image`` with what the encoder saw: an axis-aligned ``region``, or the rotated
+        ``outline`` of an aligned crop (drawn instead when given), and ``view`` as an inset."""
+        self.image, self.region, self.view, self.outline = image, region, view, outline
         self.update()
+
+    def outline_polygon(self) -> QPolygonF | None:
+        """The rotated crop's corners in widget coordinates (None when there is none)."""
+        if self.image is None or self.outline is None:
+            return None
+        target = self.image_rect()
+        s = target.width() / max(self.image.width(), 1)
+        return QPolygonF([QPointF(target.x() + float(x) * s, target.y() + float(y) * s) for x, y in self.outline])
 
     def _inset_side(self) -> float:
         return min(self.INSET, self.width() * 0.32, self.height() * 0.42) if self.view is not None else 0.0
@@ -85,7 +96,10 @@ class ImageCanvas(QWidget):
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         target, inset = self._layout()
         p.drawImage(target, self.image)
-        region = self.region_rect()
+        poly = self.outline_polygon()
+        if poly is not None:
+            self._draw_outline(p, target, poly)
+        region = None if poly is not None else self.region_rect()
         full = region is not None and region.adjusted(-1, -1, 1, 1).contains(target)
         if region is not None and not full:
             # dim what the encoder did not see, then outline what it did
@@ -110,6 +124,25 @@ class ImageCanvas(QWidget):
         if inset is not None:
             self._draw_inset(p, inset)
         p.end()
+
+    def _draw_outline(self, p: QPainter, target: QRectF, poly: QPolygonF) -> None:
+        """Dim the photo outside the aligned crop and outline the crop (turned with the face),
+        both kept on the photo."""
+        p.save()
+        p.setClipRect(target)
+        shade = QPainterPath()
+        shade.setFillRule(Qt.FillRule.OddEvenFill)
+        shade.addRect(target)
+        shade.addPolygon(poly)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(17, 24, 39, 140))
+        p.drawPath(shade)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(QColor("white"), 4))
+        p.drawPolygon(poly)
+        p.setPen(QPen(ACCENT, 2.5))
+        p.drawPolygon(poly)
+        p.restore()
 
     def _draw_inset(self, p: QPainter, box: QRectF) -> None:
         side = box.width()

@@ -190,7 +190,7 @@ class InputPane(QFrame):
     def _show_display(self, a: Analysis) -> None:
         d = a.display
         if isinstance(d, ImageDisplay):
-            self.canvas.set_content(d.image, a.region, a.view)
+            self.canvas.set_content(d.image, a.region, a.view, a.outline)
             self.stack.setCurrentIndex(IMAGE)
             self.play_button.hide()
         elif isinstance(d, AudioDisplay):
@@ -213,14 +213,20 @@ class InputPane(QFrame):
             if "windows" in a.info:
                 n = a.info["windows"]
                 parts.append(f"averaged over {n} window{'s' if n != 1 else ''}")
+            if a.info.get("note"):  # a short clip: less behind the distance
+                parts.append(a.info["note"])
             return "  ·  ".join(parts)
         if isinstance(d, ImageDisplay):
             w, h = d.size
             text = f"{w}×{h} px"
-            if a.region is not None and (a.region.w < w - 1 or a.region.h < h - 1 or a.region.x > 1 or a.region.y > 1):
+            if a.outline is not None:
+                text += "  ·  the face, aligned on its eyes, nose and mouth"
+            elif a.region is not None and (a.region.w < w - 1 or a.region.h < h - 1 or a.region.x > 1 or a.region.y > 1):
                 text += f"  ·  the model looked at the outlined {round(a.region.w)}×{round(a.region.h)}\u00a0px region"
             if a.view is not None:  # no-break spaces: a wrapped line never splits a size from its word
                 text += f"  ·  input\u00a0{a.view.width()}×{a.view.height()}"
+            if a.info.get("note"):  # several faces, a profile
+                text += f"  ·  {a.info['note']}"
             return text
         return ""
 

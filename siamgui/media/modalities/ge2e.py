@@ -36,4 +36,8 @@ class Ge2eModality(Modality):
     def prepare(self, source: Source) -> Prepared:
         clip = self.clip_of(source)
         wins, info = ge2e.prepare(clip.samples, clip.rate, self.spec)
+        window_s = int(self.spec["frames"]) * float(self.spec["hop_ms"]) / 1000.0
+        if info["kept"] < window_s:  # padded to one window: say how little stands behind the distance
+            info["note"] = (f"only {info['kept']:.2f} s of voice (one window is {window_s:.1f} s): "
+                            "distances from clips this short are less reliable")
         return Prepared(wins, info=info)

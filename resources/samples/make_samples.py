@@ -3,8 +3,11 @@
 Every file is ours to ship:
 - face: NASA's public-domain portrait of astronaut Eileen Collins (shipped in scikit-image as
   ``astronaut``) and the US Navy's public-domain portrait of Grace Hopper (shipped in
-  matplotlib's sample data). The "same" pair is one photo and a mirrored, relit, rescaled copy
-  of it (no second public-domain photo of either person ships in a package).
+  matplotlib's sample data). No second public-domain photo of either person ships in a package,
+  so the "same" pair is one photo and a copy of it turned 10 degrees, mirrored, relit from one
+  side, cropped tighter and shrunk (what alignment and lighting must undo); the "different" pair
+  is a greyscale rendition of Hopper's portrait against Collins's, so no file is shared between
+  the pairs.
 - voice: speech synthesised here with espeak-ng (same voice, different sentences; two voices).
 - glyph: characters drawn by this script (Hershey stroke font, jittered like two hands).
 
@@ -33,11 +36,17 @@ def faces(out: Path) -> None:
     hopper = cv2.imread(str(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"))
     h, w = hopper.shape[:2]
     hopper = cv2.resize(hopper, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    relit = np.clip(255.0 * (cv2.flip(hopper, 1) / 255.0) ** 1.4 * 0.95, 0, 255).astype(np.uint8)
-    relit = cv2.resize(relit, None, fx=0.8, fy=0.8, interpolation=cv2.INTER_AREA)
+    hh, hw = hopper.shape[:2]
+    turned = cv2.warpAffine(cv2.flip(hopper, 1), cv2.getRotationMatrix2D((hw / 2, hh / 2), 10, 1.0), (hw, hh),
+                            borderMode=cv2.BORDER_REFLECT)
+    side_light = np.linspace(0.55, 1.1, hw, dtype=np.float32)[None, :, None]  # lit from the right
+    relit = np.clip(255.0 * (turned / 255.0) ** 1.3 * side_light, 0, 255).astype(np.uint8)
+    relit = relit[hh // 12 : hh - hh // 12, hw // 10 : hw - hw // 10]
+    relit = cv2.resize(relit, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
+    grey = cv2.cvtColor(cv2.cvtColor(hopper, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
     cv2.imwrite(str(out / "same_a.jpg"), hopper, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    cv2.imwrite(str(out / "same_b.jpg"), relit, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    cv2.imwrite(str(out / "diff_a.jpg"), hopper, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    cv2.imwrite(str(out / "same_b.jpg"), relit, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    cv2.imwrite(str(out / "diff_a.jpg"), grey[hh // 20 :, :], [cv2.IMWRITE_JPEG_QUALITY, 90])
     astro = cv2.resize(astronaut, (384, 384), interpolation=cv2.INTER_AREA)
     cv2.imwrite(str(out / "diff_b.jpg"), astro, [cv2.IMWRITE_JPEG_QUALITY, 90])
 
@@ -78,7 +87,10 @@ def glyphs(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    faces(HERE / "face")
-    voices(HERE / "voice")
-    glyphs(HERE / "glyph")
+    import sys
+
+    wanted = sys.argv[1:] or ["face", "voice", "glyph"]  # e.g. `make_samples.py face`
+    for name, make in (("face", faces), ("voice", voices), ("glyph", glyphs)):
+        if name in wanted:
+            make(HERE / name)
     print("samples written under", HERE)

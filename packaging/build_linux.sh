@@ -13,7 +13,8 @@ venv="build/venv-$variant"
 # The app's dependencies, with the onnxruntime wheel this variant carries (never torch or test tools).
 "$venv/bin/python" -m pip install -q --upgrade pip
 "$venv/bin/python" -m pip install -q "numpy>=1.24" "pyside6-essentials>=6.8,<6.12" "$ort>=1.20" \
-    "opencv-python-headless>=4.8,<5" "soundfile>=0.12" "sounddevice>=0.4.6" "platformdirs>=3" "pyinstaller>=6.10"
+    "opencv-python-headless>=4.8,<5" "soundfile>=0.12" "sounddevice>=0.4.6" "platformdirs>=3" "webrtcvad-wheels>=2.0.10" \
+    "pyinstaller>=6.10"
 "$venv/bin/python" -m pip install -q --no-deps .
 if [ "$variant" = cpu ]; then "$venv/bin/python" -m pip uninstall -q -y onnxruntime-gpu 2>/dev/null || true; fi
 

@@ -5,7 +5,7 @@ set -euo pipefail
 version=$(python3 -c 'import tomllib;print(tomllib.load(open("pyproject.toml","rb"))["project"]["version"])')
 python3 -m venv build/venv-mac
 build/venv-mac/bin/pip install -q "numpy>=1.24" "pyside6-essentials>=6.8,<6.12" "onnxruntime>=1.20" \
-    "opencv-python-headless>=4.8,<5" "soundfile>=0.12" "sounddevice>=0.4.6" "platformdirs>=3" "pyinstaller>=6.10"
+    "opencv-python-headless>=4.8,<5" "soundfile>=0.12" "sounddevice>=0.4.6" "platformdirs>=3" "webrtcvad-wheels>=2.0.10" "pyinstaller>=6.10"
 build/venv-mac/bin/pip install -q --no-deps .
 build/venv-mac/bin/pyinstaller --noconfirm --distpath dist/mac --workpath build/pyinstaller-mac packaging/siamgui.spec
 app="dist/mac/SiamGUI.app"

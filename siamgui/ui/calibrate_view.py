@@ -27,7 +27,7 @@ from siamgui.core import thresholds
 from siamgui.tasks import calibration
 from siamgui.ui.elided import ElidedLabel
 from siamgui.ui.embedding_map import EmbeddingMap
-from siamgui.ui.jobs import user_message
+from siamgui.ui.jobs import report
 from siamgui.ui.views import View
 
 ACCENT = QColor("#4f46e5")
@@ -78,13 +78,8 @@ class _Task(QRunnable):
             outcome = self.fn(progress)
         except calibration.Cancelled:
             outcome = CalibrationOutcome(cancelled=True)
-        except (calibration.CalibrationError, ValueError, OSError) as exc:
-            outcome = CalibrationOutcome(error=str(exc).strip() or type(exc).__name__)
-        except BaseException as exc:  # noqa: BLE001 - a message, never a crash
-            import traceback
-
-            traceback.print_exc()
-            outcome = CalibrationOutcome(error=user_message(exc))
+        except BaseException as exc:  # noqa: BLE001 - a message, never a crash (a bug prints its traceback)
+            outcome = CalibrationOutcome(error=report(exc))
         try:
             self.signals.finished.emit(self.request, outcome)
         except RuntimeError:  # the view is gone

@@ -19,7 +19,7 @@ from siamgui.media.images import load_image
 from siamgui.ui.analysis import qimage_from_array
 from siamgui.ui.canvas import thumb
 from siamgui.ui.elided import ElidedLabel
-from siamgui.ui.jobs import Jobs
+from siamgui.ui.jobs import Jobs, report
 from siamgui.ui.views import View
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.pgm *.bmp)"
@@ -238,7 +238,7 @@ class GalleryView(View):
             everyone = self.gallery.people()
             people, hidden = self._people_for_model(everyone)
         except Exception as exc:
-            self.footer.setText(f"Gallery unavailable: {exc}")
+            self.footer.setText(f"Gallery unavailable: {report(exc)}")
             self.footer_path.setText("")
             return
         for p in people:

@@ -14,10 +14,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from siamgui.core.modelcard import CardError
-from siamgui.media.errors import MediaError
-
-EXPECTED = (MediaError, CardError, FileNotFoundError)
+from siamgui.errors import is_expected, user_message
 
 
 @dataclass
@@ -39,26 +36,30 @@ class PartialFailure(Exception):
         self.partial = partial
 
 
-def user_message(exc: BaseException) -> str:
-    """The message to show for an exception; unexpected ones say so, without a traceback."""
-    if isinstance(exc, EXPECTED):
-        text = str(exc).strip()
-        if isinstance(exc, FileNotFoundError) and not text:
-            text = "file not found"
-        return text or type(exc).__name__
-    first = (str(exc).strip().splitlines() or [""])[0]
-    return f"Unexpected error ({type(exc).__name__}{': ' + first if first else ''})"
+def _report_bug(exc: BaseException) -> None:
+    """A programming error is one: its traceback goes to stderr, the user reads one line."""
+    traceback.print_exception(type(exc), exc, exc.__traceback__)
+
+
+def report(exc: BaseException) -> str:
+    """The UI's one translator: the user's sentence for ``exc`` (``siamgui.errors.user_message``);
+    a programming error also prints its traceback to stderr."""
+    if not is_expected(exc):
+        _report_bug(exc)
+    return user_message(exc)
 
 
 def run_guarded(fn: Callable[[], Any]) -> Outcome:
+    """Run ``fn``; any failure becomes ``Outcome.error`` (``siamgui.errors.user_message``), never a crash."""
     try:
         return Outcome(value=fn())
     except PartialFailure as exc:
+        cause = exc.__cause__
+        if cause is not None and not is_expected(cause):
+            _report_bug(cause)
         return Outcome(error=str(exc), partial=exc.partial)
     except BaseException as exc:  # noqa: BLE001 - every failure becomes a message, never a crash
-        if not isinstance(exc, EXPECTED):
-            traceback.print_exc()
-        return Outcome(error=user_message(exc))
+        return Outcome(error=report(exc))
 
 
 class _Task(QRunnable):

@@ -28,7 +28,7 @@ from siamgui.media.errors import MediaError, named
 from siamgui.media.microphone import FileMicrophone, MicrophoneError, MicrophoneSource, list_microphones
 from siamgui.ui.analysis import qimage_from_array, spectrogram_image, waveform
 from siamgui.ui.canvas import thumb
-from siamgui.ui.jobs import Jobs
+from siamgui.ui.jobs import Jobs, report
 from siamgui.ui.views import View
 
 STALE_FRAMES = 4  # a face box older than this many frames is not drawn
@@ -615,7 +615,7 @@ class LiveView(View):
         try:
             people, _ = people_for_modality(self.gallery_factory(), self.encoder.card.modality)
         except Exception as exc:  # a broken gallery must not break the live view
-            self._say(f"Gallery unavailable: {exc}")
+            self._say(f"Gallery unavailable: {report(exc)}")
             return
         for p in people:
             self.ref_person.addItem(f"{p.name} ({p.samples})", p.id)

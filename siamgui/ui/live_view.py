@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
-                               QInputDialog, QLabel, QListWidget, QMessageBox, QPushButton, QScrollArea, QSizePolicy,
-                               QSlider, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QInputDialog,
+                               QLabel, QListWidget, QMessageBox, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout,
+                               QWidget)
 
 from siamgui.core.compare import Verdict
 from siamgui.tasks.enrolment import people_for_modality
@@ -29,11 +29,11 @@ from siamgui.media.microphone import FileMicrophone, MicrophoneError, Microphone
 from siamgui.ui.analysis import qimage_from_array, spectrogram_image, waveform
 from siamgui.ui.canvas import thumb
 from siamgui.ui.jobs import Jobs, report
+from siamgui.ui.verdict import VerdictPanel
 from siamgui.ui.views import View
 
 STALE_FRAMES = 4  # a face box older than this many frames is not drawn
 FILE_ITEM = "__file__"
-SLIDER_STEPS = 1000
 
 
 class _Bridge(QObject):
@@ -228,37 +228,17 @@ class LiveView(View):
         self.enrol_btn.setToolTip("Store the current face (or the last utterance) in the gallery under a name")
         side.addWidget(self.enrol_btn)
 
-        verdict_box = QGroupBox("Verdict")
-        vg = QVBoxLayout(verdict_box)
-        self.distance_label = QLabel("–")
-        self.distance_label.setObjectName("distanceValue")
-        self.distance_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.verdict_label = QLabel("Waiting")
-        self.verdict_label.setObjectName("verdict")
-        self.verdict_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.verdict_label.setProperty("verdict", "none")
-        self.margin_label = QLabel("")
-        self.margin_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.matches = QListWidget()
+        self.verdict = VerdictPanel(compact=True, waiting="Waiting")  # the one verdict widget, as in Compare
+        self.matches = QListWidget()  # identify mode: the three nearest people
+        self.matches.setObjectName("liveMatches")
         self.matches.setMaximumHeight(120)
         self.matches.hide()
-        th = QHBoxLayout()
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setRange(0, SLIDER_STEPS)
-        self.spin = QDoubleSpinBox()
-        self.spin.setDecimals(3)
-        self.spin.setSingleStep(0.01)
-        th.addWidget(QLabel("Threshold"))
-        th.addWidget(self.slider, 1)
-        th.addWidget(self.spin)
         self.stats = QLabel("")
         self.stats.setObjectName("muted")
         self.stats.setWordWrap(True)
-        for w in (self.distance_label, self.verdict_label, self.margin_label, self.matches):
-            vg.addWidget(w)
-        vg.addLayout(th)
-        vg.addWidget(self.stats)
-        side.addWidget(verdict_box)
+        side.addWidget(self.verdict)
+        side.addWidget(self.matches)
+        side.addWidget(self.stats)
         side.addStretch(1)
         holder = QWidget()
         holder.setObjectName("liveSideBody")
@@ -283,8 +263,7 @@ class LiveView(View):
         self.ref_person.activated.connect(lambda _i: self.reference_from_person(self.ref_person.currentData()))
         self.enrol_btn.clicked.connect(lambda: self.enrol_live())
         self.mode_combo.currentIndexChanged.connect(self._mode_changed)
-        self.slider.valueChanged.connect(lambda v: self.set_threshold(self._slider_to_value(v)))
-        self.spin.valueChanged.connect(self.set_threshold)
+        self.verdict.thresholdChanged.connect(self._threshold_changed)
         self.stats_timer = QTimer(self)
         self.stats_timer.timeout.connect(self._update_stats)
         self.stats_timer.start(500)
@@ -328,29 +307,32 @@ class LiveView(View):
         self.ref_capture_btn.setText("Use last utterance" if self.is_audio else "Use live face")
         self.thumb_captions[1].setText("last utterance" if self.is_audio else "model's input")
         if encoder is not None:
-            self.spin.blockSignals(True)
-            self.spin.setRange(0.0, 2.0)  # cosine and euclidean distances of unit vectors both span [0, 2]
-            self.spin.blockSignals(False)
-            self.set_threshold(encoder.threshold)
+            self._show_model_threshold()
         self.refresh_devices()
         self.refresh_people()
         self._show_verdict(None)
 
-    def _slider_to_value(self, v: int) -> float:
-        return v / SLIDER_STEPS * self.spin.maximum()
+    def _show_model_threshold(self) -> None:
+        """The threshold in use (calibrated, else the card's) and the card's, on the verdict panel."""
+        enc = self.encoder
+        self.verdict.set_model(enc.card.metric, enc.threshold, enc.modality.subjects, card_threshold=enc.card.threshold)
+
+    def threshold_stored(self) -> None:
+        """Calibrate stored (or cleared) a threshold for this model: judge with it from now on."""
+        if self.encoder is not None:
+            self._show_model_threshold()
 
     def set_threshold(self, value: float) -> None:
+        """Move the threshold; what is shown is re-judged at once, the next results use it too."""
+        if self.encoder is not None:
+            self.verdict.set_threshold(value)
+
+    def _threshold_changed(self, value: float) -> None:
         if self.encoder is None:
             return
         self.threshold = float(value)
-        for w, v in ((self.slider, round(value / max(self.spin.maximum(), 1e-9) * SLIDER_STEPS)), (self.spin, value)):
-            w.blockSignals(True)
-            w.setValue(v)
-            w.blockSignals(False)
         if self.verifier is not None:
             self.verifier.threshold = self.threshold
-        if self.last_face is not None and self.last_face.smoothed is not None:
-            self._show_verdict(Verdict(self.last_face.smoothed, self.threshold))
 
     # --- devices -------------------------------------------------------------------------
     def refresh_devices(self) -> None:
@@ -529,20 +511,12 @@ class LiveView(View):
         self.message.setVisible(bool(text))
 
     def _show_verdict(self, verdict: Verdict | None, note: str = "") -> None:
+        """A verdict against the reference (re-judged by the panel when the threshold moves)."""
         self.matches.hide()
         if verdict is None:
-            self.distance_label.setText("–")
-            self.verdict_label.setText(note.capitalize() if note else "Waiting")
-            self.verdict_label.setProperty("verdict", "none")
-            self.margin_label.setText("")
+            self.verdict.set_distance(None, note[:1].upper() + note[1:] if note else "Waiting")
         else:
-            self.distance_label.setText(f"{verdict.distance:.3f}")
-            self.verdict_label.setText("SAME" if verdict.same else "DIFFERENT")
-            self.verdict_label.setProperty("verdict", "same" if verdict.same else "different")
-            side = "below" if verdict.same else "above"
-            self.margin_label.setText(f"{abs(verdict.margin):.3f} {side} threshold" + (f" · {note}" if note else ""))
-        self.verdict_label.style().unpolish(self.verdict_label)
-        self.verdict_label.style().polish(self.verdict_label)
+            self.verdict.set_distance(verdict.distance, note=note)
 
     def _update_stats(self) -> None:
         if self.loop is None or len(self.result_times) < 2:
@@ -649,12 +623,7 @@ class LiveView(View):
             self._show_verdict(None, "the gallery has nobody enrolled with this model")
             return
         best = ident.best
-        self.distance_label.setText(f"{best.distance:.3f}")
-        self.verdict_label.setText(best.name if ident.known else "UNKNOWN")
-        self.verdict_label.setProperty("verdict", "same" if ident.known else "different")
-        self.verdict_label.style().unpolish(self.verdict_label)
-        self.verdict_label.style().polish(self.verdict_label)
-        self.margin_label.setText("best match" if ident.known else "nobody under the threshold")
+        self.verdict.set_identity(best.name, best.distance)
         for m in ident.matches:
             self.matches.addItem(f"{m.name}   {m.distance:.3f}")
         self.matches.show()

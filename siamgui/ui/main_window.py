@@ -456,8 +456,7 @@ class MainWindow(QMainWindow):
     def _threshold_stored(self) -> None:
         """A threshold stored in Calibrate applies at once in the views that judge."""
         self.compare.threshold_stored()
-        if self.live.encoder is not None:
-            self.live.set_threshold(self.live.encoder.threshold)
+        self.live.threshold_stored()
 
     def show_guide(self) -> GuideDialog:
         """The short guide to the views and the ideas behind them (non-modal, one at a time)."""

@@ -570,6 +570,24 @@ def test_live_every_button(live, qtbot, tmp_path, monkeypatch):
     click(qtbot, live.start_btn)
 
 
+def test_live_draws_its_verdict_with_the_compare_panel_and_its_threshold_rejudges(live, qtbot):
+    from siamgui.core.compare import Verdict
+    from siamgui.ui.verdict import VerdictPanel
+
+    assert isinstance(live.verdict, VerdictPanel) and live.verdict.compact
+    assert not live.findChildren(QWidget, "distanceValue")[1:], "one distance display, the panel's"
+    card_t = live.encoder.threshold
+    live._show_verdict(Verdict(card_t - 0.01, card_t), "utterance")
+    assert live.verdict.state == "same" and "utterance" in live.verdict.margin_label.text()
+    live.verdict.spin.setValue(card_t - 0.02)  # the user moves the threshold: re-judged, model not re-run
+    assert live.verdict.state == "different" and live.threshold == pytest.approx(card_t - 0.02, abs=1e-3)
+    live.verdict.set_identity("Grace", card_t - 0.01)
+    assert live.verdict.state == "different" and "UNKNOWN" in live.verdict.verdict_label.text()
+    click(qtbot, live.verdict.reset_button)  # Back to N (the card's threshold)
+    assert live.threshold == pytest.approx(card_t, abs=1e-3)
+    assert live.verdict.state == "same" and "Grace" in live.verdict.verdict_label.text()
+
+
 def test_live_identify_mode_hides_the_reference_panel(live, qtbot):
     assert live.ref_box.isVisible() and live.enrol_btn.isVisible()
     live.mode_combo.setCurrentIndex(1)

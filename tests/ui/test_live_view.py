@@ -54,18 +54,19 @@ def test_live_camera_verdicts_for_same_and_different_reference(qtbot, tmp_path, 
     qtbot.waitUntil(lambda: view.reference is not None, timeout=10000)
     view.start(str(portrait_video(tmp_path / "cam.avi")))
     qtbot.waitUntil(lambda: view.preview.image is not None, timeout=10000)
-    qtbot.waitUntil(lambda: view.verdict_label.text() in ("SAME", "DIFFERENT"), timeout=15000)
+    qtbot.waitUntil(lambda: view.verdict.state in ("same", "different"), timeout=15000)
     qtbot.wait(500)
-    same_distance = float(view.distance_label.text())
-    assert view.verdict_label.text() == "SAME", same_distance
+    same_distance = float(view.verdict.distance_label.text())
+    assert view.verdict.state == "same" and "SAME" in view.verdict.verdict_label.text(), same_distance
     assert view.preview.box is not None  # the face box is drawn over the live frame
     assert view.live_thumb.pixmap() is not None and not view.live_thumb.pixmap().isNull()
 
     view.reference_from_file(str(SAMPLES / "face" / "diff_b.jpg"))
     qtbot.waitUntil(lambda: view.ref_caption.text().endswith("diff_b.jpg"), timeout=10000)
     qtbot.wait(800)  # let the smoothing window refill with the new reference
-    qtbot.waitUntil(lambda: view.verdict_label.text() == "DIFFERENT", timeout=10000)
-    assert float(view.distance_label.text()) > same_distance
+    qtbot.waitUntil(lambda: view.verdict.state == "different", timeout=10000)
+    assert "DIFFERENT" in view.verdict.verdict_label.text()
+    assert float(view.verdict.distance_label.text()) > same_distance
     view.stop()
     assert view.loop is None
 
@@ -102,9 +103,10 @@ MIC_SCRIPT = textwrap.dedent("""
             app.processEvents(); time.sleep(0.01)
         view.start(None if False else view.device_combo.itemData(0))
         t = time.time()
-        while view.verdict_label.text() not in ("SAME", "DIFFERENT") and time.time() - t < 30:
+        while view.verdict.state not in ("same", "different") and time.time() - t < 30:
             app.processEvents(); time.sleep(0.01)
-        out[os.path.basename(ref)] = [view.verdict_label.text(), view.distance_label.text(), view.device_combo.itemText(0),
+        out[os.path.basename(ref)] = [view.verdict.state.upper(), view.verdict.distance_label.text(),
+                                      view.device_combo.itemText(0),
                                       len(view.scope.columns)]
         view.stop()
     print(json.dumps(out))

@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QGro
 from siamgui.core.compare import Verdict
 from siamgui.tasks.enrolment import people_for_modality
 from siamgui.tasks.live import CameraLoop, FaceVerifier, FrameResult, MicrophoneLoop, VoiceResult, VoiceVerifier
-from siamgui.media.audio import AudioClip, load_audio
+from siamgui.media.audio import AudioClip, encode_wav, load_audio
 from siamgui.media.camera import CameraSource, camera_from_env, list_cameras
 from siamgui.media.errors import MediaError, named
+from siamgui.media.images import encode_png
 from siamgui.media.microphone import FileMicrophone, MicrophoneError, MicrophoneSource, list_microphones
 from siamgui.ui.analysis import qimage_from_array, spectrogram_image, waveform
 from siamgui.ui.canvas import thumb
@@ -636,30 +637,20 @@ class LiveView(View):
             if self.last_clip is None:
                 self._say("Say something first: the last utterance is what gets enrolled.")
                 return
-            import io
-
-            import soundfile as sf
-
-            buf = io.BytesIO()
-            sf.write(buf, self.last_clip.samples, self.last_clip.rate, format="WAV")
-            media, suffix, source = buf.getvalue(), ".wav", "microphone"
-            prepared_source = self.last_clip
+            sample, encode, suffix, source = self.last_clip, encode_wav, ".wav", "microphone"
         else:
             if self.last_frame is None or self.last_face is None or self.last_face.box is None:
                 self._say("No face in view to enrol.")
                 return
-            import cv2
-
-            ok, png = cv2.imencode(".png", self.last_frame)
-            media, suffix, source = png.tobytes(), ".png", "camera"
-            prepared_source = self.last_frame.copy()
+            sample, encode, suffix, source = self.last_frame.copy(), encode_png, ".png", "camera"
         name, ok = QInputDialog.getText(self, "Enrol", "Name of the person:")
         if not ok or not name.strip():
             return
         enc, gallery_factory = self.encoder, self.gallery_factory
 
-        def work():
-            emb = enc.embed(prepared_source)
+        def work():  # encoding, embedding and the write all happen here, off the UI thread
+            media = encode(sample)
+            emb = enc.embed(sample)
             gallery_factory().enrol(name, [(enc.card.modality, suffix, media, source)], emb, enc.model_hash, enc.name)
             return name
 

@@ -562,6 +562,8 @@ def test_live_every_button(live, qtbot, tmp_path, monkeypatch):
     click(qtbot, live.enrol_btn)  # Enrol live sample…
     qtbot.waitUntil(lambda: live.ref_person.count() == 1, timeout=10000)
     assert [p.name for p in live.gallery.people()] == ["Grace"]
+    stored = live.gallery.samples()[0]  # the frame, encoded as PNG off the UI thread
+    assert (stored.suffix, stored.source, stored.media[:4]) == (".png", "camera", b"\x89PNG")
 
     click(qtbot, live.start_btn)  # Stop
     assert live.loop is None and live.start_btn.text() == "Start"

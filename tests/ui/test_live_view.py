@@ -162,3 +162,29 @@ def test_live_microphone_through_alsa_file_plugin(tmp_path, which):
     assert float(same[1]) < float(diff[1]), out
     if which == "made-here":
         assert diff[0] == "DIFFERENT", out
+
+
+def test_the_last_utterance_is_enrolled_as_a_wav_of_the_clip(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from conftest import tone
+    from siamgui.core.gallery import Gallery
+    from siamgui.media.audio import load_audio
+    from siamgui.ui.live_view import LiveView
+
+    gallery = Gallery(tmp_path / "g.db")
+    view = LiveView(gallery_factory=lambda: gallery)
+    qtbot.addWidget(view)
+    view.set_encoder(Encoder.load(carded_model(tmp_path / "v.onnx", {"kind": "logmel"}, name="v")))
+    clip = load_audio(tone(tmp_path / "said.wav"))
+    view.last_clip = clip  # as the microphone loop leaves it after an utterance
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("Ada", True)))
+    view.enrol_live()
+    qtbot.waitUntil(lambda: bool(gallery.people()), timeout=10000)
+    stored = gallery.samples()[0]
+    assert (stored.suffix, stored.source) == (".wav", "microphone")
+    (tmp_path / "back.wav").write_bytes(stored.media)
+    back = load_audio(tmp_path / "back.wav")
+    assert back.rate == clip.rate and np.allclose(back.samples, clip.samples, atol=1e-4)
+    view.shutdown()
+    gallery.close()

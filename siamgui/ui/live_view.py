@@ -34,6 +34,7 @@ from siamgui.ui.verdict import VerdictPanel
 from siamgui.ui.views import View
 
 STALE_FRAMES = 4  # a face box older than this many frames is not drawn
+GALLERY_LANE = "live-gallery"  # Live's gallery reads, one at a time, never on the UI thread
 FILE_ITEM = "__file__"
 
 
@@ -137,7 +138,8 @@ class LiveView(View):
     def __init__(self, jobs: Jobs | None = None, gallery_factory=None, parent=None):
         super().__init__(parent)
         self.setObjectName("LiveView")
-        self.jobs = jobs or Jobs(self)
+        self._own_jobs = jobs is None
+        self.jobs = jobs if jobs is not None else Jobs(self)
         self.gallery_factory = gallery_factory  # () -> Gallery, opened lazily
         self.encoder = None
         self.encoder_before = None  # card of the previous model (a stand-in file survives a same-modality switch)
@@ -153,6 +155,12 @@ class LiveView(View):
         self.last_clip: AudioClip | None = None
         self.result_times: deque[float] = deque(maxlen=30)
         self.latencies: deque[float] = deque(maxlen=30)
+        # gallery reads run as jobs; a counter per kind drops what a newer request (or model) replaced
+        self._people_request = 0
+        self._person_request = 0
+        self._ident_request = 0
+        self._ident_busy = False  # one identification in flight; newer embeddings wait in _ident_next
+        self._ident_next: np.ndarray | None = None
         self.bridge = _Bridge(self)
         self.bridge.frame.connect(self._on_frame)
         self.bridge.face.connect(self._on_face)
@@ -446,6 +454,7 @@ class LiveView(View):
         self.bridge.frame.emit((frame, seq))
 
     def stop(self) -> None:
+        self._forget_identification()
         loop, self.loop = self.loop, None
         if loop is not None:
             loop.stop()
@@ -584,41 +593,96 @@ class LiveView(View):
                             qimage_from_array(r.crop, bgr=r.colour == "bgr"))
 
     def refresh_people(self) -> None:
-        self.ref_person.clear()
+        """List the enrolled people this model can be compared with (read off the UI thread)."""
+        self._people_request += 1
+        request = self._people_request
+        self.ref_person.clear()  # never a list of another model's people, even for a moment
         if self.encoder is None or self.gallery_factory is None:
             return
-        try:
-            people, _ = people_for_modality(self.gallery_factory(), self.encoder.card.modality)
-        except Exception as exc:  # a broken gallery must not break the live view
-            self._say(f"Gallery unavailable: {report(exc)}")
-            return
-        for p in people:
-            self.ref_person.addItem(f"{p.name} ({p.samples})", p.id)
+        factory, modality = self.gallery_factory, self.encoder.card.modality
+
+        def done(outcome) -> None:
+            if request != self._people_request:
+                return  # a newer model or gallery change asked again
+            if not outcome.ok:
+                self._say(f"Gallery unavailable: {outcome.error}")
+                return
+            for p in outcome.value:
+                self.ref_person.addItem(f"{p.name} ({p.samples})", p.id)
+
+        self.jobs.submit(lambda: people_for_modality(factory(), modality)[0], done, lane=GALLERY_LANE)
 
     def reference_from_person(self, person_id) -> None:
+        """The mean of a person's enrolled embeddings becomes the reference (read off the UI thread)."""
         if person_id is None or self.encoder is None or self.gallery_factory is None:
             return
-        gallery = self.gallery_factory()
-        _, pids, names, vecs = gallery.matrix(self.encoder.model_hash)
-        rows = np.nonzero(pids == person_id)[0]
-        if len(rows) == 0:
-            self._say("This person has no embeddings for this model yet: re-embed them in the Gallery view.")
-            return
-        mean = vecs[rows].mean(axis=0)
-        self._set_reference(mean / (np.linalg.norm(mean) + 1e-12), names[rows[0]], None)
+        self._person_request += 1
+        request, enc, factory = self._person_request, self.encoder, self.gallery_factory
+
+        def work():
+            _, pids, names, vecs = factory().matrix(enc.model_hash)
+            rows = np.nonzero(pids == person_id)[0]
+            if len(rows) == 0:
+                return None
+            mean = vecs[rows].mean(axis=0)
+            return mean / (np.linalg.norm(mean) + 1e-12), names[rows[0]]
+
+        def done(outcome) -> None:
+            if request != self._person_request or enc is not self.encoder:
+                return
+            if not outcome.ok:
+                self._say(f"Gallery unavailable: {outcome.error}")
+            elif outcome.value is None:
+                self._say("This person has no embeddings for this model yet: re-embed them in the Gallery view.")
+            else:
+                self._set_reference(*outcome.value, None)
+
+        self.jobs.submit(work, done, lane=GALLERY_LANE)
 
     # --- gallery -------------------------------------------------------------------------
     def _mode_changed(self, index: int) -> None:
+        self._forget_identification()
         self._show_verdict(None)
         self.ref_box.setVisible(index == 0)  # identify compares with the gallery, not with a reference
         if index == 1:
             self.refresh_people()
 
+    def _forget_identification(self) -> None:
+        """Whatever identification is in flight belongs to the past (a stop, a new model or mode)."""
+        self._ident_request += 1
+        self._ident_next = None
+
     def _identify(self, embedding: np.ndarray) -> None:
-        if self.gallery_factory is None:
+        """Look ``embedding`` up in the gallery on a job: one in flight, only the newest waits."""
+        if self.gallery_factory is None or self.encoder is None:
             return
-        gallery = self.gallery_factory()
-        ident = gallery.identify(embedding, self.encoder.model_hash, self.encoder.card.metric, self.threshold or 0.0, 3)
+        self._ident_next = embedding
+        if not self._ident_busy:
+            self._identify_next()
+
+    def _identify_next(self) -> None:
+        embedding, self._ident_next = self._ident_next, None
+        if embedding is None:
+            return
+        self._ident_busy = True
+        request, enc, factory = self._ident_request, self.encoder, self.gallery_factory
+        threshold = self.threshold or 0.0
+
+        def done(outcome) -> None:
+            self._ident_busy = False
+            current = request == self._ident_request and enc is self.encoder and self.loop is not None
+            if current:
+                self._show_identification(outcome)
+            self._identify_next()  # the newest embedding that came while this one was looked up
+
+        self.jobs.submit(lambda: factory().identify(embedding, enc.model_hash, enc.card.metric, threshold, 3), done,
+                         lane=GALLERY_LANE)
+
+    def _show_identification(self, outcome) -> None:
+        if not outcome.ok:
+            self._show_verdict(None, f"gallery unavailable: {outcome.error}")
+            return
+        ident = outcome.value
         self.matches.clear()
         if not ident.matches:
             self._show_verdict(None, "the gallery has nobody enrolled with this model")
@@ -671,3 +735,5 @@ class LiveView(View):
 
     def shutdown(self) -> None:
         self.stop()
+        if self._own_jobs:
+            self.jobs.shutdown()

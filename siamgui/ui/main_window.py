@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer
@@ -139,18 +140,20 @@ class MainWindow(QMainWindow):
             self.load_initial_model()
 
     def gallery(self):
-        """The one enrolment store the Live and Gallery views share, opened on first use."""
-        if self._gallery is None:
-            from siamgui.core.gallery import Gallery  # noqa: PLC0415
+        """The one enrolment store the Live and Gallery views share, opened on first use (often by a job)."""
+        with self._gallery_lock:  # two jobs asking first must not open two stores
+            if self._gallery is None:
+                from siamgui.core.gallery import Gallery  # noqa: PLC0415
 
-            self._gallery = Gallery()
-        return self._gallery
+                self._gallery = Gallery()
+            return self._gallery
 
     def _add_people_views(self) -> None:
         from siamgui.ui.gallery_view import GalleryView  # noqa: PLC0415
         from siamgui.ui.live_view import LiveView  # noqa: PLC0415
 
         self._gallery = None
+        self._gallery_lock = threading.Lock()
         self.live = LiveView(self.jobs, gallery_factory=self.gallery)
         self.gallery_view = GalleryView(self.jobs, gallery_factory=self.gallery)
         for view in (self.live, self.gallery_view):

@@ -376,10 +376,15 @@ def test_a_voice_enrolled_person_is_not_listed_under_an_image_model(qtbot, tmp_p
     assert [view.people.item(i).text().split("   ")[0] for i in range(view.people.count())] == ["Speaker", "Writer"]
     live = LiveView(gallery_factory=lambda: gallery)
     qtbot.addWidget(live)
+
+    def listed():  # read from the gallery on a job, so it arrives a moment later
+        return [live.ref_person.itemText(i) for i in range(live.ref_person.count())]
+
     live.set_encoder(voice)
-    assert [live.ref_person.itemText(i) for i in range(live.ref_person.count())] == ["Speaker (1)", "Writer (1)"]
+    qtbot.waitUntil(lambda: listed() == ["Speaker (1)", "Writer (1)"], timeout=5000)
     live.set_encoder(glyph)
-    assert [live.ref_person.itemText(i) for i in range(live.ref_person.count())] == ["Writer (1)"]
+    assert "Speaker (1)" not in listed()  # never the previous model's list, even for a moment
+    qtbot.waitUntil(lambda: listed() == ["Writer (1)"], timeout=5000)
 
 
 # --- Calibrate ------------------------------------------------------------------------------

@@ -188,3 +188,41 @@ def test_the_last_utterance_is_enrolled_as_a_wav_of_the_clip(qtbot, tmp_path, mo
     assert back.rate == clip.rate and np.allclose(back.samples, clip.samples, atol=1e-4)
     view.shutdown()
     gallery.close()
+
+
+def test_identify_mode_and_people_never_read_the_gallery_on_the_ui_thread(qtbot, tmp_path, face_encoder, monkeypatch,
+                                                                            request):
+    import threading
+
+    from siamgui.core.gallery import Gallery
+    from siamgui.tasks.enrolment import enrol_files
+    from siamgui.ui.live_view import LiveView
+
+    gallery = Gallery(tmp_path / "g.db")
+    enrol_files(gallery, face_encoder, "Ada", [SAMPLES / "face" / "same_b.jpg"])
+    on_ui = []
+    for name in ("identify", "matrix", "people", "samples"):
+        real = getattr(Gallery, name)
+
+        def spy(self, *a, _real=real, _name=name, **k):
+            on_ui.append((_name, threading.current_thread() is threading.main_thread()))
+            return _real(self, *a, **k)
+
+        monkeypatch.setattr(Gallery, name, spy)
+    view = LiveView(gallery_factory=lambda: gallery)
+    qtbot.addWidget(view)
+    request.addfinalizer(view.shutdown)
+    view.set_encoder(face_encoder)
+    qtbot.waitUntil(lambda: view.ref_person.count() == 1, timeout=10000)  # people, listed by a job
+    view.reference_from_person(view.ref_person.itemData(0))
+    qtbot.waitUntil(lambda: view.reference is not None, timeout=10000)
+    assert view.reference_name == "Ada"
+    view.mode_combo.setCurrentIndex(1)
+    view.start(str(portrait_video(tmp_path / "cam.avi", name="same_a.jpg", frames=30)))
+    qtbot.waitUntil(lambda: not view.matches.isHidden() and view.matches.count() == 1, timeout=15000)
+    assert "Ada" in view.matches.item(0).text() and view.verdict.state in ("same", "different")
+    names = {n for n, _ in on_ui}
+    assert {"identify", "matrix", "people", "samples"} <= names
+    assert not [n for n, ui in on_ui if ui], f"read on the UI thread: {on_ui}"
+    view.stop()
+    gallery.close()

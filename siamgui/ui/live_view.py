@@ -3,7 +3,9 @@
 The capture and inference threads live in ``siamgui.tasks.live``; this widget only binds their
 callbacks to Qt signals and draws. A face box is drawn only over frames close to the one it
 was computed on (``STALE_FRAMES``), and the crop shown beside the verdict is the crop the
-verdict was computed from.
+verdict was computed from. The device threads are handed plain callables (``LevelFolder``,
+``frame_emitter``, ``source_opener``) that only emit the bridge's signals: no view code runs
+there, and every slot runs on the UI thread.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
@@ -36,6 +39,50 @@ from siamgui.ui.views import View
 STALE_FRAMES = 4  # a face box older than this many frames is not drawn
 GALLERY_LANE = "live-gallery"  # Live's gallery reads, one at a time, never on the UI thread
 FILE_ITEM = "__file__"
+
+
+# --- the device-thread side: plain Python that touches no widget and only emits signals -----------
+class LevelFolder:
+    """Folds microphone chunks into one meter update per ``period`` seconds (a fast source must not
+    flood the UI). Called on the microphone thread: it keeps its own state and hands each fold,
+    ``(min/max samples, level dBFS, voiced)``, to ``emit`` (a Qt signal's emit, queued to the UI)."""
+
+    def __init__(self, emit: Callable[[tuple], None], period: float = 0.04,
+                 clock: Callable[[], float] = time.perf_counter):
+        self.emit, self.period, self.clock = emit, period, clock
+        self._last = float("-inf")  # the first chunk is shown at once
+        self._reset()
+
+    def _reset(self) -> None:
+        self._lo, self._hi, self._level, self._voice = 1.0, -1.0, -200.0, False
+
+    def __call__(self, chunk: np.ndarray, level: float, voice: bool) -> None:
+        if chunk.size:
+            self._lo, self._hi = min(self._lo, float(chunk.min())), max(self._hi, float(chunk.max()))
+        self._level, self._voice = max(self._level, float(level)), self._voice or bool(voice)
+        now = self.clock()
+        if now - self._last >= self.period:
+            self.emit((np.array([self._lo, self._hi], np.float32), self._level, self._voice))
+            self._last = now
+            self._reset()
+
+
+def frame_emitter(emit: Callable[[tuple], None]) -> Callable[[np.ndarray, int], None]:
+    """The camera thread's frame callback: ``emit((frame, seq))`` and nothing else."""
+
+    def on_frame(frame: np.ndarray, seq: int) -> None:
+        emit((frame, seq))
+
+    return on_frame
+
+
+def source_opener(source, audio: bool, rate: int = 16000) -> Callable[[], object]:
+    """What the device thread calls to open ``source``: a device id / index, or a file standing in for it."""
+    is_file = isinstance(source, str) and Path(source).is_file()
+    if audio:
+        return (lambda: FileMicrophone(source, rate=rate)) if is_file else (lambda: MicrophoneSource(device=source,
+                                                                                                    rate=rate))
+    return lambda: CameraSource(source)
 
 
 class _Bridge(QObject):
@@ -415,18 +462,17 @@ class LiveView(View):
         try:
             if self.is_audio:
                 self.verifier = VoiceVerifier(self.encoder, self.threshold)
-                rate = self.verifier.rate
-                opener = (lambda: FileMicrophone(source, rate=rate)) if isinstance(source, str) and Path(source).is_file() \
-                    else (lambda: MicrophoneSource(device=source, rate=rate))
-                self._meter = [0.0, 1.0, -1.0, -200.0, False]  # last emit, min, max, level, voiced
-                self.loop = MicrophoneLoop(opener, self.verifier, self._meter_chunk, self.bridge.voice.emit,
+                # the microphone thread gets plain callables that only emit signals: no view code runs there
+                self.loop = MicrophoneLoop(source_opener(source, True, self.verifier.rate), self.verifier,
+                                           LevelFolder(self.bridge.chunk.emit), self.bridge.voice.emit,
                                            self.bridge.error.emit)
                 self.scope.clear()
                 self.scope.message = "Listening…"
             else:
                 self.verifier = FaceVerifier(self.encoder, self.threshold)
-                self.loop = CameraLoop(lambda: CameraSource(source), self.verifier, self._emit_frame,
-                                       self.bridge.face.emit, self.bridge.error.emit)
+                self.loop = CameraLoop(source_opener(source, False), self.verifier,
+                                       frame_emitter(self.bridge.frame.emit), self.bridge.face.emit,
+                                       self.bridge.error.emit)
                 self.preview.placeholder = "Opening the camera…"
                 self.preview.update()
         except MediaError as exc:
@@ -438,20 +484,6 @@ class LiveView(View):
         self.start_btn.setText("Stop")
         self._say("")
         self.status.emit("Live: " + ("listening" if self.is_audio else "camera running"))
-
-    def _meter_chunk(self, chunk: np.ndarray, level: float, voice: bool) -> None:
-        """Fold chunks into one meter update per 40 ms (a fast source must not flood the UI)."""
-        m = self._meter
-        if chunk.size:
-            m[1], m[2] = min(m[1], float(chunk.min())), max(m[2], float(chunk.max()))
-        m[3], m[4] = max(m[3], level), m[4] or voice
-        now = time.perf_counter()
-        if now - m[0] >= 0.04:
-            self.bridge.chunk.emit((np.array([m[1], m[2]], np.float32), m[3], m[4]))
-            self._meter = [now, 1.0, -1.0, -200.0, False]
-
-    def _emit_frame(self, frame, seq) -> None:
-        self.bridge.frame.emit((frame, seq))
 
     def stop(self) -> None:
         self._forget_identification()

@@ -226,3 +226,77 @@ def test_identify_mode_and_people_never_read_the_gallery_on_the_ui_thread(qtbot,
     assert not [n for n, ui in on_ui if ui], f"read on the UI thread: {on_ui}"
     view.stop()
     gallery.close()
+
+
+def test_level_folder_sends_one_meter_update_per_period():
+    from siamgui.ui.live_view import LevelFolder
+
+    sent, now = [], [0.0]
+    fold = LevelFolder(sent.append, period=0.04, clock=lambda: now[0])
+    fold(np.array([0.1, -0.2], np.float32), -30.0, False)  # the first chunk goes at once
+    assert len(sent) == 1
+    for t, chunk, level, voice in ((0.01, [0.5, -0.1], -20.0, True), (0.02, [0.05], -40.0, False)):
+        now[0] = t
+        fold(np.array(chunk, np.float32), level, voice)
+    assert len(sent) == 1  # folded, not sent
+    now[0] = 0.05
+    fold(np.array([0.0, -0.3], np.float32), -50.0, False)
+    (lo_hi, level, voice), = sent[1:]
+    assert lo_hi.tolist() == pytest.approx([-0.3, 0.5]) and level == -20.0 and voice is True
+
+
+UI_CLASSES = ("LiveView.", "LevelScope.", "FramePreview.", "_Bridge.", "VerdictPanel.", "DistanceScale.")
+
+
+@pytest.mark.parametrize("device", ["microphone", "camera"])
+def test_device_threads_run_no_view_code_and_every_slot_runs_on_the_gui_thread(device, qtbot, tmp_path, monkeypatch,
+                                                                                face_encoder, request):
+    """Device threads capture, meter and judge; the view's code (slots included) runs only on the GUI thread."""
+    import threading
+
+    from PySide6.QtCore import QThread
+    from PySide6.QtWidgets import QApplication
+
+    from conftest import tone
+    import siamgui.ui.live_view as lv
+
+    gui = QApplication.instance().thread()
+    slots = ("_on_chunk", "_on_voice") if device == "microphone" else ("_on_frame", "_on_face")
+    slots_on_gui = []
+    for name in (*slots, "_on_error"):
+        real = getattr(lv.LiveView, name)
+
+        def spy(self, *a, _real=real, _name=name):
+            slots_on_gui.append((_name, QThread.currentThread() == gui))
+            return _real(self, *a)
+
+        monkeypatch.setattr(lv.LiveView, name, spy)  # before the view connects its bridge
+
+    ui_dir = str(Path(lv.__file__).resolve().parent)
+    off_thread_view_calls = []
+
+    def profile(frame, event, arg):
+        if event == "call" and threading.current_thread() is not threading.main_thread():
+            code = frame.f_code
+            if str(Path(code.co_filename).resolve().parent) == ui_dir and code.co_qualname.startswith(UI_CLASSES):
+                off_thread_view_calls.append(code.co_qualname)
+
+    view = lv.LiveView()
+    qtbot.addWidget(view)
+    request.addfinalizer(view.shutdown)
+    if device == "microphone":
+        source = str(tone(tmp_path / "said.wav", seconds=1.5))
+        encoder = Encoder.load(carded_model(tmp_path / "v.onnx", {"kind": "logmel"}, threshold=0.05, name="v"))
+    else:
+        source, encoder = str(portrait_video(tmp_path / "cam.avi", frames=30)), face_encoder
+    view.set_encoder(encoder)
+    view.reference_from_file(source if device == "microphone" else str(SAMPLES / "face" / "same_a.jpg"))
+    qtbot.waitUntil(lambda: view.reference is not None, timeout=10000)
+    threading.setprofile(profile)  # every thread started from here on: the device threads
+    request.addfinalizer(lambda: threading.setprofile(None))
+    view.start(source)  # a file stands in for the device, in real time
+    qtbot.waitUntil(lambda: {n for n, _ in slots_on_gui} >= set(slots), timeout=15000)
+    view.stop()
+    threading.setprofile(None)
+    assert all(on_gui for _, on_gui in slots_on_gui), slots_on_gui
+    assert not off_thread_view_calls, f"view code ran on a device thread: {sorted(set(off_thread_view_calls))}"

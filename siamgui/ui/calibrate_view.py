@@ -364,7 +364,6 @@ class CalibrateView(View):
     tooltip = "Choose the threshold on your own data: histograms, ROC, false accepts and rejects"
 
     thresholdStored = Signal(object)  # the stored threshold (float), or None when reset to the card's
-    status = Signal(str)  # a line for the window's status bar
 
     def __init__(self, jobs: Jobs | None = None, parent: QWidget | None = None,
                  gallery_factory: Callable[[], Any] | None = None):

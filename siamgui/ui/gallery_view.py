@@ -54,7 +54,6 @@ class GalleryView(View):
 
     title = "Gallery"
     tooltip = "Enrol people from 1-5 samples and identify them — no retraining"
-    status = Signal(str)
     changed = Signal()
 
     def __init__(self, jobs: Jobs | None = None, gallery_factory=None, parent=None):

@@ -180,7 +180,6 @@ class LiveView(View):
 
     title = "Live"
     tooltip = "Verify or identify a person live, from the camera or the microphone"
-    status = Signal(str)
 
     def __init__(self, jobs: Jobs | None = None, gallery_factory=None, parent=None):
         super().__init__(parent)

@@ -130,7 +130,6 @@ class MainWindow(QMainWindow):
         self._add_people_views()
         from siamgui.ui.calibrate_view import CalibrateView  # noqa: PLC0415
         self.calibrate = CalibrateView(self.jobs, gallery_factory=self.gallery)
-        self.calibrate.status.connect(self.flash)
         self.calibrate.thresholdStored.connect(lambda _value: self._threshold_stored())
         self.add_view(self.calibrate)
         self.nav.setCurrentRow(0)
@@ -157,7 +156,6 @@ class MainWindow(QMainWindow):
         self.live = LiveView(self.jobs, gallery_factory=self.gallery)
         self.gallery_view = GalleryView(self.jobs, gallery_factory=self.gallery)
         for view in (self.live, self.gallery_view):
-            view.status.connect(self.flash)
             self.add_view(view)
         self.gallery_view.changed.connect(self.live.refresh_people)
 
@@ -166,6 +164,7 @@ class MainWindow(QMainWindow):
         """Add a page to the navigation; it receives the current encoder now and on every change."""
         self.views.append(view)
         self.view_stack.addWidget(view)
+        view.status.connect(self.flash)  # every view's passing messages, one way
         item = QListWidgetItem(view.title)
         item.setToolTip(view.tooltip)
         item.setSizeHint(QSize(120, 40))

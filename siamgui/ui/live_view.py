@@ -32,7 +32,7 @@ from siamgui.media.images import encode_png
 from siamgui.media.microphone import FileMicrophone, MicrophoneError, MicrophoneSource, list_microphones
 from siamgui.ui.analysis import qimage_from_array, spectrogram_image, waveform
 from siamgui.ui.canvas import thumb
-from siamgui.ui.jobs import Jobs, report
+from siamgui.ui.jobs import Jobs
 from siamgui.ui.verdict import VerdictPanel
 from siamgui.ui.views import View
 

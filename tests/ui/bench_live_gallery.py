@@ -2,7 +2,10 @@
 
 Run: PYTHONPATH=. python tests/ui/bench_live_gallery.py (about 10 s; writes only to a temp folder).
 """
-import os, sys, time, tempfile
+import os
+import tempfile
+import time
+
 import numpy as np
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from siamgui.core.gallery import Gallery

@@ -47,6 +47,16 @@ def load_audio(path: str | Path) -> AudioClip:
     return AudioClip(np.ascontiguousarray(data.mean(axis=1), dtype=np.float32), int(rate))
 
 
+def encode_wav(clip: AudioClip) -> bytes:
+    """A clip as 16-bit PCM WAV bytes, for storing a sample (a live utterance enrolled in the
+    gallery) in a file every tool reads; load_audio reads it back at the same rate."""
+    import io
+
+    buf = io.BytesIO()
+    sf.write(buf, np.asarray(clip.samples, np.float32), int(clip.rate), format="WAV", subtype="PCM_16")
+    return buf.getvalue()
+
+
 def resample(clip: AudioClip, rate: int, length: int | None = None) -> AudioClip:
     """Band-limited resampling in the frequency domain (exact for the band both rates share).
 

@@ -41,6 +41,15 @@ def load_image(path: str | Path) -> np.ndarray:
     return to_bgr(img)
 
 
+def encode_png(img: np.ndarray) -> bytes:
+    """An image (BGR or grey uint8, as load_image gives) as PNG bytes: lossless, for storing a
+    sample (a live camera frame enrolled in the gallery) exactly as it was seen."""
+    ok, data = cv2.imencode(".png", np.ascontiguousarray(img))
+    if not ok:
+        raise MediaError(f"could not encode a {img.shape} {img.dtype} image as PNG")
+    return data.tobytes()
+
+
 def check_size(name: str, size: tuple[int, int] | None) -> None:
     """MediaError when a header says the image has more than MAX_PIXELS pixels."""
     if size is None:

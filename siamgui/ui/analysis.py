@@ -16,7 +16,8 @@ from PySide6.QtGui import QImage
 
 from siamgui.media import audio, images
 from siamgui.media.errors import MediaError, require_file
-from siamgui.ui.jobs import PartialFailure, user_message
+from siamgui.errors import user_message
+from siamgui.ui.jobs import PartialFailure
 
 WAVE_BUCKETS = 1600
 _FACE_LOCK = threading.Lock()  # one Haar cascade is shared; do not run it from two threads at once

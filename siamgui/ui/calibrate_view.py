@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
@@ -27,7 +27,7 @@ from siamgui.core import thresholds
 from siamgui.tasks import calibration
 from siamgui.ui.elided import ElidedLabel
 from siamgui.ui.embedding_map import EmbeddingMap
-from siamgui.ui.jobs import user_message
+from siamgui.ui.jobs import Job, Jobs, Outcome
 from siamgui.ui.views import View
 
 ACCENT = QColor("#4f46e5")
@@ -45,50 +45,16 @@ def pct(x: float) -> str:
     return f"{100 * x:.2f}%" if x < 0.1 else f"{100 * x:.1f}%"
 
 
-# --- background work -----------------------------------------------------------------------
+# --- background work (on the window's job runner, in a lane of its own) -------------------
+LANE = "calibrate"  # one calibration (or gallery map) at a time; the shared pool stays free for the views
+
+
 @dataclass
 class CalibrationOutcome:
     result: calibration.Calibration | None = None
     points: np.ndarray | None = None  # PCA of the embeddings
     explained: np.ndarray | None = None
-    error: str | None = None
-    cancelled: bool = False
     names: list[str] | None = None  # gallery map: person per point
-
-
-class _Signals(QObject):
-    progress = Signal(int, int, int)  # request, done, total
-    finished = Signal(int, object)  # request, outcome
-
-
-class _Task(QRunnable):
-    def __init__(self, signals: _Signals, request: int, fn: Callable[[Callable[[int, int], None]], Any]):
-        super().__init__()
-        self.setAutoDelete(True)
-        self.signals, self.request, self.fn = signals, request, fn
-
-    def run(self) -> None:
-        def progress(done: int, total: int) -> None:
-            try:
-                self.signals.progress.emit(self.request, done, total)
-            except RuntimeError:
-                pass
-
-        try:
-            outcome = self.fn(progress)
-        except calibration.Cancelled:
-            outcome = CalibrationOutcome(cancelled=True)
-        except (calibration.CalibrationError, ValueError, OSError) as exc:
-            outcome = CalibrationOutcome(error=str(exc).strip() or type(exc).__name__)
-        except BaseException as exc:  # noqa: BLE001 - a message, never a crash
-            import traceback
-
-            traceback.print_exc()
-            outcome = CalibrationOutcome(error=user_message(exc))
-        try:
-            self.signals.finished.emit(self.request, outcome)
-        except RuntimeError:  # the view is gone
-            pass
 
 
 def _run_calibration(encoder, source: str, max_pairs: int, segment_s: float | None,
@@ -398,28 +364,21 @@ class CalibrateView(View):
     tooltip = "Choose the threshold on your own data: histograms, ROC, false accepts and rejects"
 
     thresholdStored = Signal(object)  # the stored threshold (float), or None when reset to the card's
-    status = Signal(str)  # a line for the window's status bar
 
-    def __init__(self, jobs=None, parent: QWidget | None = None, gallery_factory: Callable[[], Any] | None = None):
+    def __init__(self, jobs: Jobs | None = None, parent: QWidget | None = None,
+                 gallery_factory: Callable[[], Any] | None = None):
         super().__init__(parent)
         self.setObjectName("calibrateView")
         self.setStyleSheet("#rateValue { font-size: 22px; font-weight: 700; }")
         self.setAcceptDrops(True)
-        self.jobs = jobs
+        self._own_jobs = jobs is None
+        self.jobs: Jobs = jobs if jobs is not None else Jobs(self)
         self.gallery_factory = gallery_factory
         self.encoder = None
         self.result: calibration.Calibration | None = None
         self.source: str | None = None
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)  # one calibration at a time; the shared pool stays free
-        self._signals = _Signals(self)
-        self._signals.progress.connect(self._progress)
-        self._signals.finished.connect(self._finished)
-        self._map_signals = _Signals(self)
-        self._map_signals.finished.connect(self._gallery_finished)
-        self._request = 0
-        self._map_request = 0
-        self._cancel: threading.Event | None = None
+        self._job: Job | None = None  # the calibration running now
+        self._map_job: Job | None = None  # the gallery map being computed
         self.running = False
         self._build()
         self.set_encoder(None)
@@ -698,14 +657,12 @@ class CalibrateView(View):
             self.start(self.source)
 
     def start(self, source: str | Path) -> None:
-        """Embed and measure ``source`` on the view's own worker thread (never the UI thread)."""
+        """Embed and measure ``source`` on the job runner's calibration lane (never the UI thread)."""
         if self.encoder is None:
             return
         if self.running:
             self.cancel()
         self.source = str(source)
-        self._request += 1
-        self._cancel = cancel = threading.Event()
         enc = self.encoder
         segment = self.segment_spin.value() if (enc.card.modality == "audio" and self.segment_check.isChecked()) \
             else None
@@ -717,14 +674,16 @@ class CalibrateView(View):
         self._set_running(True)
         self.progress.setRange(0, 0)
         self.progress_label.setText("Finding files…")
-        self.pool.start(_Task(self._signals, self._request,
-                              lambda progress: _run_calibration(enc, src, max_pairs, segment, cancel, progress)))
+        self._job = self.jobs.start(
+            lambda progress, cancel: _run_calibration(enc, src, max_pairs, segment, cancel, progress),
+            self._finished, progress=self._progress, lane=LANE)
 
     def cancel(self) -> None:
-        if self._cancel is not None:
-            self._cancel.set()
+        """Stop the running calibration; nothing it still reports is shown."""
+        job, self._job = self._job, None
+        if job is not None:
+            job.cancel()
         if self.running:
-            self._request += 1  # whatever comes back from the old run is ignored
             self.progress_label.setText("Cancelled.")
             self._set_running(False)
 
@@ -738,32 +697,27 @@ class CalibrateView(View):
         self.segment_spin.setEnabled(not on and self.segment_check.isChecked())
         self.segment_check.setEnabled(not on)
 
-    def _progress(self, request: int, done: int, total: int) -> None:
-        if request != self._request:
-            return
+    def _progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         self.progress_label.setText(f"Embedding {done:,} of {total:,} files…")
 
-    def _finished(self, request: int, outcome: CalibrationOutcome) -> None:
-        if request != self._request:
-            return
-        self.progress_label.setText("Cancelled." if outcome.cancelled else "")
+    def _finished(self, outcome: Outcome) -> None:
+        self._job = None
+        self.progress_label.setText("")
         self._set_running(False)
-        if outcome.cancelled:
-            return
-        if outcome.error:  # the last good result (if any) stays on screen, said to be the previous one
+        if not outcome.ok:  # the last good result (if any) stays on screen, said to be the previous one
             kept = f" The distances below are still those of {Path(self.result.source).name}." \
                 if self.result is not None else ""
             self._show_error(f"Could not calibrate {Path(self.source).name}: {outcome.error}{kept}")
             return
-        res = outcome.result
+        res = outcome.value.result
         if res.skipped:
             self.figures.setToolTip("Skipped:\n" + "\n".join(f"{Path(f).name}: {why}" for f, why in res.skipped[:25])
                                     + (f"\n… and {len(res.skipped) - 25} more" if len(res.skipped) > 25 else ""))
         else:
             self.figures.setToolTip("")
-        self._map_points = (outcome.points, outcome.explained)
+        self._map_points = (outcome.value.points, outcome.value.explained)
         self._show_result(res)
         self._show_calibration_map()
 
@@ -915,9 +869,10 @@ class CalibrateView(View):
         if self.encoder is None or self.gallery_factory is None:
             return
         enc, factory = self.encoder, self.gallery_factory
-        self._map_request += 1
+        if self._map_job is not None:
+            self._map_job.cancel()  # the newest request wins
 
-        def work(progress) -> CalibrationOutcome:
+        def work(_progress, _cancel) -> CalibrationOutcome:
             from siamgui.tasks.enrolment import sync_embeddings
             from siamgui.core.projection import pca_2d, points_from_gallery
 
@@ -929,14 +884,14 @@ class CalibrateView(View):
                                       explained=None if proj is None else proj.explained, names=names)
 
         self.map_source.setText("Embedding the gallery…")
-        self.pool.start(_Task(self._map_signals, self._map_request, work))
+        self._map_job = self.jobs.start(work, self._gallery_finished, lane=LANE)
 
-    def _gallery_finished(self, request: int, outcome: CalibrationOutcome) -> None:
-        if request != self._map_request:
-            return
-        if outcome.error:
+    def _gallery_finished(self, outcome: Outcome) -> None:
+        self._map_job = None
+        if not outcome.ok:
             self.map_source.setText(f"Could not map the gallery: {outcome.error}")
             return
+        outcome = outcome.value
         names = outcome.names or []
         if not names:
             self.map.clear("Nobody is enrolled with this model yet.")
@@ -948,7 +903,9 @@ class CalibrateView(View):
 
     # --- lifecycle -------------------------------------------------------------------------
     def shutdown(self) -> None:
-        if self._cancel is not None:
-            self._cancel.set()
-        self.pool.clear()
-        self.pool.waitForDone(3000)
+        for job in (self._job, self._map_job):
+            if job is not None:
+                job.cancel()
+        self._job = self._map_job = None
+        if self._own_jobs:
+            self.jobs.shutdown()

@@ -19,7 +19,7 @@ from siamgui.media.images import load_image
 from siamgui.ui.analysis import qimage_from_array
 from siamgui.ui.canvas import thumb
 from siamgui.ui.elided import ElidedLabel
-from siamgui.ui.jobs import Jobs
+from siamgui.ui.jobs import Jobs, report
 from siamgui.ui.views import View
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.pgm *.bmp)"
@@ -54,7 +54,6 @@ class GalleryView(View):
 
     title = "Gallery"
     tooltip = "Enrol people from 1-5 samples and identify them — no retraining"
-    status = Signal(str)
     changed = Signal()
 
     def __init__(self, jobs: Jobs | None = None, gallery_factory=None, parent=None):
@@ -238,7 +237,7 @@ class GalleryView(View):
             everyone = self.gallery.people()
             people, hidden = self._people_for_model(everyone)
         except Exception as exc:
-            self.footer.setText(f"Gallery unavailable: {exc}")
+            self.footer.setText(f"Gallery unavailable: {report(exc)}")
             self.footer_path.setText("")
             return
         for p in people:

@@ -3,7 +3,9 @@
 The capture and inference threads live in ``siamgui.tasks.live``; this widget only binds their
 callbacks to Qt signals and draws. A face box is drawn only over frames close to the one it
 was computed on (``STALE_FRAMES``), and the crop shown beside the verdict is the crop the
-verdict was computed from.
+verdict was computed from. The device threads are handed plain callables (``LevelFolder``,
+``frame_emitter``, ``source_opener``) that only emit the bridge's signals: no view code runs
+there, and every slot runs on the UI thread.
 """
 
 from __future__ import annotations
@@ -11,29 +13,76 @@ from __future__ import annotations
 import time
 from collections import deque
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
-                               QInputDialog, QLabel, QListWidget, QMessageBox, QPushButton, QScrollArea, QSizePolicy,
-                               QSlider, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QInputDialog,
+                               QLabel, QListWidget, QMessageBox, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout,
+                               QWidget)
 
 from siamgui.core.compare import Verdict
 from siamgui.tasks.enrolment import people_for_modality
 from siamgui.tasks.live import CameraLoop, FaceVerifier, FrameResult, MicrophoneLoop, VoiceResult, VoiceVerifier
-from siamgui.media.audio import AudioClip, load_audio
+from siamgui.media.audio import AudioClip, encode_wav, load_audio
 from siamgui.media.camera import CameraSource, camera_from_env, list_cameras
 from siamgui.media.errors import MediaError, named
+from siamgui.media.images import encode_png
 from siamgui.media.microphone import FileMicrophone, MicrophoneError, MicrophoneSource, list_microphones
 from siamgui.ui.analysis import qimage_from_array, spectrogram_image, waveform
 from siamgui.ui.canvas import thumb
 from siamgui.ui.jobs import Jobs
+from siamgui.ui.verdict import VerdictPanel
 from siamgui.ui.views import View
 
 STALE_FRAMES = 4  # a face box older than this many frames is not drawn
+GALLERY_LANE = "live-gallery"  # Live's gallery reads, one at a time, never on the UI thread
 FILE_ITEM = "__file__"
-SLIDER_STEPS = 1000
+
+
+# --- the device-thread side: plain Python that touches no widget and only emits signals -----------
+class LevelFolder:
+    """Folds microphone chunks into one meter update per ``period`` seconds (a fast source must not
+    flood the UI). Called on the microphone thread: it keeps its own state and hands each fold,
+    ``(min/max samples, level dBFS, voiced)``, to ``emit`` (a Qt signal's emit, queued to the UI)."""
+
+    def __init__(self, emit: Callable[[tuple], None], period: float = 0.04,
+                 clock: Callable[[], float] = time.perf_counter):
+        self.emit, self.period, self.clock = emit, period, clock
+        self._last = float("-inf")  # the first chunk is shown at once
+        self._reset()
+
+    def _reset(self) -> None:
+        self._lo, self._hi, self._level, self._voice = 1.0, -1.0, -200.0, False
+
+    def __call__(self, chunk: np.ndarray, level: float, voice: bool) -> None:
+        if chunk.size:
+            self._lo, self._hi = min(self._lo, float(chunk.min())), max(self._hi, float(chunk.max()))
+        self._level, self._voice = max(self._level, float(level)), self._voice or bool(voice)
+        now = self.clock()
+        if now - self._last >= self.period:
+            self.emit((np.array([self._lo, self._hi], np.float32), self._level, self._voice))
+            self._last = now
+            self._reset()
+
+
+def frame_emitter(emit: Callable[[tuple], None]) -> Callable[[np.ndarray, int], None]:
+    """The camera thread's frame callback: ``emit((frame, seq))`` and nothing else."""
+
+    def on_frame(frame: np.ndarray, seq: int) -> None:
+        emit((frame, seq))
+
+    return on_frame
+
+
+def source_opener(source, audio: bool, rate: int = 16000) -> Callable[[], object]:
+    """What the device thread calls to open ``source``: a device id / index, or a file standing in for it."""
+    is_file = isinstance(source, str) and Path(source).is_file()
+    if audio:
+        return (lambda: FileMicrophone(source, rate=rate)) if is_file else (lambda: MicrophoneSource(device=source,
+                                                                                                    rate=rate))
+    return lambda: CameraSource(source)
 
 
 class _Bridge(QObject):
@@ -131,12 +180,12 @@ class LiveView(View):
 
     title = "Live"
     tooltip = "Verify or identify a person live, from the camera or the microphone"
-    status = Signal(str)
 
     def __init__(self, jobs: Jobs | None = None, gallery_factory=None, parent=None):
         super().__init__(parent)
         self.setObjectName("LiveView")
-        self.jobs = jobs or Jobs(self)
+        self._own_jobs = jobs is None
+        self.jobs = jobs if jobs is not None else Jobs(self)
         self.gallery_factory = gallery_factory  # () -> Gallery, opened lazily
         self.encoder = None
         self.encoder_before = None  # card of the previous model (a stand-in file survives a same-modality switch)
@@ -152,6 +201,12 @@ class LiveView(View):
         self.last_clip: AudioClip | None = None
         self.result_times: deque[float] = deque(maxlen=30)
         self.latencies: deque[float] = deque(maxlen=30)
+        # gallery reads run as jobs; a counter per kind drops what a newer request (or model) replaced
+        self._people_request = 0
+        self._person_request = 0
+        self._ident_request = 0
+        self._ident_busy = False  # one identification in flight; newer embeddings wait in _ident_next
+        self._ident_next: np.ndarray | None = None
         self.bridge = _Bridge(self)
         self.bridge.frame.connect(self._on_frame)
         self.bridge.face.connect(self._on_face)
@@ -228,37 +283,17 @@ class LiveView(View):
         self.enrol_btn.setToolTip("Store the current face (or the last utterance) in the gallery under a name")
         side.addWidget(self.enrol_btn)
 
-        verdict_box = QGroupBox("Verdict")
-        vg = QVBoxLayout(verdict_box)
-        self.distance_label = QLabel("–")
-        self.distance_label.setObjectName("distanceValue")
-        self.distance_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.verdict_label = QLabel("Waiting")
-        self.verdict_label.setObjectName("verdict")
-        self.verdict_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.verdict_label.setProperty("verdict", "none")
-        self.margin_label = QLabel("")
-        self.margin_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.matches = QListWidget()
+        self.verdict = VerdictPanel(compact=True, waiting="Waiting")  # the one verdict widget, as in Compare
+        self.matches = QListWidget()  # identify mode: the three nearest people
+        self.matches.setObjectName("liveMatches")
         self.matches.setMaximumHeight(120)
         self.matches.hide()
-        th = QHBoxLayout()
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setRange(0, SLIDER_STEPS)
-        self.spin = QDoubleSpinBox()
-        self.spin.setDecimals(3)
-        self.spin.setSingleStep(0.01)
-        th.addWidget(QLabel("Threshold"))
-        th.addWidget(self.slider, 1)
-        th.addWidget(self.spin)
         self.stats = QLabel("")
         self.stats.setObjectName("muted")
         self.stats.setWordWrap(True)
-        for w in (self.distance_label, self.verdict_label, self.margin_label, self.matches):
-            vg.addWidget(w)
-        vg.addLayout(th)
-        vg.addWidget(self.stats)
-        side.addWidget(verdict_box)
+        side.addWidget(self.verdict)
+        side.addWidget(self.matches)
+        side.addWidget(self.stats)
         side.addStretch(1)
         holder = QWidget()
         holder.setObjectName("liveSideBody")
@@ -283,8 +318,7 @@ class LiveView(View):
         self.ref_person.activated.connect(lambda _i: self.reference_from_person(self.ref_person.currentData()))
         self.enrol_btn.clicked.connect(lambda: self.enrol_live())
         self.mode_combo.currentIndexChanged.connect(self._mode_changed)
-        self.slider.valueChanged.connect(lambda v: self.set_threshold(self._slider_to_value(v)))
-        self.spin.valueChanged.connect(self.set_threshold)
+        self.verdict.thresholdChanged.connect(self._threshold_changed)
         self.stats_timer = QTimer(self)
         self.stats_timer.timeout.connect(self._update_stats)
         self.stats_timer.start(500)
@@ -328,29 +362,32 @@ class LiveView(View):
         self.ref_capture_btn.setText("Use last utterance" if self.is_audio else "Use live face")
         self.thumb_captions[1].setText("last utterance" if self.is_audio else "model's input")
         if encoder is not None:
-            self.spin.blockSignals(True)
-            self.spin.setRange(0.0, 2.0)  # cosine and euclidean distances of unit vectors both span [0, 2]
-            self.spin.blockSignals(False)
-            self.set_threshold(encoder.threshold)
+            self._show_model_threshold()
         self.refresh_devices()
         self.refresh_people()
         self._show_verdict(None)
 
-    def _slider_to_value(self, v: int) -> float:
-        return v / SLIDER_STEPS * self.spin.maximum()
+    def _show_model_threshold(self) -> None:
+        """The threshold in use (calibrated, else the card's) and the card's, on the verdict panel."""
+        enc = self.encoder
+        self.verdict.set_model(enc.card.metric, enc.threshold, enc.modality.subjects, card_threshold=enc.card.threshold)
+
+    def threshold_stored(self) -> None:
+        """Calibrate stored (or cleared) a threshold for this model: judge with it from now on."""
+        if self.encoder is not None:
+            self._show_model_threshold()
 
     def set_threshold(self, value: float) -> None:
+        """Move the threshold; what is shown is re-judged at once, the next results use it too."""
+        if self.encoder is not None:
+            self.verdict.set_threshold(value)
+
+    def _threshold_changed(self, value: float) -> None:
         if self.encoder is None:
             return
         self.threshold = float(value)
-        for w, v in ((self.slider, round(value / max(self.spin.maximum(), 1e-9) * SLIDER_STEPS)), (self.spin, value)):
-            w.blockSignals(True)
-            w.setValue(v)
-            w.blockSignals(False)
         if self.verifier is not None:
             self.verifier.threshold = self.threshold
-        if self.last_face is not None and self.last_face.smoothed is not None:
-            self._show_verdict(Verdict(self.last_face.smoothed, self.threshold))
 
     # --- devices -------------------------------------------------------------------------
     def refresh_devices(self) -> None:
@@ -424,18 +461,17 @@ class LiveView(View):
         try:
             if self.is_audio:
                 self.verifier = VoiceVerifier(self.encoder, self.threshold)
-                rate = self.verifier.rate
-                opener = (lambda: FileMicrophone(source, rate=rate)) if isinstance(source, str) and Path(source).is_file() \
-                    else (lambda: MicrophoneSource(device=source, rate=rate))
-                self._meter = [0.0, 1.0, -1.0, -200.0, False]  # last emit, min, max, level, voiced
-                self.loop = MicrophoneLoop(opener, self.verifier, self._meter_chunk, self.bridge.voice.emit,
+                # the microphone thread gets plain callables that only emit signals: no view code runs there
+                self.loop = MicrophoneLoop(source_opener(source, True, self.verifier.rate), self.verifier,
+                                           LevelFolder(self.bridge.chunk.emit), self.bridge.voice.emit,
                                            self.bridge.error.emit)
                 self.scope.clear()
                 self.scope.message = "Listening…"
             else:
                 self.verifier = FaceVerifier(self.encoder, self.threshold)
-                self.loop = CameraLoop(lambda: CameraSource(source), self.verifier, self._emit_frame,
-                                       self.bridge.face.emit, self.bridge.error.emit)
+                self.loop = CameraLoop(source_opener(source, False), self.verifier,
+                                       frame_emitter(self.bridge.frame.emit), self.bridge.face.emit,
+                                       self.bridge.error.emit)
                 self.preview.placeholder = "Opening the camera…"
                 self.preview.update()
         except MediaError as exc:
@@ -448,21 +484,8 @@ class LiveView(View):
         self._say("")
         self.status.emit("Live: " + ("listening" if self.is_audio else "camera running"))
 
-    def _meter_chunk(self, chunk: np.ndarray, level: float, voice: bool) -> None:
-        """Fold chunks into one meter update per 40 ms (a fast source must not flood the UI)."""
-        m = self._meter
-        if chunk.size:
-            m[1], m[2] = min(m[1], float(chunk.min())), max(m[2], float(chunk.max()))
-        m[3], m[4] = max(m[3], level), m[4] or voice
-        now = time.perf_counter()
-        if now - m[0] >= 0.04:
-            self.bridge.chunk.emit((np.array([m[1], m[2]], np.float32), m[3], m[4]))
-            self._meter = [now, 1.0, -1.0, -200.0, False]
-
-    def _emit_frame(self, frame, seq) -> None:
-        self.bridge.frame.emit((frame, seq))
-
     def stop(self) -> None:
+        self._forget_identification()
         loop, self.loop = self.loop, None
         if loop is not None:
             loop.stop()
@@ -529,20 +552,12 @@ class LiveView(View):
         self.message.setVisible(bool(text))
 
     def _show_verdict(self, verdict: Verdict | None, note: str = "") -> None:
+        """A verdict against the reference (re-judged by the panel when the threshold moves)."""
         self.matches.hide()
         if verdict is None:
-            self.distance_label.setText("–")
-            self.verdict_label.setText(note.capitalize() if note else "Waiting")
-            self.verdict_label.setProperty("verdict", "none")
-            self.margin_label.setText("")
+            self.verdict.set_distance(None, note[:1].upper() + note[1:] if note else "Waiting")
         else:
-            self.distance_label.setText(f"{verdict.distance:.3f}")
-            self.verdict_label.setText("SAME" if verdict.same else "DIFFERENT")
-            self.verdict_label.setProperty("verdict", "same" if verdict.same else "different")
-            side = "below" if verdict.same else "above"
-            self.margin_label.setText(f"{abs(verdict.margin):.3f} {side} threshold" + (f" · {note}" if note else ""))
-        self.verdict_label.style().unpolish(self.verdict_label)
-        self.verdict_label.style().polish(self.verdict_label)
+            self.verdict.set_distance(verdict.distance, note=note)
 
     def _update_stats(self) -> None:
         if self.loop is None or len(self.result_times) < 2:
@@ -609,52 +624,102 @@ class LiveView(View):
                             qimage_from_array(r.crop, bgr=r.colour == "bgr"))
 
     def refresh_people(self) -> None:
-        self.ref_person.clear()
+        """List the enrolled people this model can be compared with (read off the UI thread)."""
+        self._people_request += 1
+        request = self._people_request
+        self.ref_person.clear()  # never a list of another model's people, even for a moment
         if self.encoder is None or self.gallery_factory is None:
             return
-        try:
-            people, _ = people_for_modality(self.gallery_factory(), self.encoder.card.modality)
-        except Exception as exc:  # a broken gallery must not break the live view
-            self._say(f"Gallery unavailable: {exc}")
-            return
-        for p in people:
-            self.ref_person.addItem(f"{p.name} ({p.samples})", p.id)
+        factory, modality = self.gallery_factory, self.encoder.card.modality
+
+        def done(outcome) -> None:
+            if request != self._people_request:
+                return  # a newer model or gallery change asked again
+            if not outcome.ok:
+                self._say(f"Gallery unavailable: {outcome.error}")
+                return
+            for p in outcome.value:
+                self.ref_person.addItem(f"{p.name} ({p.samples})", p.id)
+
+        self.jobs.submit(lambda: people_for_modality(factory(), modality)[0], done, lane=GALLERY_LANE)
 
     def reference_from_person(self, person_id) -> None:
+        """The mean of a person's enrolled embeddings becomes the reference (read off the UI thread)."""
         if person_id is None or self.encoder is None or self.gallery_factory is None:
             return
-        gallery = self.gallery_factory()
-        _, pids, names, vecs = gallery.matrix(self.encoder.model_hash)
-        rows = np.nonzero(pids == person_id)[0]
-        if len(rows) == 0:
-            self._say("This person has no embeddings for this model yet: re-embed them in the Gallery view.")
-            return
-        mean = vecs[rows].mean(axis=0)
-        self._set_reference(mean / (np.linalg.norm(mean) + 1e-12), names[rows[0]], None)
+        self._person_request += 1
+        request, enc, factory = self._person_request, self.encoder, self.gallery_factory
+
+        def work():
+            _, pids, names, vecs = factory().matrix(enc.model_hash)
+            rows = np.nonzero(pids == person_id)[0]
+            if len(rows) == 0:
+                return None
+            mean = vecs[rows].mean(axis=0)
+            return mean / (np.linalg.norm(mean) + 1e-12), names[rows[0]]
+
+        def done(outcome) -> None:
+            if request != self._person_request or enc is not self.encoder:
+                return
+            if not outcome.ok:
+                self._say(f"Gallery unavailable: {outcome.error}")
+            elif outcome.value is None:
+                self._say("This person has no embeddings for this model yet: re-embed them in the Gallery view.")
+            else:
+                self._set_reference(*outcome.value, None)
+
+        self.jobs.submit(work, done, lane=GALLERY_LANE)
 
     # --- gallery -------------------------------------------------------------------------
     def _mode_changed(self, index: int) -> None:
+        self._forget_identification()
         self._show_verdict(None)
         self.ref_box.setVisible(index == 0)  # identify compares with the gallery, not with a reference
         if index == 1:
             self.refresh_people()
 
+    def _forget_identification(self) -> None:
+        """Whatever identification is in flight belongs to the past (a stop, a new model or mode)."""
+        self._ident_request += 1
+        self._ident_next = None
+
     def _identify(self, embedding: np.ndarray) -> None:
-        if self.gallery_factory is None:
+        """Look ``embedding`` up in the gallery on a job: one in flight, only the newest waits."""
+        if self.gallery_factory is None or self.encoder is None:
             return
-        gallery = self.gallery_factory()
-        ident = gallery.identify(embedding, self.encoder.model_hash, self.encoder.card.metric, self.threshold or 0.0, 3)
+        self._ident_next = embedding
+        if not self._ident_busy:
+            self._identify_next()
+
+    def _identify_next(self) -> None:
+        embedding, self._ident_next = self._ident_next, None
+        if embedding is None:
+            return
+        self._ident_busy = True
+        request, enc, factory = self._ident_request, self.encoder, self.gallery_factory
+        threshold = self.threshold or 0.0
+
+        def done(outcome) -> None:
+            self._ident_busy = False
+            current = request == self._ident_request and enc is self.encoder and self.loop is not None
+            if current:
+                self._show_identification(outcome)
+            self._identify_next()  # the newest embedding that came while this one was looked up
+
+        self.jobs.submit(lambda: factory().identify(embedding, enc.model_hash, enc.card.metric, threshold, 3), done,
+                         lane=GALLERY_LANE)
+
+    def _show_identification(self, outcome) -> None:
+        if not outcome.ok:
+            self._show_verdict(None, f"gallery unavailable: {outcome.error}")
+            return
+        ident = outcome.value
         self.matches.clear()
         if not ident.matches:
             self._show_verdict(None, "the gallery has nobody enrolled with this model")
             return
         best = ident.best
-        self.distance_label.setText(f"{best.distance:.3f}")
-        self.verdict_label.setText(best.name if ident.known else "UNKNOWN")
-        self.verdict_label.setProperty("verdict", "same" if ident.known else "different")
-        self.verdict_label.style().unpolish(self.verdict_label)
-        self.verdict_label.style().polish(self.verdict_label)
-        self.margin_label.setText("best match" if ident.known else "nobody under the threshold")
+        self.verdict.set_identity(best.name, best.distance)
         for m in ident.matches:
             self.matches.addItem(f"{m.name}   {m.distance:.3f}")
         self.matches.show()
@@ -667,30 +732,20 @@ class LiveView(View):
             if self.last_clip is None:
                 self._say("Say something first: the last utterance is what gets enrolled.")
                 return
-            import io
-
-            import soundfile as sf
-
-            buf = io.BytesIO()
-            sf.write(buf, self.last_clip.samples, self.last_clip.rate, format="WAV")
-            media, suffix, source = buf.getvalue(), ".wav", "microphone"
-            prepared_source = self.last_clip
+            sample, encode, suffix, source = self.last_clip, encode_wav, ".wav", "microphone"
         else:
             if self.last_frame is None or self.last_face is None or self.last_face.box is None:
                 self._say("No face in view to enrol.")
                 return
-            import cv2
-
-            ok, png = cv2.imencode(".png", self.last_frame)
-            media, suffix, source = png.tobytes(), ".png", "camera"
-            prepared_source = self.last_frame.copy()
+            sample, encode, suffix, source = self.last_frame.copy(), encode_png, ".png", "camera"
         name, ok = QInputDialog.getText(self, "Enrol", "Name of the person:")
         if not ok or not name.strip():
             return
         enc, gallery_factory = self.encoder, self.gallery_factory
 
-        def work():
-            emb = enc.embed(prepared_source)
+        def work():  # encoding, embedding and the write all happen here, off the UI thread
+            media = encode(sample)
+            emb = enc.embed(sample)
             gallery_factory().enrol(name, [(enc.card.modality, suffix, media, source)], emb, enc.model_hash, enc.name)
             return name
 
@@ -711,3 +766,5 @@ class LiveView(View):
 
     def shutdown(self) -> None:
         self.stop()
+        if self._own_jobs:
+            self.jobs.shutdown()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer
@@ -129,7 +130,6 @@ class MainWindow(QMainWindow):
         self._add_people_views()
         from siamgui.ui.calibrate_view import CalibrateView  # noqa: PLC0415
         self.calibrate = CalibrateView(self.jobs, gallery_factory=self.gallery)
-        self.calibrate.status.connect(self.flash)
         self.calibrate.thresholdStored.connect(lambda _value: self._threshold_stored())
         self.add_view(self.calibrate)
         self.nav.setCurrentRow(0)
@@ -139,22 +139,23 @@ class MainWindow(QMainWindow):
             self.load_initial_model()
 
     def gallery(self):
-        """The one enrolment store the Live and Gallery views share, opened on first use."""
-        if self._gallery is None:
-            from siamgui.core.gallery import Gallery  # noqa: PLC0415
+        """The one enrolment store the Live and Gallery views share, opened on first use (often by a job)."""
+        with self._gallery_lock:  # two jobs asking first must not open two stores
+            if self._gallery is None:
+                from siamgui.core.gallery import Gallery  # noqa: PLC0415
 
-            self._gallery = Gallery()
-        return self._gallery
+                self._gallery = Gallery()
+            return self._gallery
 
     def _add_people_views(self) -> None:
         from siamgui.ui.gallery_view import GalleryView  # noqa: PLC0415
         from siamgui.ui.live_view import LiveView  # noqa: PLC0415
 
         self._gallery = None
+        self._gallery_lock = threading.Lock()
         self.live = LiveView(self.jobs, gallery_factory=self.gallery)
         self.gallery_view = GalleryView(self.jobs, gallery_factory=self.gallery)
         for view in (self.live, self.gallery_view):
-            view.status.connect(self.flash)
             self.add_view(view)
         self.gallery_view.changed.connect(self.live.refresh_people)
 
@@ -163,6 +164,7 @@ class MainWindow(QMainWindow):
         """Add a page to the navigation; it receives the current encoder now and on every change."""
         self.views.append(view)
         self.view_stack.addWidget(view)
+        view.status.connect(self.flash)  # every view's passing messages, one way
         item = QListWidgetItem(view.title)
         item.setToolTip(view.tooltip)
         item.setSizeHint(QSize(120, 40))
@@ -456,8 +458,7 @@ class MainWindow(QMainWindow):
     def _threshold_stored(self) -> None:
         """A threshold stored in Calibrate applies at once in the views that judge."""
         self.compare.threshold_stored()
-        if self.live.encoder is not None:
-            self.live.set_threshold(self.live.encoder.threshold)
+        self.live.threshold_stored()
 
     def show_guide(self) -> GuideDialog:
         """The short guide to the views and the ideas behind them (non-modal, one at a time)."""

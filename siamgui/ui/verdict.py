@@ -1,4 +1,9 @@
-"""Distance, verdict and threshold: re-judging never re-runs the model."""
+"""Distance, verdict and threshold: re-judging never re-runs the model.
+
+``VerdictPanel`` is the one way a verdict is drawn: Compare shows it wide, Live ``compact``
+(stacked in one column for a side panel), for a reference (``set_distance``) or for the nearest person of the
+gallery (``set_identity``). Moving the threshold re-judges what is shown at once.
+"""
 
 from __future__ import annotations
 
@@ -75,15 +80,22 @@ class DistanceScale(QWidget):
 
 
 class VerdictPanel(QFrame):
+    """Distance, SAME / DIFFERENT (or a person's name), the margin, and the threshold to move."""
+
     thresholdChanged = Signal(float)
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, compact: bool = False,
+                 waiting: str = "Waiting for two files"):
         super().__init__(parent)
         self.setObjectName("verdictPanel")
+        self.compact = compact
         self.default_threshold = 0.5
         self.metric_name = "cosine"
         self.words = PLAIN_WORDS
         self.distance: float | None = None
+        self.identity: str | None = None  # the nearest enrolled person, when judging against a gallery
+        self.note = ""
+        self._waiting = waiting
         self._syncing = False
 
         # distance
@@ -98,11 +110,11 @@ class VerdictPanel(QFrame):
         dist_box.addStretch(1)
 
         # verdict
-        self.verdict_label = QLabel("Waiting for two files")
+        self.verdict_label = QLabel(waiting)
         self.verdict_label.setObjectName("verdict")
         self.verdict_label.setProperty("verdict", "none")
         self.verdict_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.verdict_label.setMinimumWidth(170)
+        self.verdict_label.setMinimumWidth(0 if compact else 170)
         self.verdict_label.setWordWrap(True)
         self.words_label = QLabel("")
         self.words_label.setObjectName("verdictWords")
@@ -151,14 +163,26 @@ class VerdictPanel(QFrame):
         thr_box.addLayout(controls)
 
         grid = QGridLayout(self)
-        grid.setContentsMargins(20, 14, 20, 14)
-        grid.setHorizontalSpacing(28)
-        grid.addLayout(dist_box, 0, 0)
-        grid.addLayout(verdict_box, 0, 1)
-        grid.addLayout(thr_box, 0, 2)
-        grid.setColumnStretch(0, 2)
-        grid.setColumnStretch(1, 3)
-        grid.setColumnStretch(2, 5)
+        if compact:  # a side panel: distance, verdict and threshold stacked, every line wrapping
+            grid.setContentsMargins(12, 10, 12, 10)
+            grid.setVerticalSpacing(8)
+            for box in (dist_box, verdict_box):
+                box.takeAt(box.count() - 1)  # no stretch: the panel is as tall as its lines
+            for label in (caption, self.distance_caption, self.margin_label):
+                label.setWordWrap(True)
+            grid.addLayout(dist_box, 0, 0)
+            grid.addLayout(verdict_box, 1, 0)
+            grid.addLayout(thr_box, 2, 0)
+            self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        else:
+            grid.setContentsMargins(20, 14, 20, 14)
+            grid.setHorizontalSpacing(28)
+            grid.addLayout(dist_box, 0, 0)
+            grid.addLayout(verdict_box, 0, 1)
+            grid.addLayout(thr_box, 0, 2)
+            grid.setColumnStretch(0, 2)
+            grid.setColumnStretch(1, 3)
+            grid.setColumnStretch(2, 5)
 
         self.slider.valueChanged.connect(self._from_slider)
         self.spin.valueChanged.connect(self._from_spin)
@@ -216,9 +240,23 @@ class VerdictPanel(QFrame):
     def verdict(self) -> Verdict | None:
         return None if self.distance is None else Verdict(self.distance, self.threshold)
 
-    def set_distance(self, distance: float | None, waiting: str = "Waiting for two files") -> None:
+    @property
+    def state(self) -> str:
+        """What the panel shows: "none" (waiting), "same" or "different" (nobody close enough, for a gallery)."""
+        return str(self.verdict_label.property("verdict"))
+
+    def set_distance(self, distance: float | None, waiting: str | None = None, note: str = "") -> None:
+        """Judge ``distance`` against the threshold (``None``: show ``waiting``); ``note`` follows the margin."""
         self.distance = None if distance is None else float(distance)
-        self._waiting = waiting
+        self.identity = None
+        self.note = note
+        if waiting is not None:
+            self._waiting = waiting
+        self._rejudge()
+
+    def set_identity(self, name: str, distance: float, note: str = "") -> None:
+        """The nearest enrolled person and their distance: named when under the threshold, else unknown."""
+        self.distance, self.identity, self.note = float(distance), name, note
         self._rejudge()
 
     def _rejudge(self) -> None:
@@ -227,10 +265,17 @@ class VerdictPanel(QFrame):
         self.reset_button.setEnabled(abs(self.threshold - self.default_threshold) > 5e-4)
         if v is None:
             self.distance_label.setText("—")
-            self.verdict_label.setText(getattr(self, "_waiting", "Waiting for two files"))
+            self.verdict_label.setText(self._waiting)
             self.verdict_label.setProperty("verdict", "none")
             self.words_label.setText("")
             self.margin_label.setText("")
+        elif self.identity is not None:
+            self.distance_label.setText(f"{v.distance:.3f}")
+            self.verdict_label.setText(f"✓  {self.identity}" if v.same else "?  UNKNOWN")
+            self.verdict_label.setProperty("verdict", "same" if v.same else "different")
+            self.words_label.setText(f"The nearest enrolled person is {self.identity}." if v.same else
+                                     f"Nobody is under the threshold; the nearest is {self.identity}.")
+            self.margin_label.setText(self._margin_text(v))
         else:
             self.distance_label.setText(f"{v.distance:.3f}")
             same_words, diff_words = self.words
@@ -242,10 +287,14 @@ class VerdictPanel(QFrame):
                 self.verdict_label.setText("✗  DIFFERENT")
                 self.verdict_label.setProperty("verdict", "different")
                 self.words_label.setText(f"The model judges these {diff_words}.")
-            m = v.margin
-            if abs(m) < 5e-4:
-                self.margin_label.setText(f"Exactly at the threshold ({v.threshold:.3f})")
-            else:
-                side = "below" if m > 0 else "above"
-                self.margin_label.setText(f"{abs(m):.3f} {side} the threshold ({v.threshold:.3f})")
+            self.margin_label.setText(self._margin_text(v))
         restyle(self.verdict_label)
+
+    def _margin_text(self, v: Verdict) -> str:
+        m = v.margin
+        if abs(m) < 5e-4:
+            text = f"Exactly at the threshold ({v.threshold:.3f})"
+        else:
+            side = "below" if m > 0 else "above"
+            text = f"{abs(m):.3f} {side} the threshold ({v.threshold:.3f})"
+        return text + (f"  ·  {self.note}" if self.note else "")

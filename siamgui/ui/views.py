@@ -1,15 +1,18 @@
-"""The contract every view in the window's navigation follows (Compare now; Live, Gallery… later)."""
+"""The contract every view in the window's navigation follows (Compare, Gallery, Live, Calibrate)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 
 class View(QWidget):
-    """A page of the main window. The window hands every view the current encoder (or None)."""
+    """A page of the main window. The window hands every view the current encoder (or None), and
+    shows every line a view emits on ``status`` in its status bar (connected once, in add_view)."""
 
     title = "View"
     tooltip = ""
+    status = Signal(str)  # a passing line for the window's status bar ("Enrolled a sample of Ada")
 
     def set_encoder(self, encoder) -> None:  # noqa: D401 - override
         """The model changed (or was reloaded on another device); ``None`` means no model."""

@@ -64,3 +64,14 @@ def test_a_folder_is_not_an_audio_file(tmp_path):
     (tmp_path / "takes.wav").mkdir()
     with pytest.raises(MediaError, match=r"^takes.wav is a folder, not a file$"):
         load_audio(tmp_path / "takes.wav")
+
+
+def test_encode_wav_round_trips_at_16_bit(tmp_path):
+    rng = np.random.default_rng(0)
+    clip = audio.AudioClip((0.5 * rng.standard_normal(8000)).clip(-1, 1).astype(np.float32), 16000)
+    data = audio.encode_wav(clip)
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    (tmp_path / "x.wav").write_bytes(data)
+    back = audio.load_audio(tmp_path / "x.wav")
+    assert back.rate == 16000 and len(back.samples) == 8000
+    assert np.max(np.abs(back.samples - clip.samples)) < 1 / 32767 + 1e-6

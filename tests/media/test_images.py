@@ -98,3 +98,13 @@ def test_a_folder_is_not_a_file(tmp_path):
     (tmp_path / "photos.png").mkdir()
     with pytest.raises(MediaError, match=r"^photos.png is a folder, not a file$"):
         load_image(tmp_path / "photos.png")
+
+
+def test_encode_png_is_lossless_and_loads_back(tmp_path):
+    from siamgui.media.images import encode_png
+
+    img = np.random.default_rng(0).integers(0, 256, (48, 64, 3), np.uint8)
+    data = encode_png(img[:, ::-1])  # a non-contiguous view, as a flipped camera frame is
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    (tmp_path / "x.png").write_bytes(data)
+    assert np.array_equal(load_image(tmp_path / "x.png"), img[:, ::-1])

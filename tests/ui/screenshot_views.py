@@ -108,7 +108,7 @@ def main() -> int:
         lv.reference_from_file(str(SAMPLES / "face" / "same_a.jpg"))
         spin(lambda: idle() and lv.reference is not None)
         lv.start(str(portrait_video(_tmp / "cam.avi")))
-        spin(lambda: lv.verdict_label.text() in ("SAME", "DIFFERENT"), timeout=15)
+        spin(lambda: lv.verdict.state in ("same", "different"), timeout=15)
         spin(timeout=0.8)
         shot("live")
         lv.mode_combo.setCurrentIndex(1)

@@ -376,10 +376,15 @@ def test_a_voice_enrolled_person_is_not_listed_under_an_image_model(qtbot, tmp_p
     assert [view.people.item(i).text().split("   ")[0] for i in range(view.people.count())] == ["Speaker", "Writer"]
     live = LiveView(gallery_factory=lambda: gallery)
     qtbot.addWidget(live)
+
+    def listed():  # read from the gallery on a job, so it arrives a moment later
+        return [live.ref_person.itemText(i) for i in range(live.ref_person.count())]
+
     live.set_encoder(voice)
-    assert [live.ref_person.itemText(i) for i in range(live.ref_person.count())] == ["Speaker (1)", "Writer (1)"]
+    qtbot.waitUntil(lambda: listed() == ["Speaker (1)", "Writer (1)"], timeout=5000)
     live.set_encoder(glyph)
-    assert [live.ref_person.itemText(i) for i in range(live.ref_person.count())] == ["Writer (1)"]
+    assert "Speaker (1)" not in listed()  # never the previous model's list, even for a moment
+    qtbot.waitUntil(lambda: listed() == ["Writer (1)"], timeout=5000)
 
 
 # --- Calibrate ------------------------------------------------------------------------------
@@ -562,12 +567,32 @@ def test_live_every_button(live, qtbot, tmp_path, monkeypatch):
     click(qtbot, live.enrol_btn)  # Enrol live sample…
     qtbot.waitUntil(lambda: live.ref_person.count() == 1, timeout=10000)
     assert [p.name for p in live.gallery.people()] == ["Grace"]
+    stored = live.gallery.samples()[0]  # the frame, encoded as PNG off the UI thread
+    assert (stored.suffix, stored.source, stored.media[:4]) == (".png", "camera", b"\x89PNG")
 
     click(qtbot, live.start_btn)  # Stop
     assert live.loop is None and live.start_btn.text() == "Start"
     click(qtbot, live.start_btn)  # Start again: the file is remembered, not asked for again
     assert len(asked) == 1 and live.loop is not None
     click(qtbot, live.start_btn)
+
+
+def test_live_draws_its_verdict_with_the_compare_panel_and_its_threshold_rejudges(live, qtbot):
+    from siamgui.core.compare import Verdict
+    from siamgui.ui.verdict import VerdictPanel
+
+    assert isinstance(live.verdict, VerdictPanel) and live.verdict.compact
+    assert not live.findChildren(QWidget, "distanceValue")[1:], "one distance display, the panel's"
+    card_t = live.encoder.threshold
+    live._show_verdict(Verdict(card_t - 0.01, card_t), "utterance")
+    assert live.verdict.state == "same" and "utterance" in live.verdict.margin_label.text()
+    live.verdict.spin.setValue(card_t - 0.02)  # the user moves the threshold: re-judged, model not re-run
+    assert live.verdict.state == "different" and live.threshold == pytest.approx(card_t - 0.02, abs=1e-3)
+    live.verdict.set_identity("Grace", card_t - 0.01)
+    assert live.verdict.state == "different" and "UNKNOWN" in live.verdict.verdict_label.text()
+    click(qtbot, live.verdict.reset_button)  # Back to N (the card's threshold)
+    assert live.threshold == pytest.approx(card_t, abs=1e-3)
+    assert live.verdict.state == "same" and "Grace" in live.verdict.verdict_label.text()
 
 
 def test_live_identify_mode_hides_the_reference_panel(live, qtbot):

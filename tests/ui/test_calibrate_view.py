@@ -63,10 +63,16 @@ def test_calibration_runs_in_the_background_and_fills_the_plots(qtbot, view, enc
     monkeypatch.setattr(Encoder, "embed_prepared", spy)
     root = make_classes(tmp_path / "classes")
     seen = []
-    view._signals.progress.connect(lambda req, done, total: seen.append((done, total)))
+    shown = view._progress  # progress reaches the view on the UI thread, through the job runner
+
+    def spy_progress(done, total):
+        seen.append((done, total, threading.current_thread() is main))
+        shown(done, total)
+
+    monkeypatch.setattr(view, "_progress", spy_progress)
     run_to_end(qtbot, view, root)
     assert embedded_on and not any(embedded_on), "the UI thread embedded"
-    assert seen and seen[-1] == (30, 30)
+    assert seen and seen[-1] == (30, 30, True) and all(on_ui for *_, on_ui in seen)
     res = view.result
     assert res is not None and len(res.items) == 30
     assert len(view.histogram.same) == len(view.histogram.different) == int(res.labels.sum())
@@ -150,7 +156,7 @@ def test_cancel_stops_and_ignores_the_late_result(qtbot, view, tmp_path, monkeyp
     assert view.cancel_button.isVisible() and view.progress.isVisible()
     view.cancel_button.click()
     assert not view.running and view.progress_label.text() == "Cancelled."
-    view.pool.waitForDone(5000)
+    assert view.jobs.wait(5000)
     qtbot.wait(50)
     assert view.result is None and view.progress_label.text() == "Cancelled."
 

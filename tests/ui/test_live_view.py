@@ -54,18 +54,19 @@ def test_live_camera_verdicts_for_same_and_different_reference(qtbot, tmp_path, 
     qtbot.waitUntil(lambda: view.reference is not None, timeout=10000)
     view.start(str(portrait_video(tmp_path / "cam.avi")))
     qtbot.waitUntil(lambda: view.preview.image is not None, timeout=10000)
-    qtbot.waitUntil(lambda: view.verdict_label.text() in ("SAME", "DIFFERENT"), timeout=15000)
+    qtbot.waitUntil(lambda: view.verdict.state in ("same", "different"), timeout=15000)
     qtbot.wait(500)
-    same_distance = float(view.distance_label.text())
-    assert view.verdict_label.text() == "SAME", same_distance
+    same_distance = float(view.verdict.distance_label.text())
+    assert view.verdict.state == "same" and "SAME" in view.verdict.verdict_label.text(), same_distance
     assert view.preview.box is not None  # the face box is drawn over the live frame
     assert view.live_thumb.pixmap() is not None and not view.live_thumb.pixmap().isNull()
 
     view.reference_from_file(str(SAMPLES / "face" / "diff_b.jpg"))
     qtbot.waitUntil(lambda: view.ref_caption.text().endswith("diff_b.jpg"), timeout=10000)
     qtbot.wait(800)  # let the smoothing window refill with the new reference
-    qtbot.waitUntil(lambda: view.verdict_label.text() == "DIFFERENT", timeout=10000)
-    assert float(view.distance_label.text()) > same_distance
+    qtbot.waitUntil(lambda: view.verdict.state == "different", timeout=10000)
+    assert "DIFFERENT" in view.verdict.verdict_label.text()
+    assert float(view.verdict.distance_label.text()) > same_distance
     view.stop()
     assert view.loop is None
 
@@ -102,9 +103,10 @@ MIC_SCRIPT = textwrap.dedent("""
             app.processEvents(); time.sleep(0.01)
         view.start(None if False else view.device_combo.itemData(0))
         t = time.time()
-        while view.verdict_label.text() not in ("SAME", "DIFFERENT") and time.time() - t < 30:
+        while view.verdict.state not in ("same", "different") and time.time() - t < 30:
             app.processEvents(); time.sleep(0.01)
-        out[os.path.basename(ref)] = [view.verdict_label.text(), view.distance_label.text(), view.device_combo.itemText(0),
+        out[os.path.basename(ref)] = [view.verdict.state.upper(), view.verdict.distance_label.text(),
+                                      view.device_combo.itemText(0),
                                       len(view.scope.columns)]
         view.stop()
     print(json.dumps(out))
@@ -162,3 +164,141 @@ def test_live_microphone_through_alsa_file_plugin(tmp_path, which):
     # with the shipped model only the order is asserted: the file plugin drops chunks (garbled speech
     # moves the same speaker's distance across the threshold); its verdicts on clean audio are pinned
     # by tests/test_models_golden.py
+
+
+def test_the_last_utterance_is_enrolled_as_a_wav_of_the_clip(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from conftest import tone
+    from siamgui.core.gallery import Gallery
+    from siamgui.media.audio import load_audio
+    from siamgui.ui.live_view import LiveView
+
+    gallery = Gallery(tmp_path / "g.db")
+    view = LiveView(gallery_factory=lambda: gallery)
+    qtbot.addWidget(view)
+    view.set_encoder(Encoder.load(carded_model(tmp_path / "v.onnx", {"kind": "logmel"}, name="v")))
+    clip = load_audio(tone(tmp_path / "said.wav"))
+    view.last_clip = clip  # as the microphone loop leaves it after an utterance
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("Ada", True)))
+    view.enrol_live()
+    qtbot.waitUntil(lambda: bool(gallery.people()), timeout=10000)
+    stored = gallery.samples()[0]
+    assert (stored.suffix, stored.source) == (".wav", "microphone")
+    (tmp_path / "back.wav").write_bytes(stored.media)
+    back = load_audio(tmp_path / "back.wav")
+    assert back.rate == clip.rate and np.allclose(back.samples, clip.samples, atol=1e-4)
+    view.shutdown()
+    gallery.close()
+
+
+def test_identify_mode_and_people_never_read_the_gallery_on_the_ui_thread(qtbot, tmp_path, face_encoder, monkeypatch,
+                                                                            request):
+    import threading
+
+    from siamgui.core.gallery import Gallery
+    from siamgui.tasks.enrolment import enrol_files
+    from siamgui.ui.live_view import LiveView
+
+    gallery = Gallery(tmp_path / "g.db")
+    enrol_files(gallery, face_encoder, "Ada", [SAMPLES / "face" / "same_b.jpg"])
+    on_ui = []
+    for name in ("identify", "matrix", "people", "samples"):
+        real = getattr(Gallery, name)
+
+        def spy(self, *a, _real=real, _name=name, **k):
+            on_ui.append((_name, threading.current_thread() is threading.main_thread()))
+            return _real(self, *a, **k)
+
+        monkeypatch.setattr(Gallery, name, spy)
+    view = LiveView(gallery_factory=lambda: gallery)
+    qtbot.addWidget(view)
+    request.addfinalizer(view.shutdown)
+    view.set_encoder(face_encoder)
+    qtbot.waitUntil(lambda: view.ref_person.count() == 1, timeout=10000)  # people, listed by a job
+    view.reference_from_person(view.ref_person.itemData(0))
+    qtbot.waitUntil(lambda: view.reference is not None, timeout=10000)
+    assert view.reference_name == "Ada"
+    view.mode_combo.setCurrentIndex(1)
+    view.start(str(portrait_video(tmp_path / "cam.avi", name="same_a.jpg", frames=30)))
+    qtbot.waitUntil(lambda: not view.matches.isHidden() and view.matches.count() == 1, timeout=15000)
+    assert "Ada" in view.matches.item(0).text() and view.verdict.state in ("same", "different")
+    names = {n for n, _ in on_ui}
+    assert {"identify", "matrix", "people", "samples"} <= names
+    assert not [n for n, ui in on_ui if ui], f"read on the UI thread: {on_ui}"
+    view.stop()
+    gallery.close()
+
+
+def test_level_folder_sends_one_meter_update_per_period():
+    from siamgui.ui.live_view import LevelFolder
+
+    sent, now = [], [0.0]
+    fold = LevelFolder(sent.append, period=0.04, clock=lambda: now[0])
+    fold(np.array([0.1, -0.2], np.float32), -30.0, False)  # the first chunk goes at once
+    assert len(sent) == 1
+    for t, chunk, level, voice in ((0.01, [0.5, -0.1], -20.0, True), (0.02, [0.05], -40.0, False)):
+        now[0] = t
+        fold(np.array(chunk, np.float32), level, voice)
+    assert len(sent) == 1  # folded, not sent
+    now[0] = 0.05
+    fold(np.array([0.0, -0.3], np.float32), -50.0, False)
+    (lo_hi, level, voice), = sent[1:]
+    assert lo_hi.tolist() == pytest.approx([-0.3, 0.5]) and level == -20.0 and voice is True
+
+
+UI_CLASSES = ("LiveView.", "LevelScope.", "FramePreview.", "_Bridge.", "VerdictPanel.", "DistanceScale.")
+
+
+@pytest.mark.parametrize("device", ["microphone", "camera"])
+def test_device_threads_run_no_view_code_and_every_slot_runs_on_the_gui_thread(device, qtbot, tmp_path, monkeypatch,
+                                                                                face_encoder, request):
+    """Device threads capture, meter and judge; the view's code (slots included) runs only on the GUI thread."""
+    import threading
+
+    from PySide6.QtCore import QThread
+    from PySide6.QtWidgets import QApplication
+
+    from conftest import tone
+    import siamgui.ui.live_view as lv
+
+    gui = QApplication.instance().thread()
+    slots = ("_on_chunk", "_on_voice") if device == "microphone" else ("_on_frame", "_on_face")
+    slots_on_gui = []
+    for name in (*slots, "_on_error"):
+        real = getattr(lv.LiveView, name)
+
+        def spy(self, *a, _real=real, _name=name):
+            slots_on_gui.append((_name, QThread.currentThread() == gui))
+            return _real(self, *a)
+
+        monkeypatch.setattr(lv.LiveView, name, spy)  # before the view connects its bridge
+
+    ui_dir = str(Path(lv.__file__).resolve().parent)
+    off_thread_view_calls = []
+
+    def profile(frame, event, arg):
+        if event == "call" and threading.current_thread() is not threading.main_thread():
+            code = frame.f_code
+            if str(Path(code.co_filename).resolve().parent) == ui_dir and code.co_qualname.startswith(UI_CLASSES):
+                off_thread_view_calls.append(code.co_qualname)
+
+    view = lv.LiveView()
+    qtbot.addWidget(view)
+    request.addfinalizer(view.shutdown)
+    if device == "microphone":
+        source = str(tone(tmp_path / "said.wav", seconds=1.5))
+        encoder = Encoder.load(carded_model(tmp_path / "v.onnx", {"kind": "logmel"}, threshold=0.05, name="v"))
+    else:
+        source, encoder = str(portrait_video(tmp_path / "cam.avi", frames=30)), face_encoder
+    view.set_encoder(encoder)
+    view.reference_from_file(source if device == "microphone" else str(SAMPLES / "face" / "same_a.jpg"))
+    qtbot.waitUntil(lambda: view.reference is not None, timeout=10000)
+    threading.setprofile(profile)  # every thread started from here on: the device threads
+    request.addfinalizer(lambda: threading.setprofile(None))
+    view.start(source)  # a file stands in for the device, in real time
+    qtbot.waitUntil(lambda: {n for n, _ in slots_on_gui} >= set(slots), timeout=15000)
+    view.stop()
+    threading.setprofile(None)
+    assert all(on_gui for _, on_gui in slots_on_gui), slots_on_gui
+    assert not off_thread_view_calls, f"view code ran on a device thread: {sorted(set(off_thread_view_calls))}"

@@ -362,6 +362,12 @@ class Gallery:
     def person(self, name: str) -> Person | None:
         return next((p for p in self.people() if p.name == name), None)
 
+    def sample_counts(self, modality: str) -> dict[int, int]:
+        """{person id: number of samples of this modality}, without reading any media."""
+        rows = self._query("SELECT person_id, COUNT(*) FROM samples WHERE modality = ? GROUP BY person_id",
+                           (modality,))
+        return {int(pid): int(n) for pid, n in rows}
+
     def samples(self, person_id: int | None = None) -> list[Sample]:
         q = "SELECT id, person_id, modality, suffix, media, COALESCE(source, '') FROM samples"
         rows = self._query(q + (" WHERE person_id = ?" if person_id is not None else "") + " ORDER BY id",

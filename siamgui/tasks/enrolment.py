@@ -55,10 +55,9 @@ def people_for_modality(gallery: Gallery, modality: str) -> tuple[list, int]:
     Each person's ``samples`` counts only the samples of this modality; people with no samples at
     all are kept (they can still be given some).
     """
-    from collections import Counter
     from dataclasses import replace
 
     everyone = gallery.people()
-    fits = Counter(s.person_id for s in gallery.samples() if s.modality == modality)
-    people = [replace(p, samples=fits[p.id]) for p in everyone if p.id in fits or p.samples == 0]
+    fits = gallery.sample_counts(modality)  # counts only: the media stay on disk
+    people = [replace(p, samples=fits.get(p.id, 0)) for p in everyone if p.id in fits or p.samples == 0]
     return people, len(everyone) - len(people)

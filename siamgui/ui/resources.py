@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from siamgui.media import samples
-from siamgui.media.samples import PAIR_TITLES, SamplePair  # noqa: F401  (re-exported)
+from siamgui.media.samples import PAIR_TITLES, SamplePair  # noqa: F401  (re-exported for the views)
 
 
 def resources_dir() -> Path:

@@ -134,6 +134,7 @@ class ImageCanvas(QWidget):
         shade.setFillRule(Qt.FillRule.OddEvenFill)
         shade.addRect(target)
         shade.addPolygon(poly)
+        shade.closeSubpath()
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(17, 24, 39, 140))
         p.drawPath(shade)

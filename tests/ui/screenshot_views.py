@@ -93,9 +93,9 @@ def main() -> int:
         view(win.gallery_view)
         shot("gallery-empty")
         gv = win.gallery_view
-        gv.enrol("Ada Lovelace", [str(SAMPLES / "face" / "same_a.jpg")])
+        gv.enrol("Grace Hopper", [str(SAMPLES / "face" / "same_a.jpg")])
         spin(lambda: idle() and gv.people.count() == 1)
-        gv.enrol("Ben", [str(SAMPLES / "face" / "diff_b.jpg")])
+        gv.enrol("Eileen Collins", [str(SAMPLES / "face" / "diff_b.jpg")])
         spin(lambda: idle() and gv.people.count() == 2)
         gv.people.setCurrentRow(0)
         gv.identify_file(str(SAMPLES / "face" / "same_b.jpg"))

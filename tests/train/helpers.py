@@ -33,3 +33,20 @@ def voice_folder(root: Path, speakers: int = 5, per_speaker: int = 2) -> Path:
             tone(d / f"{n}.wav", freqs=(base, base * 2.02, base * (3.1 + 0.3 * s)), seconds=2.5 + 0.5 * n,
                  amp=0.2 + 0.05 * n)
     return root
+
+
+def face_folder(root: Path, classes: int = 3) -> Path:
+    """Class folders of the shipped sample faces: each class one photo and its mirror image
+    (mirrored and brightened copies make classes 3 and up), enough for MTCNN to find a face in each."""
+    samples = Path(__file__).resolve().parents[2] / "resources" / "samples" / "face"
+    photos = [cv2.imread(str(samples / n)) for n in ("same_a.jpg", "diff_a.jpg", "diff_b.jpg")]
+    root.mkdir(parents=True, exist_ok=True)
+    for c in range(classes):
+        d = root / f"person{c}"
+        d.mkdir(exist_ok=True)
+        img = photos[c % len(photos)]
+        if c >= len(photos):
+            img = cv2.convertScaleAbs(img, alpha=1.0, beta=12.0 * (c // len(photos)))
+        cv2.imwrite(str(d / "a.jpg"), img)
+        cv2.imwrite(str(d / "b.jpg"), cv2.flip(img, 1))
+    return root

@@ -85,11 +85,20 @@ class AlignedFaceModality(Modality):
         if eyes < float(self.spec["min_eye_px"]):
             raise MediaError(f"the face is too small to judge: its eyes are {eyes:.0f} px apart, "
                              f"at least {float(self.spec['min_eye_px']):.0f} px are needed")
-        size, padding = int(self.spec["size"]), float(self.spec["padding"])
-        chip, matrix = align.warp(frame, lm, size, padding)
+        chip, matrix = self.chip(frame, lm)
         info: dict[str, Any] = {"eye_px": eyes, "score": float(box.score)}
         if is_profile(lm):
             info["note"] = "the face is turned to the side: verdicts on profiles are less reliable"
-        tensor = np.ascontiguousarray(chip.transpose(2, 0, 1)[None], dtype=np.float32)
-        return Prepared(tensor, region=box.box, view=chip, colour="rgb", info=info,
-                        outline=align.chip_corners(matrix, size))
+        return Prepared(self.tensor(chip), region=box.box, view=chip, colour="rgb", info=info,
+                        outline=align.chip_corners(matrix, int(self.spec["size"])))
+
+    def chip(self, frame: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(aligned RGB uint8 chip, 2x3 image-to-chip matrix) for five landmarks; training jitters
+        the landmarks and calls this too, so it learns on chips made exactly as the app makes them."""
+        return align.warp(frame, np.asarray(landmarks, np.float64), int(self.spec["size"]),
+                          float(self.spec["padding"]))
+
+    @staticmethod
+    def tensor(chip: np.ndarray) -> np.ndarray:
+        """The encoder input (1, 3, H, W) float32, 0..255, of an RGB chip."""
+        return np.ascontiguousarray(chip.transpose(2, 0, 1)[None], dtype=np.float32)

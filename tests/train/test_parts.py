@@ -46,6 +46,17 @@ def test_split_is_by_class_never_by_sample(tmp_path):
     assert all(v.startswith("b/") for v in v3) and len(v3) == 10
 
 
+def test_split_by_sample_holds_out_images_of_every_class():
+    items = [data.Item(Path(f"{c}/{s}.png"), c, "mnist") for c in "0123456789" for s in range(10)]
+    train, val, how = data.split_samples(items, 0.2, seed=5)
+    assert not set(train) & set(val) and len(train) + len(val) == 100
+    assert sorted(items[i].label for i in val) == sorted("0123456789" * 2)  # 2 of each class's 10
+    assert data.split_samples(items, 0.2, seed=5)[1] == val and data.split_samples(items, 0.2, seed=6)[1] != val
+    assert how["split_by"] == "sample" and "not one-shot" in how["rule"]
+    with pytest.raises(data.TrainError):
+        data.split_samples(items, 0.0, seed=0)
+
+
 def test_pk_sampler():
     labels = ["a"] * 5 + ["b"] * 1 + ["c"] * 3 + ["d"] * 2
     s = PKSampler(labels, p=3, k=4)

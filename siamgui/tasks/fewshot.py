@@ -263,6 +263,13 @@ def make_classifier(name: str) -> Classifier:
     raise FewShotError(f"unknown classifier {name!r} (choose {', '.join(CLASSIFIERS)})")
 
 
+def svm_installed() -> bool:
+    """Whether scikit-learn is installed, without importing it (seconds): for a UI deciding what to offer."""
+    import importlib.util
+
+    return importlib.util.find_spec("sklearn") is not None
+
+
 def svm_available() -> bool:
     try:
         import sklearn.svm  # noqa: F401

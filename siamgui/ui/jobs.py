@@ -15,9 +15,10 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from siamgui.core.modelcard import CardError
+from siamgui.errors import UserError
 from siamgui.media.errors import MediaError
 
-EXPECTED = (MediaError, CardError, FileNotFoundError)
+EXPECTED = (MediaError, CardError, UserError, FileNotFoundError)  # failures a user causes: their own sentence
 
 
 @dataclass

@@ -129,7 +129,8 @@ def test_help_guide_and_about(glyph_window, qtbot, monkeypatch):
     guide = w.guide
     assert guide.isVisible()
     text = guide.text.toPlainText().lower()
-    for idea in ("shared weights", "distance", "threshold", "one-shot", "compare", "live", "gallery", "calibrate"):
+    for idea in ("shared weights", "distance", "threshold", "one-shot", "compare", "live", "gallery", "calibrate",
+                 "few-shot", "k-shot curve"):
         assert idea in text, idea
     click(qtbot, guide.close_button)
     assert not guide.isVisible()
@@ -607,6 +608,78 @@ def test_live_side_panel_never_overlaps_at_a_small_window(live, qtbot):
         assert cap.geometry().top() >= thumb.geometry().bottom(), "caption drawn over its box"
 
 
+# --- Few-shot -------------------------------------------------------------------------------
+@pytest.fixture
+def fewshot_window(make_window, qtbot):
+    from conftest import ROOT
+
+    w = make_window()
+    w.open_model_path(str(ROOT / "models" / "glyph.onnx"))  # a trained model: the letters are told apart
+    wait_model(qtbot, w)
+    show_view(w, w.fewshot)
+    return w
+
+
+def test_fewshot_every_button(fewshot_window, qtbot, tmp_path, monkeypatch):
+    from tasks.test_fewshot import letters
+
+    w = fewshot_window
+    fv = w.fewshot
+    assert not fv.query_folder_button.isEnabled() and not fv.curve_button.isEnabled()  # no support yet
+    answer_file(monkeypatch, letters(tmp_path / "support", 3), "getExistingDirectory")
+    click(qtbot, fv.support_button)  # Support folder…
+    qtbot.waitUntil(lambda: fv.support is not None and not fv.busy, timeout=20000)
+    assert fv.support.classes == ["A", "L", "O"] and "3 classes, 3 example(s) each" in fv.support_label.text()
+
+    answer_file(monkeypatch, letters(tmp_path / "queries", 2, seed0=60), "getExistingDirectory")
+    click(qtbot, fv.query_folder_button)  # Classify folder…
+    qtbot.waitUntil(lambda: fv.result is not None and not fv.busy, timeout=20000)
+    assert fv.result.accuracy == 1.0 and fv.summary_label.text().startswith("Accuracy 100.0%")
+    assert fv.matrix.matrix.tolist() == [[2, 0, 0], [0, 2, 0], [0, 0, 2]] and fv.predictions.count() == 6
+    fv.predictions.setCurrentRow(0)  # a query's nearest support examples, thumbnails and distances
+    qtbot.waitUntil(lambda: fv.near_captions[0].text().startswith("A "), timeout=10000)
+    assert fv.query_thumb.pixmap() is not None and not fv.query_thumb.pixmap().isNull()
+
+    click(qtbot, fv.curve_button)  # k-shot curve
+    qtbot.waitUntil(lambda: fv.curve is not None and not fv.busy, timeout=20000)
+    assert fv.curve[0] == 3 and [p.k for p in fv.curve[1]] == [1, 2] and fv.chart.points
+
+    one = tmp_path / "one.png"
+    cv2.imwrite(str(one), 255 - draw("L", 4321))  # white on black
+    answer_file(monkeypatch, [one], "getOpenFileNames")
+    click(qtbot, fv.query_files_button)  # Classify files…
+    qtbot.waitUntil(lambda: fv.result is not None and not fv.result.labelled and not fv.busy, timeout=20000)
+    assert fv.result.predictions[0].predicted == "L" and "1 file(s) classified" in fv.summary_label.text()
+
+    extra = letters(tmp_path / "extra", 2, chars=("T",))
+    answer_file(monkeypatch, sorted((extra / "T").glob("*.png")), "getOpenFileNames")
+    answer_text(monkeypatch, "T")
+    click(qtbot, fv.add_button)  # Add examples…
+    qtbot.waitUntil(lambda: fv.support is not None and "T" in fv.support.classes and not fv.busy, timeout=20000)
+    assert fv.support.counts["T"] == 2 and "4 classes" in fv.support_label.text()
+
+    answer_file(monkeypatch, letters(tmp_path / "big", 30), "getExistingDirectory")
+    click(qtbot, fv.query_folder_button)
+    assert fv.busy and fv.cancel_button.isVisible()
+    click(qtbot, fv.cancel_button)  # Cancel
+    assert not fv.busy and not fv.cancel_button.isVisible()
+    wait_idle(qtbot, w)
+    assert fv.result is None or not fv.result.labelled or fv.result.confusion.sum() != 90  # the cancelled run is not shown
+
+    click(qtbot, fv.clear_button)  # Clear support
+    assert fv.support is None and not fv.by_class and not fv.query_folder_button.isEnabled()
+
+
+def test_fewshot_bad_support_is_one_sentence_in_the_view(fewshot_window, qtbot, tmp_path, monkeypatch):
+    from tasks.test_fewshot import letters
+
+    fv = fewshot_window.fewshot
+    answer_file(monkeypatch, letters(tmp_path / "one", 2, chars=("A",)), "getExistingDirectory")
+    click(qtbot, fv.support_button)
+    qtbot.waitUntil(lambda: fv.error_label.isVisible() and not fv.busy, timeout=20000)
+    assert "only one class" in fv.error_label.text() and "Unexpected" not in fv.error_label.text()
+
+
 # --- every control is covered -----------------------------------------------------------------
 def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_window, qtbot):
     """New buttons must come with a test above that presses them."""
@@ -626,6 +699,8 @@ def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_wi
         "Folder of classes…", "Pairs CSV…", "Run again", "Cancel", "Equal error", "Model card's value",
         "Use this threshold", "Forget my threshold", "Map the gallery", "Map the calibration data",
         "cut recordings into",
+        # Few-shot ("Cancel" as in Calibrate)
+        "Support folder…", "Add examples…", "Clear support", "Classify folder…", "Classify files…", "k-shot curve",
     }
     found = set()
     for w in (glyph_window, audio_window):

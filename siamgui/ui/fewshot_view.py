@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
     QPushButton, QSizePolicy, QVBoxLayout, QWidget,
 )
 
+from siamgui.media.glyphs import reads_drawings
 from siamgui.tasks import fewshot as fs
 from siamgui.ui.analysis import qimage_from_array
 from siamgui.ui.canvas import thumb
+from siamgui.ui.drawpad import DrawPadPanel
 from siamgui.ui.elided import ElidedLabel
 from siamgui.ui.views import View
 
@@ -196,7 +198,8 @@ class FewShotView(View):
         self.result: fs.FewShotResult | None = None
         self.curve: tuple[int, list[fs.CurvePoint]] | None = None
         self.last_query: list[str] | None = None
-        self._req = {"support": 0, "query": 0, "curve": 0, "near": 0}
+        self.drawn_prediction: str | None = None  # the class the pad's drawing was given last
+        self._req = {"support": 0, "query": 0, "curve": 0, "near": 0, "drawing": 0}
         self._cancel = threading.Event()
         self._signals = _Signals(self)
         self._signals.progress.connect(self._progress)
@@ -245,6 +248,10 @@ class FewShotView(View):
         self.curve_button = QPushButton("k-shot curve")
         self.curve_button.setToolTip("N-way k-shot accuracy for k = 1..10, episodes drawn from the support set")
         self.curve_button.clicked.connect(lambda: self.draw_curve())
+        self.draw_button = QPushButton("Draw a query")
+        self.draw_button.setCheckable(True)
+        self.draw_button.setToolTip("Draw a query with the mouse or a pen: it is classified as you draw")
+        self.draw_button.toggled.connect(lambda on: self.set_drawing(on))
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(lambda: self.cancel())
         self.progress_label = QLabel("")
@@ -252,7 +259,8 @@ class FewShotView(View):
         row2 = QHBoxLayout()
         row2.addWidget(QLabel("Classifier"))
         row2.addWidget(self.classifier_combo)
-        for w in (self.query_folder_button, self.query_files_button, self.curve_button, self.cancel_button):
+        for w in (self.query_folder_button, self.query_files_button, self.draw_button, self.curve_button,
+                  self.cancel_button):
             row2.addWidget(w)
         row2.addWidget(self.progress_label, 1)
 
@@ -296,6 +304,10 @@ class FewShotView(View):
         grid.addWidget(near_box, 0, 1)
         grid.addWidget(self.chart, 1, 1)
         grid.addWidget(self.matrix, 0, 2, 2, 1)
+        self.drawpad = DrawPadPanel("Your query")
+        self.drawpad.pad.changed.connect(lambda: self.classify_drawing())
+        self.drawpad.hide()
+        grid.addWidget(self.drawpad, 0, 2, 2, 1)
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 3)
         grid.setColumnStretch(2, 3)
@@ -327,6 +339,9 @@ class FewShotView(View):
         self.query_files_button.setEnabled(ready)
         self.curve_button.setEnabled(ready)
         self.cancel_button.setVisible(self.busy)
+        drawable = has_model and reads_drawings(self.encoder.modality)
+        self.draw_button.setVisible(drawable)
+        self.draw_button.setEnabled(ready or self.draw_button.isChecked())
         svm_missing = self.classifier == "svm" and not fs.svm_installed()
         self.note_label.setText(fs.SVM_HINT[0].upper() + fs.SVM_HINT[1:] + "." if svm_missing else "")
         self.note_label.setVisible(svm_missing)
@@ -391,10 +406,65 @@ class FewShotView(View):
                     self.by_class = {}
                     self.support_label.setText(f"The {encoder.name} model reads other files: choose a new "
                                                "support set.")
+        if self.drawing and (encoder is None or not reads_drawings(encoder.modality)):
+            self.draw_button.setChecked(False)
         self._update_buttons()
 
     def shutdown(self) -> None:
         self.cancel()
+
+    # --- drawing ---------------------------------------------------------------------------
+    @property
+    def drawing(self) -> bool:
+        return self.draw_button.isChecked()
+
+    def set_drawing(self, on: bool) -> None:
+        """The drawing pad takes the confusion matrix's place (and gives it back)."""
+        self.drawpad.setVisible(on)
+        self.matrix.setVisible(not on)
+        if on:
+            self.classify_drawing()
+
+    def classify_drawing(self) -> None:
+        """Name the pad's drawing from the support set, in a job; its nearest examples beside it."""
+        enc, support, name, panel = self.encoder, self.support, self.classifier, self.drawpad
+        if not self.drawing or enc is None:
+            return
+        if support is None or panel.pad.empty:
+            self._req["drawing"] += 1
+            thumb(panel.seen, None)
+            panel.caption.setText("Choose a support set first." if support is None else
+                                  "Draw: the query is classified as you draw.")
+            return
+        image = panel.pad.image()
+        medium = enc.modality.medium
+
+        def work():
+            prepared = enc.prepare(image)
+            emb = enc.embed_prepared([prepared])
+            clf = fs.fit(support, name)
+            best, score = clf.predict(emb)
+            rows = fs.nearest_examples(support, emb[0], NEIGHBOURS)
+            return (support.classes[int(best[0])], float(score[0]), clf.score_kind, prepared.view,
+                    [(f, c, d, _picture(f, medium)) for f, c, d in rows])
+
+        def done(outcome) -> None:
+            if not outcome.ok:
+                panel.caption.setText(outcome.error)
+                return
+            predicted, score, kind, view, rows = outcome.value
+            seen = None if view is None else qimage_from_array(view)
+            thumb(panel.seen, seen, 72)
+            panel.caption.setText(f"Your drawing → {predicted}  ({kind} {score:.3f})")
+            self.drawn_prediction = predicted
+            self.near_title.setText("Your drawing: nearest support examples")
+            thumb(self.query_thumb, seen, 96)
+            for t, c, (f, cls, d, pic) in zip(self.near_thumbs, self.near_captions, rows):
+                thumb(t, None if pic is None else qimage_from_array(pic), 96)
+                c.setText(f"{cls}  {d:.3f}")
+                c.setToolTip(str(f))
+
+        self._submit("drawing", work, done)
 
     # --- support ---------------------------------------------------------------------------
     def choose_support_folder(self) -> None:
@@ -463,6 +533,7 @@ class FewShotView(View):
             self.chart.set_curve(0, [])
             self._show_support()
             self._update_buttons()
+            self.classify_drawing()
 
         self._show_error("")
         self._set_busy(True, text)
@@ -511,6 +582,7 @@ class FewShotView(View):
 
     def _classifier_changed(self) -> None:
         self._update_buttons()
+        self.classify_drawing()
         if self.last_query and self.support is not None and not self.busy:
             self.classify(self.last_query)
 

@@ -680,6 +680,96 @@ def test_fewshot_bad_support_is_one_sentence_in_the_view(fewshot_window, qtbot, 
     assert "only one class" in fv.error_label.text() and "Unexpected" not in fv.error_label.text()
 
 
+# --- drawing pads ---------------------------------------------------------------------------
+THREE = [(0.25, 0.2), (0.45, 0.1), (0.65, 0.15), (0.7, 0.3), (0.55, 0.45), (0.4, 0.5), (0.6, 0.55), (0.72, 0.72),
+         (0.6, 0.88), (0.4, 0.9), (0.25, 0.82)]
+SEVEN = [(0.2, 0.12), (0.8, 0.1), (0.6, 0.5), (0.45, 0.92)]
+
+
+def draw_stroke(qtbot, pad, points) -> None:
+    """Drag the mouse through points given in pad units, as a user draws."""
+    from PySide6.QtCore import QPoint
+
+    sq = pad._square()
+
+    def at(x, y):
+        return QPoint(int(sq.left() + x * sq.width()), int(sq.top() + y * sq.height()))
+
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=at(*points[0]))
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        for t in (0.5, 1.0):  # a few points per segment, as a real drag gives
+            qtbot.mouseMove(pad, at(x0 + t * (x1 - x0), y0 + t * (y1 - y0)))
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=at(*points[-1]))
+
+
+@pytest.fixture
+def digit_window(make_window, qtbot):
+    from conftest import ROOT
+
+    w = make_window()
+    w.resize(1200, 800)
+    w.open_model_path(str(ROOT / "models" / "digit.onnx"))
+    wait_model(qtbot, w)
+    return w
+
+
+def test_compare_draw_b_undo_and_clear(digit_window, qtbot, monkeypatch):
+    w = digit_window
+    cv = w.compare
+    answer_file(monkeypatch, SAMPLES / "digit" / "same_a.png")  # a 3, white on black
+    click(qtbot, cv.panes["A"].open_button)
+    qtbot.waitUntil(lambda: cv.panes["A"].embedding is not None, timeout=10000)
+    assert cv.draw_button.isVisible()
+    click(qtbot, cv.draw_button)  # Draw B
+    assert cv.drawpad.isVisible() and not cv.panes["B"].isVisible() and cv.verdict.distance is None
+    pad = cv.drawpad.pad
+    draw_stroke(qtbot, pad, THREE)
+    qtbot.waitUntil(lambda: cv.verdict.distance is not None, timeout=10000)
+    same = cv.verdict.distance
+    assert same <= w.encoder.threshold, "a drawn 3 is the same digit as the sample 3"
+    assert cv.drawpad.seen.pixmap() is not None and not cv.drawpad.seen.pixmap().isNull()  # what the model saw
+    click(qtbot, cv.drawpad.undo_button)  # Undo stroke
+    qtbot.waitUntil(lambda: cv.verdict.distance is None, timeout=10000)
+    draw_stroke(qtbot, pad, SEVEN)
+    qtbot.waitUntil(lambda: cv.verdict.distance is not None, timeout=10000)
+    assert cv.verdict.distance > w.encoder.threshold, "a drawn 7 is another digit"
+    click(qtbot, cv.drawpad.clear_button)  # Clear drawing
+    assert pad.empty
+    qtbot.waitUntil(lambda: cv.verdict.distance is None, timeout=10000)
+    click(qtbot, cv.draw_button)  # back to two files
+    assert cv.panes["B"].isVisible() and not cv.drawpad.isVisible()
+
+
+def test_fewshot_draw_a_query(digit_window, qtbot, tmp_path, monkeypatch):
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("make_samples", ROOT / "resources" / "samples" / "make_samples.py")
+    make_samples = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_samples)  # digits drawn as pen strokes, as the shipped samples are
+    draw_digit = make_samples.draw_digit
+    w = digit_window
+    show_view(w, w.fewshot)
+    fv = w.fewshot
+    root = tmp_path / "support"
+    for d in ("3", "7"):
+        (root / d).mkdir(parents=True)
+        for i in range(3):
+            cv2.imwrite(str(root / d / f"{i}.png"), draw_digit(d, 10 * i + int(d), white_on_black=bool(i % 2)))
+    answer_file(monkeypatch, root, "getExistingDirectory")
+    click(qtbot, fv.support_button)
+    qtbot.waitUntil(lambda: fv.support is not None and not fv.busy, timeout=20000)
+    click(qtbot, fv.draw_button)  # Draw a query
+    assert fv.drawpad.isVisible() and not fv.matrix.isVisible()
+    draw_stroke(qtbot, fv.drawpad.pad, SEVEN)
+    qtbot.waitUntil(lambda: fv.drawn_prediction is not None, timeout=10000)
+    assert fv.drawn_prediction == "7" and "Your drawing → 7" in fv.drawpad.caption.text()
+    assert fv.near_captions[0].text().startswith("7 ")
+    click(qtbot, fv.draw_button)
+    assert fv.matrix.isVisible() and not fv.drawpad.isVisible()
+
+
 # --- every control is covered -----------------------------------------------------------------
 def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_window, qtbot):
     """New buttons must come with a test above that presses them."""
@@ -701,6 +791,9 @@ def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_wi
         "cut recordings into",
         # Few-shot ("Cancel" as in Calibrate)
         "Support folder…", "Add examples…", "Clear support", "Classify folder…", "Classify files…", "k-shot curve",
+        "Draw a query",
+        # drawing pads (Compare, Few-shot)
+        "Draw B", "Undo stroke", "Clear drawing",
     }
     found = set()
     for w in (glyph_window, audio_window):

@@ -38,6 +38,13 @@ GRID = QColor("#e5e7eb")
 RIGHT = QColor("#16a34a")
 WRONG = QColor("#dc2626")
 NEIGHBOURS = 3
+
+
+def drawings_dir() -> Path:
+    """Where drawings kept as examples are saved: the user's data folder (one folder per class)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("siamgui", appauthor=False)) / "drawings"
 CURVE_EPISODES = 100
 
 
@@ -227,11 +234,14 @@ class FewShotView(View):
         self.add_button.clicked.connect(lambda: self.add_examples())
         self.clear_button = QPushButton("Clear support")
         self.clear_button.clicked.connect(lambda: self.clear_support())
+        self.add_drawing_button = QPushButton("Add drawing to a class…")
+        self.add_drawing_button.setToolTip("Keep the drawing as an example of a class (saved in your data folder)")
+        self.add_drawing_button.clicked.connect(lambda: self.add_drawing())
         self.support_label = ElidedLabel("No support set yet: choose a folder of class folders.",
                                          mode=Qt.TextElideMode.ElideMiddle)
         self.support_label.setObjectName("muted")
         row1 = QHBoxLayout()
-        for w in (self.support_button, self.add_button, self.clear_button):
+        for w in (self.support_button, self.add_button, self.add_drawing_button, self.clear_button):
             row1.addWidget(w)
         row1.addWidget(self.support_label, 1)
 
@@ -305,7 +315,7 @@ class FewShotView(View):
         grid.addWidget(self.chart, 1, 1)
         grid.addWidget(self.matrix, 0, 2, 2, 1)
         self.drawpad = DrawPadPanel("Your query")
-        self.drawpad.pad.changed.connect(lambda: self.classify_drawing())
+        self.drawpad.pad.changed.connect(lambda: (self._update_buttons(), self.classify_drawing()))
         self.drawpad.hide()
         grid.addWidget(self.drawpad, 0, 2, 2, 1)
         grid.setColumnStretch(0, 2)
@@ -341,7 +351,9 @@ class FewShotView(View):
         self.cancel_button.setVisible(self.busy)
         drawable = has_model and reads_drawings(self.encoder.modality)
         self.draw_button.setVisible(drawable)
-        self.draw_button.setEnabled(ready or self.draw_button.isChecked())
+        self.draw_button.setEnabled(ready or self.draw_button.isChecked() or (drawable and not self.busy))
+        self.add_drawing_button.setVisible(drawable and self.draw_button.isChecked())
+        self.add_drawing_button.setEnabled(not self.busy and not self.drawpad.pad.empty)
         svm_missing = self.classifier == "svm" and not fs.svm_installed()
         self.note_label.setText(fs.SVM_HINT[0].upper() + fs.SVM_HINT[1:] + "." if svm_missing else "")
         self.note_label.setVisible(svm_missing)
@@ -422,6 +434,7 @@ class FewShotView(View):
         """The drawing pad takes the confusion matrix's place (and gives it back)."""
         self.drawpad.setVisible(on)
         self.matrix.setVisible(not on)
+        self._update_buttons()
         if on:
             self.classify_drawing()
 
@@ -505,20 +518,67 @@ class FewShotView(View):
         by_class = {c: list(v) for c, v in self.by_class.items()}
         by_class.setdefault(name, [])
         by_class[name] += [Path(f) for f in files if Path(f) not in by_class[name]]
-        if len(by_class) < 2:
-            self.by_class = by_class
-            self.support = None
+        self._stage_or_embed(by_class, name)
+
+    def _stage_or_embed(self, by_class: dict[str, list[Path]], name: str, before=None) -> None:
+        """Embed the support once it has two classes; until then keep the examples and say what is missing."""
+        if len(by_class) >= 2:
+            self._embed_support(by_class, "embedding the support set…", before)
+            return
+
+        def stage(outcome=None) -> None:
+            if outcome is not None and not outcome.ok:
+                self._set_busy(False)
+                self._show_error(outcome.error)
+                return
+            self._set_busy(False)
+            self.by_class, self.support = by_class, None
             self.support_label.setText(f"1 class ({name}: {len(by_class[name])} examples): add a second class.")
             self._update_buttons()
-            return
-        self._embed_support(by_class, "embedding the support set…")
 
-    def _embed_support(self, by_class: dict[str, list[Path]], text: str) -> None:
+        if before is None:
+            stage()
+        else:
+            self._set_busy(True, "saving the drawing…")
+            self._submit("support", before, stage)
+
+    def add_drawing(self) -> None:
+        """Save the pad's drawing under a class in the data folder and add it to the support set."""
+        if self.encoder is None or self.drawpad.pad.empty:
+            return
+        name, ok = QInputDialog.getText(self, "Class", "Class of this drawing:",
+                                        text=self.drawn_prediction or "")
+        name = name.strip()
+        if not ok or not name:
+            return
+        import datetime as _dt
+        import re
+
+        folder = drawings_dir() / re.sub(r"[^\w\- ]", "_", name)
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        path = folder / f"drawing-{stamp}.png"
+        image = self.drawpad.pad.image()
+
+        def save() -> None:
+            import cv2
+
+            folder.mkdir(parents=True, exist_ok=True)
+            if not cv2.imwrite(str(path), image):
+                raise OSError(f"could not write {path}")
+
+        by_class = {c: list(v) for c, v in self.by_class.items()}
+        by_class.setdefault(name, []).append(path)
+        self.drawpad.pad.clear()
+        self._stage_or_embed(by_class, name, save)
+
+    def _embed_support(self, by_class: dict[str, list[Path]], text: str, before=None) -> None:
         enc = self.encoder
         self._cancel = cancel = threading.Event()
         report = self._reporter("support")
 
         def work():
+            if before is not None:
+                before()
             return fs.embed_support(enc, by_class, progress=report, cancelled=cancel.is_set)
 
         def done(outcome) -> None:

@@ -766,6 +766,14 @@ def test_fewshot_draw_a_query(digit_window, qtbot, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: fv.drawn_prediction is not None, timeout=10000)
     assert fv.drawn_prediction == "7" and "Your drawing → 7" in fv.drawpad.caption.text()
     assert fv.near_captions[0].text().startswith("7 ")
+    answer_text(monkeypatch, "7")
+    click(qtbot, fv.add_drawing_button)  # Add drawing to a class…
+    qtbot.waitUntil(lambda: fv.support.counts.get("7") == 4 and not fv.busy, timeout=20000)
+    from siamgui.ui.fewshot_view import drawings_dir
+
+    saved = list((drawings_dir() / "7").glob("drawing-*.png"))
+    assert len(saved) == 1 and saved[0] in fv.support.files and fv.drawpad.pad.empty
+    assert str(drawings_dir()).startswith(str(tmp_path.parent.parent))  # the test's data folder, not the user's
     click(qtbot, fv.draw_button)
     assert fv.matrix.isVisible() and not fv.drawpad.isVisible()
 
@@ -791,7 +799,7 @@ def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_wi
         "cut recordings into",
         # Few-shot ("Cancel" as in Calibrate)
         "Support folder…", "Add examples…", "Clear support", "Classify folder…", "Classify files…", "k-shot curve",
-        "Draw a query",
+        "Draw a query", "Add drawing to a class…",
         # drawing pads (Compare, Few-shot)
         "Draw B", "Undo stroke", "Clear drawing",
     }

@@ -44,8 +44,11 @@ class FewShotError(UserError, ValueError):
     """Input that cannot be classified on (an empty class, one class only, files of another kind)."""
 
 
-class Stopped(Exception):
-    """The user cancelled the embedding."""
+class Stopped(UserError):
+    """The user cancelled (a user's doing, so no traceback anywhere)."""
+
+    def __init__(self, message: str = "cancelled"):
+        super().__init__(message)
 
 
 # --- reading the folders --------------------------------------------------------------------

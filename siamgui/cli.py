@@ -1,4 +1,4 @@
-"""Command line: ``siamgui`` opens the window; ``siamgui compare|embed|models|card`` work headless.
+"""Command line: ``siamgui`` opens the window; ``siamgui compare|embed|fewshot|models|card`` work headless.
 
 The headless commands never import Qt, and every user error ends as one line on stderr with a
 non-zero exit, never a traceback.
@@ -225,6 +225,49 @@ def cmd_identify(args) -> int:
     return 1 if failed else 0
 
 
+# --- fewshot -------------------------------------------------------------------------------
+def cmd_fewshot(args) -> int:
+    from siamgui.tasks import fewshot as fs
+
+    fs.make_classifier(args.classifier)  # scikit-learn missing: say so before embedding anything
+    enc = _load(args)
+    support = fs.embed_support(enc, args.support)
+    queries = fs.plan_queries(args.query, enc.modality.suffixes, enc.name)
+    result = fs.classify(enc, support, queries, args.classifier)
+    curve = fs.k_shot_curve(support, episodes=args.episodes, classifier=args.classifier, seed=args.seed) \
+        if args.curve else None
+    for f, why in support.skipped + result.skipped:
+        print(f"siamgui: skipped {f}: {why}", file=sys.stderr)
+    if args.json:
+        out = {"model": enc.name, "support": {"folder": args.support, "counts": support.counts},
+               **result.as_dict()}
+        if curve is not None:
+            out["curve"] = {"n_way": curve[0], "episodes": args.episodes, "seed": args.seed,
+                            "points": [{"k": p.k, "accuracy": p.accuracy} for p in curve[1]]}
+        print(json.dumps(out, indent=2))
+        return 0
+    shots = sorted(set(support.counts.values()))
+    print(f"{len(support.classes)} classes, {'-'.join(map(str, shots[:: max(1, len(shots) - 1)]))} examples each; "
+          f"classifier {args.classifier}; {len(result.predictions)} queries in {result.seconds:.2f} s")
+    if result.labelled:
+        n = int(result.confusion.sum())
+        print(f"accuracy {result.accuracy:.1%} ({int(result.confusion.trace())} of {n})")
+        width = max(5, *(len(c) for c in result.classes))
+        print("confusion (rows: true class, columns: predicted)")
+        print(" " * width + " " + " ".join(f"{c[:width]:>{width}}" for c in result.classes) + "  accuracy")
+        for i, c in enumerate(result.classes):
+            acc = result.per_class[c]
+            print(f"{c[:width]:>{width}} " + " ".join(f"{v:>{width}d}" for v in result.confusion[i])
+                  + (f"  {acc:.1%}" if acc is not None else "  -"))
+    else:
+        for pr in result.predictions:
+            print(f"{pr.file}: {pr.predicted}   ({result.score_kind} {pr.score:.4f})")
+    if curve is not None:
+        print(f"{curve[0]}-way k-shot curve ({args.episodes} episodes per k from the support set, seed {args.seed}): "
+              + ", ".join(f"k={p.k} {p.accuracy:.1%}" for p in curve[1]))
+    return 0
+
+
 # --- models / card -------------------------------------------------------------------------
 def _model_row(name: str, path: Path, calibrated: dict[str, dict]) -> dict:
     """One installed model; ``threshold`` is the card's, ``threshold_in_use`` the one verdicts use."""
@@ -365,6 +408,25 @@ def build_parser() -> argparse.ArgumentParser:
     ident.add_argument("--json", action="store_true")
     model_opts(ident)
     ident.set_defaults(func=cmd_identify)
+
+    fsp = sub.add_parser("fewshot", help="classify files from a few examples per class (no retraining)",
+                         description="SUPPORT is a folder with one sub-folder per class holding a few examples; "
+                                     "QUERY is a folder of class folders (accuracy, confusion matrix) or files "
+                                     "(predictions).")
+    fsp.add_argument("support", metavar="SUPPORT")
+    fsp.add_argument("query", nargs="+", metavar="QUERY")
+    fsp.add_argument("--model", required=True, help="shipped model name or path to an .onnx")
+    fsp.add_argument("--device", choices=("auto", "cuda", "cpu"), default=None,
+                     help="execution device (default: $SIAMGUI_DEVICE or auto)")
+    fsp.add_argument("--classifier", choices=("centroid", "knn", "svm"), default="centroid",
+                     help="nearest class mean, nearest example, or a linear SVM (scikit-learn: "
+                          "pip install \"siamgui[fewshot]\") (default: %(default)s)")
+    fsp.add_argument("--curve", action="store_true",
+                     help="also the N-way k-shot curve: accuracy for k = 1..10 on episodes drawn from SUPPORT")
+    fsp.add_argument("--episodes", type=_positive_int, default=200, help="episodes per k for --curve (default: %(default)s)")
+    fsp.add_argument("--seed", type=int, default=0, help="seed of the --curve episodes (default: %(default)s)")
+    fsp.add_argument("--json", action="store_true", help="print a JSON object")
+    fsp.set_defaults(func=cmd_fewshot)
 
     m = sub.add_parser("models", help="list installed models")
     m.add_argument("--json", action="store_true")

@@ -14,11 +14,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
 SAMPLES = ROOT / "resources" / "samples"
-SUFFIX = {"face": ".jpg", "voice": ".wav", "glyph": ".png"}
+SUFFIX = {"face": ".jpg", "voice": ".wav", "glyph": ".png", "digit": ".png"}
 TOL = 1e-4
 
 # distance (each card's metric) of same_a/same_b and diff_a/diff_b under each shipped model
 PINNED: dict[str, dict[str, float]] = {
+    "digit": {"same": 0.001045, "diff": 0.469206},
     "face": {"same": 0.161233, "diff": 0.495778},
     "glyph": {"same": 0.228718, "diff": 0.780808},
     "voice": {"same": 0.128527, "diff": 0.421235},

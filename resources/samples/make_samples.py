@@ -10,6 +10,9 @@ Every file is ours to ship:
   the pairs.
 - voice: speech synthesised here with espeak-ng (same voice, different sentences; two voices).
 - glyph: characters drawn by this script (Hershey stroke font, jittered like two hands).
+- digit: digits drawn by this script as pen strokes (polylines through hand-placed points,
+  jittered like two hands), one pair white on black as MNIST ships, one dark on white as on
+  paper: no MNIST image is shipped.
 
 Needs scikit-image, matplotlib and espeak-ng:
     pip install scikit-image matplotlib && apt-get install espeak-ng
@@ -86,11 +89,44 @@ def glyphs(out: Path) -> None:
     cv2.imwrite(str(out / "diff_b.png"), draw_glyph("k", 4))
 
 
+# pen strokes of each digit: polylines through points in a unit box (x right, y down)
+DIGIT_STROKES: dict[str, list[list[tuple[float, float]]]] = {
+    "3": [[(0.22, 0.2), (0.4, 0.08), (0.62, 0.1), (0.72, 0.25), (0.62, 0.42), (0.42, 0.48), (0.64, 0.55),
+           (0.76, 0.72), (0.66, 0.88), (0.44, 0.93), (0.22, 0.84)]],
+    "7": [[(0.2, 0.12), (0.5, 0.1), (0.8, 0.1), (0.66, 0.4), (0.52, 0.68), (0.44, 0.92)],
+          [(0.38, 0.5), (0.72, 0.48)]],
+}
+
+
+def draw_digit(digit: str, seed: int, size: int = 56, white_on_black: bool = False) -> np.ndarray:
+    """A digit written with a pen: its strokes jittered, turned, sheared and thickened per seed."""
+    rng = np.random.default_rng(seed)
+    canvas = np.zeros((size, size), np.uint8)
+    angle, shear, scale = rng.uniform(-12, 12), rng.uniform(-0.2, 0.2), rng.uniform(0.75, 0.9)
+    m = cv2.getRotationMatrix2D((0.5, 0.5), angle, scale)
+    m[0, 1] += shear
+    for stroke in DIGIT_STROKES[digit]:
+        pts = np.asarray(stroke) + rng.normal(scale=0.025, size=(len(stroke), 2))
+        pts = pts @ m[:, :2].T + m[:, 2]
+        cv2.polylines(canvas, [np.round(pts * size * 8).astype(np.int32)], False, 255,
+                      thickness=int(rng.integers(3, 6)), lineType=cv2.LINE_AA, shift=3)
+    canvas = cv2.GaussianBlur(canvas, (3, 3), 0.6)
+    return canvas if white_on_black else 255 - canvas
+
+
+def digits(out: Path) -> None:
+    out.mkdir(exist_ok=True)
+    cv2.imwrite(str(out / "same_a.png"), draw_digit("3", 1, white_on_black=True))
+    cv2.imwrite(str(out / "same_b.png"), draw_digit("3", 2))
+    cv2.imwrite(str(out / "diff_a.png"), draw_digit("7", 3, white_on_black=True))
+    cv2.imwrite(str(out / "diff_b.png"), draw_digit("3", 4))
+
+
 if __name__ == "__main__":
     import sys
 
-    wanted = sys.argv[1:] or ["face", "voice", "glyph"]  # e.g. `make_samples.py face`
-    for name, make in (("face", faces), ("voice", voices), ("glyph", glyphs)):
+    wanted = sys.argv[1:] or ["face", "voice", "glyph", "digit"]  # e.g. `make_samples.py face`
+    for name, make in (("face", faces), ("voice", voices), ("glyph", glyphs), ("digit", digits)):
         if name in wanted:
             make(HERE / name)
     print("samples written under", HERE)

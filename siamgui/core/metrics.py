@@ -114,6 +114,34 @@ def n_way_one_shot(embeddings: np.ndarray, labels, n: int, trials: int = 1000, m
     return correct / trials
 
 
+def n_way_k_shot(embeddings: np.ndarray, labels, n: int, k: int, trials: int = 1000, metric: str = "cosine",
+                 seed: int = 0, queries: int = 1) -> float:
+    """Accuracy of naming a query's class among ``n`` classes from ``k`` support samples each
+    (nearest class mean of the unit embeddings; the support and the query never share a sample)."""
+    emb = np.asarray(embeddings, dtype=np.float32)
+    labels = np.asarray(labels)
+    classes = [c for c in np.unique(labels) if (labels == c).sum() >= k + 1]
+    if len(classes) < n:
+        raise ValueError(f"{n}-way {k}-shot needs {n} classes with {k + 1}+ samples; have {len(classes)}")
+    by_class = {c: np.nonzero(labels == c)[0] for c in classes}
+    rng = np.random.default_rng(seed)
+    correct = total = 0
+    for _ in range(trials):
+        picked = rng.choice(len(classes), size=n, replace=False)
+        cents, qs, truth = [], [], []
+        for j, ci in enumerate(picked):
+            pool = by_class[classes[ci]]
+            draw = rng.choice(pool, size=min(len(pool), k + queries), replace=False)
+            c = emb[draw[:k]].mean(0)
+            cents.append(c / max(float(np.linalg.norm(c)), 1e-12))
+            qs += list(draw[k:])
+            truth += [j] * len(draw[k:])
+        dist = pairwise(emb[qs], np.stack(cents), metric)
+        correct += int((np.argmin(dist, axis=1) == np.asarray(truth)).sum())
+        total += len(qs)
+    return correct / max(total, 1)
+
+
 def summary(distances, labels, threshold: float) -> dict[str, float]:
     """The verification figures a user asks for first."""
     rate, thr = eer(distances, labels)

@@ -38,3 +38,11 @@ def glyph_tensor(image: np.ndarray, size: int, margin: float = 0.1) -> np.ndarra
         top, left = top + pad, left + pad
     patch = ink[top : top + side, left : left + side]
     return cv2.resize(patch, (size, size), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def reads_drawings(modality) -> bool:
+    """Whether a model's input kind is a drawing (glyph and its subclasses): the app then offers a
+    drawing pad. Asked of the modality object, so views never compare kind names."""
+    from siamgui.media.modalities.glyph import GlyphModality  # the kind's own class (imports this module)
+
+    return isinstance(modality, GlyphModality)

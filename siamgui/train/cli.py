@@ -34,6 +34,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--resume", metavar="CKPT", help="continue from a checkpoint (workdir/checkpoint.pt)")
     ap.add_argument("--val-fraction", type=float, help="share of classes (or groups) held out for validation")
+    ap.add_argument("--split-by", choices=("class", "sample"),
+                    help="validate on held-out classes (default; one-shot over unseen classes) or on held-out "
+                         "samples of every class (closed sets such as the ten digits; the digit preset's default)")
     ap.add_argument("--val-groups", nargs="+", metavar="GROUP", help="hold out these groups (e.g. alphabets)")
     ap.add_argument("--name-class", metavar="REGEX",
                     help="class from the file name for files not in class folders (first regex group)")
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         dim=args.dim, margin=args.margin, eval_every=args.eval_every, progress=not args.no_progress,
         cache=args.cache, rotations=args.rotations, speed_classes=args.speed_classes,
         groups_per_batch=args.groups_per_batch, device=args.device, workers=args.workers, init=args.init,
-        train_layers=args.train_layers, exclude_classes_from=args.exclude_classes_from,
+        train_layers=args.train_layers, exclude_classes_from=args.exclude_classes_from, split_by=args.split_by,
         command="siamgui-train " + shlex.join(argv),
     )
     try:

@@ -166,3 +166,27 @@ def split_classes(items: list[Item], val_fraction: float, seed: int, by_group: b
         raise TrainError(f"only {len(train)} training class(es) left after holding out {len(val)} for validation")
     how.update({"train_classes": len(train), "val_classes": len(val), "val_class_names": val})
     return train, val, how
+
+
+def split_samples(items: list[Item], val_fraction: float, seed: int) -> tuple[list[int], list[int], dict]:
+    """(train indices, validation indices, how) — ``val_fraction`` of every class's samples held out.
+
+    For a closed set of classes (ten digits) that the app will only ever see: validation figures
+    then measure new *images* of known classes, not one-shot learning of unseen classes.
+    """
+    if not 0 < val_fraction < 1:
+        raise TrainError(f"--val-fraction must be between 0 and 1 for a split by sample (got {val_fraction})")
+    rng = np.random.default_rng(seed)
+    train: list[int] = []
+    val: list[int] = []
+    for label, idx in sorted(by_class(items).items()):
+        n = min(max(1, int(round(val_fraction * len(idx)))), len(idx) - 1)
+        picked = set(rng.choice(len(idx), size=n, replace=False).tolist())
+        val += [i for q, i in enumerate(idx) if q in picked]
+        train += [i for q, i in enumerate(idx) if q not in picked]
+    classes = sorted(by_class(items))
+    how = {"rule": f"{val_fraction:.0%} of the samples of every class held out (seed {seed}; split by sample: "
+                   "the same classes are trained and validated, so this is not one-shot over unseen classes)",
+           "split_by": "sample", "train_classes": len(classes), "val_classes": len(classes),
+           "train_samples": len(train), "val_samples": len(val), "val_class_names": classes}
+    return sorted(train), sorted(val), how

@@ -87,6 +87,13 @@ def evaluate(emb: np.ndarray, labels: list[str], groups: list[str] | None = None
                                                           seed=seed)
         except ValueError:
             pass
+    if len(set(labels)) <= 10 and not quick:  # a closed set (digits): 10-way 1- and 5-shot, nearest class mean
+        for k in (1, 5):
+            try:
+                out[f"way_10_shot_{k}"] = metrics.n_way_k_shot(emb, np.asarray(labels), 10, k, trials=trials,
+                                                               metric=metric, seed=seed)
+            except ValueError:
+                pass
     if groups is not None and len(set(groups)) > 1 and not quick:
         w = within_group_one_shot(emb, labels, groups, 20, trials, seed, metric)
         if w is not None:

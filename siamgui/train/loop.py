@@ -55,6 +55,7 @@ class Config:
     init: str | None = None  # start from an imported encoder (name or .onnx) or an earlier checkpoint
     train_layers: str | None = None  # with --init: "all", "head" or "top:N" (the last N layers) are trained
     exclude_classes_from: str | None = None  # a model whose card's held-out (test) classes are never used here
+    split_by: str | None = None  # "class" (held-out classes) or "sample" (held-out images of every class)
 
 
 class _Trainee(torch.nn.Module):
@@ -116,7 +117,7 @@ def _setup(cfg: Config, init=None):
             spec["size"] = int(cfg.size)
     if cfg.dim:
         preset["backbone"]["dim"] = int(cfg.dim)
-    for key in ("loss", "p", "k", "lr", "val_fraction", "rotations", "speed_classes", "groups_per_batch"):
+    for key in ("loss", "p", "k", "lr", "val_fraction", "rotations", "speed_classes", "groups_per_batch", "split_by"):
         if getattr(cfg, key) is not None:
             preset[key] = getattr(cfg, key)
     if preset["loss"] not in losses.LOSSES:
@@ -245,12 +246,17 @@ def run(cfg: Config) -> dict:
     log(f"[siamgui-train] {n_files} files, {len(source.items)} usable samples in "
         f"{len(set(i.label for i in source.items))} classes; {skipped.summary()}")
 
-    train_cls, val_cls, how = data.split_classes(source.items, preset["val_fraction"], cfg.seed,
-                                                 by_group=preset["split_by_group"], val_groups=cfg.val_groups)
-    val_set = set(val_cls)
-    tr_idx = [i for i, it in enumerate(source.items) if it.label not in val_set]
-    va_idx = [i for i, it in enumerate(source.items) if it.label in val_set]
-    log(f"[siamgui-train] split: {how['rule']}: {len(train_cls)} training classes, {len(val_cls)} validation classes")
+    if preset.get("split_by", "class") == "sample":
+        tr_idx, va_idx, how = data.split_samples(source.items, preset["val_fraction"], cfg.seed)
+        train_cls = val_cls = sorted({it.label for it in source.items})
+        log(f"[siamgui-train] split: {how['rule']}: {len(tr_idx)} training and {len(va_idx)} validation samples")
+    else:
+        train_cls, val_cls, how = data.split_classes(source.items, preset["val_fraction"], cfg.seed,
+                                                     by_group=preset["split_by_group"], val_groups=cfg.val_groups)
+        val_set = set(val_cls)
+        tr_idx = [i for i, it in enumerate(source.items) if it.label not in val_set]
+        va_idx = [i for i, it in enumerate(source.items) if it.label in val_set]
+        log(f"[siamgui-train] split: {how['rule']}: {len(train_cls)} training classes, {len(val_cls)} validation classes")
 
     rng_eval = np.random.default_rng(cfg.seed + 1)
     val_inputs, val_labels = source.eval_inputs(va_idx, rng_eval)
@@ -405,7 +411,9 @@ def run(cfg: Config) -> dict:
         history["val"].append({"step": step, "elapsed": elapsed, **{k: figures[k] for k in figures if k in (
             "auc", "eer", "one_shot_5", "one_shot_20")}})
     shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}
-    log(f"[siamgui-train] validation ({len(val_cls)} held-out classes): {json.dumps(shown)}")
+    held = (f"{how['val_samples']} held-out samples of {len(val_cls)} classes" if how.get("split_by") == "sample"
+            else f"{len(val_cls)} held-out classes")
+    log(f"[siamgui-train] validation ({held}): {json.dumps(shown)}")
 
     name = cfg.name or Path(cfg.out).stem
     card = ModelCard(

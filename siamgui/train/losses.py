@@ -5,6 +5,10 @@
 - ``triplet-hard``: batch-hard triplets (hardest positive, hardest negative per anchor).
 - ``triplet-semihard``: for each positive pair the hardest negative farther than the positive
   (FaceNet), falling back to the hardest negative.
+- ``quadruplet``: the triplet term plus a second one pushing apart two negatives of two other
+  classes, ``[d(a,p) - d(n1,n2) + margin/2]+`` (Chen et al. 2017, "Beyond triplet loss", one of
+  the seeds' losses): the gap between classes must exceed the spread within a class everywhere,
+  not only around the anchor. Batch-hard: the hardest positive, negative and negative pair.
 - ``proto``: softmax over leave-one-out class prototypes with a learned scale and bias (the
   GE2E / N-pair / prototypical-network family): every sample must be closer to its own class's
   centre than to any other class in the batch.
@@ -22,7 +26,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-LOSSES = ("proto", "triplet-semihard", "triplet-hard", "contrastive", "cosface", "arcface")
+LOSSES = ("proto", "triplet-semihard", "triplet-hard", "contrastive", "quadruplet", "cosface", "arcface")
 GLOBAL = ("cosface", "arcface")  # losses that take class ids over the whole training set
 
 
@@ -79,6 +83,36 @@ class TripletSemiHard(nn.Module):
         hard_min = torch.where(neg, dan, big).min(dim=1).values
         dneg = torch.where(semi.any(dim=1), semi_min, hard_min)
         return F.relu(dap - dneg + self.margin).mean()
+
+
+class Quadruplet(nn.Module):
+    """Batch-hard quadruplet loss: ``[d(a,p) - d(a,n1) + m1]+ + [d(a,p) - d(n1,n2) + m2]+``.
+
+    For each anchor: its hardest positive ``p``, its hardest negative ``n1``, and the closest pair
+    ``(n1, n2)`` of two samples from two classes other than the anchor's and each other's. The
+    second margin is smaller (the paper's m2 < m1), so the triplet term dominates.
+    """
+
+    def __init__(self, margin: float = 0.3, margin2: float | None = None):
+        super().__init__()
+        self.margin = margin
+        self.margin2 = margin / 2 if margin2 is None else margin2
+
+    def forward(self, e, y):
+        d = _dist(e)
+        same = y[:, None] == y[None, :]
+        eye = torch.eye(len(y), dtype=torch.bool, device=e.device)
+        hardest_pos = (d * (same & ~eye)).max(dim=1).values  # (B,)
+        hardest_neg = (d + 4.0 * same).min(dim=1).values  # (B,)
+        # closest pair of samples of two different classes, neither the anchor's: (B, B, B) masks
+        other = ~same  # other[a, i]: i is not of a's class
+        pair_ok = other[:, :, None] & other[:, None, :] & ~same[None, :, :]
+        pair_d = torch.where(pair_ok, d[None, :, :].expand(len(y), -1, -1), torch.full_like(pair_ok, 4.0, dtype=d.dtype))
+        hardest_pair = pair_d.flatten(1).min(dim=1).values
+        has_pair = pair_ok.flatten(1).any(dim=1)  # needs three classes in the batch
+        first = F.relu(hardest_pos - hardest_neg + self.margin)
+        second = torch.where(has_pair, F.relu(hardest_pos - hardest_pair + self.margin2), torch.zeros_like(first))
+        return (first + second).mean()
 
 
 class Proto(nn.Module):
@@ -141,6 +175,8 @@ def make(name: str, margin: float | None = None, classes: int = 0, dim: int = 0)
         return TripletHard(0.3 if margin is None else margin)
     if name == "triplet-semihard":
         return TripletSemiHard(0.3 if margin is None else margin)
+    if name == "quadruplet":
+        return Quadruplet(0.3 if margin is None else margin)
     if name == "proto":
         return Proto()
     raise ValueError(f"unknown loss {name!r} (known: {', '.join(LOSSES)})")

@@ -9,7 +9,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QToolButt
 from siamgui.ui import resources
 from siamgui.media.audio import AUDIO_SUFFIXES
 from siamgui.media.images import IMAGE_SUFFIXES
-from siamgui.ui.analysis import AudioDisplay, analyse
+from siamgui.media.glyphs import reads_drawings
+from siamgui.ui.analysis import AudioDisplay, analyse, qimage_from_array
+from siamgui.ui.canvas import thumb
+from siamgui.ui.drawpad import DrawPadPanel
 from siamgui.ui.elided import ElidedLabel
 from siamgui.ui.jobs import Jobs, Outcome
 from siamgui.ui.pane import InputPane
@@ -50,12 +53,19 @@ class CompareView(View):
         self.clear_button = QPushButton("Clear")
         self.clear_button.setToolTip("Remove both files")
         self.clear_button.clicked.connect(lambda: self.clear())
+        self.draw_button = QPushButton("Draw B")
+        self.draw_button.setCheckable(True)
+        self.draw_button.setToolTip("Draw side B with the mouse or a pen: the distance updates as you draw")
+        self.draw_button.toggled.connect(lambda on: self.set_drawing(on))
+        self.drawn = None  # embedding of the drawing (side B while drawing)
+        self._draw_request = 0
         top = QHBoxLayout()
         top.setSpacing(10)
         top.addWidget(title)
         top.addSpacing(6)
         top.addWidget(self.model_label, 1)
         top.addWidget(self.samples_button)
+        top.addWidget(self.draw_button)
         top.addWidget(self.swap_button)
         top.addWidget(self.clear_button)
 
@@ -66,6 +76,10 @@ class CompareView(View):
             pane.fileChosen.connect(lambda path, side=side: self.load(side, path))
             pane.playRequested.connect(lambda side=side: self.toggle_play(side))
             panes.addWidget(pane, 1)
+        self.drawpad = DrawPadPanel("B: your drawing")
+        self.drawpad.pad.changed.connect(lambda: self.judge_drawing())
+        self.drawpad.hide()
+        panes.addWidget(self.drawpad, 1)
 
         self.verdict = VerdictPanel()
 
@@ -87,6 +101,10 @@ class CompareView(View):
     def set_encoder(self, encoder) -> None:
         self.encoder = encoder
         self.stop_playback()
+        drawable = encoder is not None and reads_drawings(encoder.modality)
+        self.draw_button.setVisible(drawable)
+        if not drawable and self.draw_button.isChecked():
+            self.draw_button.setChecked(False)
         if encoder is None:
             self.model_label.setText("")
             self._refresh_samples()
@@ -109,6 +127,8 @@ class CompareView(View):
                 if path is not None:  # a photo for a voice model (or the reverse): say why it went
                     what = "sound clips" if card.modality == "audio" else "images"
                     pane.show_note(f"{path.name} was removed: the {card.name} model compares {what}.")
+        if self.drawing:
+            self.judge_drawing()
         self._update_verdict()
 
     def _show_model_threshold(self) -> None:
@@ -169,6 +189,8 @@ class CompareView(View):
         for side, pane in self.panes.items():
             self._request[side] += 1
             pane.clear()
+        if self.drawing:
+            self.drawpad.pad.clear()
         self._update_verdict()
 
     def swap(self) -> None:
@@ -181,8 +203,63 @@ class CompareView(View):
                 self.panes[side].clear()
         self._update_verdict()
 
+    # --- drawing -----------------------------------------------------------------------------
+    @property
+    def drawing(self) -> bool:
+        return self.draw_button.isChecked()
+
+    def set_drawing(self, on: bool) -> None:
+        """Side B becomes the drawing pad (and back)."""
+        self.panes["B"].setVisible(not on)
+        self.drawpad.setVisible(on)
+        self.swap_button.setEnabled(not on)
+        self.drawn = None
+        self._draw_request += 1
+        if on:
+            self.judge_drawing()
+        self._update_verdict()
+
+    def judge_drawing(self) -> None:
+        """Embed the pad's drawing in a job; only the newest drawing's result is shown."""
+        self._draw_request += 1
+        request, encoder, panel = self._draw_request, self.encoder, self.drawpad
+        if encoder is None or not self.drawing:
+            return
+        if panel.pad.empty:
+            self.drawn = None
+            thumb(panel.seen, None)
+            panel.caption.setText("Draw a character or a digit: the distance updates as you draw.")
+            self._update_verdict()
+            return
+        image = panel.pad.image()
+
+        def work():
+            prepared = encoder.prepare(image)
+            return encoder.embed_prepared([prepared])[0], prepared.view
+
+        def done(outcome: Outcome) -> None:
+            if request != self._draw_request or encoder is not self.encoder:
+                return
+            if outcome.ok:
+                self.drawn, view = outcome.value
+                thumb(panel.seen, None if view is None else qimage_from_array(view), 72)
+                panel.caption.setText("What the model saw (left).")
+            else:
+                self.drawn = None
+                panel.caption.setText(outcome.error)
+            self._update_verdict()
+
+        self.jobs.submit(work, done)
+
     def _update_verdict(self) -> None:
         ea, eb = (self.panes[s].embedding for s in SIDES)
+        if self.drawing:
+            eb = self.drawn
+            if self.encoder is not None and ea is not None and eb is not None:
+                self.verdict.set_distance(self.encoder.distance(ea, eb))
+            else:
+                self.verdict.set_distance(None, "Open file A and draw B" if ea is None else "Draw on the pad")
+            return
         if self.encoder is not None and ea is not None and eb is not None:
             self.verdict.set_distance(self.encoder.distance(ea, eb))
             return

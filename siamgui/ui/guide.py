@@ -34,6 +34,12 @@ the stored samples can be re-embedded.</p>
 class (or a labelled pairs CSV). You see the same-pair and different-pair distances, the ROC curve,
 and what a threshold costs in false accepts and false rejects. <i>Use this threshold</i> stores it
 for this model file; the model itself is not changed.</p>
+<p><b>Few-shot</b> &mdash; name new inputs from a few examples per class, without retraining: a
+support folder with one sub-folder per class (or example files added under a class name), then a
+folder or files to classify. Each query goes to the nearest class mean, the nearest example or a
+linear SVM on the embeddings. A folder of class folders gives the accuracy and a confusion matrix
+(rows: true class); pick a query to see its nearest examples. The <i>k-shot curve</i> draws
+N-way episodes from the support set: how accuracy grows from one example per class to ten.</p>
 <p><b>Models and devices</b> &mdash; pick a model at the top; the status bar says where it really
 runs (CUDA or CPU). Settings &gt; Device chooses Auto, CUDA or CPU.</p>
 """

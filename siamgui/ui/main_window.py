@@ -132,6 +132,9 @@ class MainWindow(QMainWindow):
         self.calibrate = CalibrateView(self.jobs, gallery_factory=self.gallery)
         self.calibrate.thresholdStored.connect(lambda _value: self._threshold_stored())
         self.add_view(self.calibrate)
+        from siamgui.ui.fewshot_view import FewShotView  # noqa: PLC0415
+        self.fewshot = FewShotView(self.jobs)
+        self.add_view(self.fewshot)
         self.nav.setCurrentRow(0)
         self.refresh_models()
         self._show_content()

@@ -51,3 +51,16 @@ def test_n_way_one_shot_perfect_and_chance():
     assert metrics.n_way_one_shot(noise, labels, 20, trials=400) < 0.2
     with pytest.raises(ValueError):
         metrics.n_way_one_shot(perfect, labels, 30)
+
+
+def test_n_way_k_shot_grows_with_k_and_needs_a_query_left():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 8)
+    emb = np.eye(16)[labels] + rng.normal(scale=0.45, size=(80, 16))
+    one = metrics.n_way_k_shot(emb, labels, 10, 1, trials=200, seed=1)
+    five = metrics.n_way_k_shot(emb, labels, 10, 5, trials=200, seed=1)
+    assert 0.1 < one < five <= 1.0
+    assert metrics.n_way_k_shot(emb, labels, 10, 5, trials=200, seed=1) == five  # seeded
+    assert metrics.n_way_k_shot(np.eye(16)[labels], labels, 10, 3, trials=50) == 1.0
+    with pytest.raises(ValueError):
+        metrics.n_way_k_shot(emb, labels, 10, 8)  # 8 examples: k = 8 leaves no query

@@ -46,6 +46,17 @@ def test_split_is_by_class_never_by_sample(tmp_path):
     assert all(v.startswith("b/") for v in v3) and len(v3) == 10
 
 
+def test_split_by_sample_holds_out_images_of_every_class():
+    items = [data.Item(Path(f"{c}/{s}.png"), c, "mnist") for c in "0123456789" for s in range(10)]
+    train, val, how = data.split_samples(items, 0.2, seed=5)
+    assert not set(train) & set(val) and len(train) + len(val) == 100
+    assert sorted(items[i].label for i in val) == sorted("0123456789" * 2)  # 2 of each class's 10
+    assert data.split_samples(items, 0.2, seed=5)[1] == val and data.split_samples(items, 0.2, seed=6)[1] != val
+    assert how["split_by"] == "sample" and "not one-shot" in how["rule"]
+    with pytest.raises(data.TrainError):
+        data.split_samples(items, 0.0, seed=0)
+
+
 def test_pk_sampler():
     labels = ["a"] * 5 + ["b"] * 1 + ["c"] * 3 + ["d"] * 2
     s = PKSampler(labels, p=3, k=4)
@@ -71,6 +82,39 @@ def test_losses_prefer_separated_classes(name):
     e = bad.clone().requires_grad_(True)
     crit(e, y).backward()
     assert torch.isfinite(e.grad).all()
+
+
+def test_quadruplet_adds_the_negative_pair_term():
+    def unit(deg):
+        r = torch.deg2rad(torch.tensor(float(deg)))
+        return torch.stack([torch.cos(r), torch.sin(r)])
+
+    y = torch.tensor([0, 0, 1, 2])
+    e = torch.stack([unit(0), unit(20), unit(120), unit(135)])  # classes 1 and 2 lie close to each other
+    d = losses._dist(e)
+    crit = losses.make("quadruplet", margin=0.3)
+    triplet_only = torch.relu(d[0, 1] - d[0, 2] + 0.3)  # anchor 0: its positive 1, nearest negative 2
+    got = crit(e, y)
+    # anchor 0: positive 1, the closest negative pair (2, 3) of classes 1 and 2
+    a0 = triplet_only + torch.relu(d[0, 1] - d[2, 3] + 0.15)
+    assert float(a0) > float(triplet_only)  # the pair term is what the triplet loss misses
+    assert torch.isclose(got, crit(e[[1, 0, 2, 3]], y)) and float(got) > 0
+    far = torch.stack([unit(0), unit(1), unit(120), unit(240)])
+    assert float(crit(far, y)) == 0.0  # classes apart by more than both margins: nothing to learn
+    assert float(losses.make("quadruplet")(e[:3], y[:3])) == pytest.approx(
+        float(losses.make("triplet-hard")(e[:3], y[:3])))  # no two other classes: the triplet term alone
+    torch.manual_seed(1)  # against a plain loop over anchors, positives, negatives and negative pairs
+    y = torch.arange(4).repeat_interleave(3)
+    e = torch.nn.functional.normalize(torch.randn(12, 8), dim=1)
+    d = losses._dist(e)
+    want = 0.0
+    for a in range(12):
+        hp = max(float(d[a, p]) for p in range(12) if y[p] == y[a] and p != a)
+        hn = min(float(d[a, n]) for n in range(12) if y[n] != y[a])
+        hpair = min(float(d[i, j]) for i in range(12) for j in range(12)
+                    if y[i] != y[a] and y[j] != y[a] and y[i] != y[j])
+        want += max(0.0, hp - hn + 0.3) + max(0.0, hp - hpair + 0.15)
+    assert float(losses.make("quadruplet")(e, y)) == pytest.approx(want / 12, rel=1e-5)
 
 
 def test_pk_sampler_groups_per_batch():

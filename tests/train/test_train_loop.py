@@ -131,3 +131,17 @@ def test_per_group_figures_on_the_cards_held_out_classes(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     held = read_card(out).provenance["split"]["val_class_names"]
     assert lines[0].startswith("all held-out classes") and f"{len(held)} classes" in lines[0] and "EER" in lines[0]
+
+
+def test_digit_preset_splits_by_sample_and_reports_ten_way_k_shot(tmp_path, capsys):
+    data = glyph_folder(tmp_path / "digits", classes="ABCDEFGHIJ", per_class=8)
+    rc, out = train(tmp_path, [data], "digit", "--steps", "2", "--loss", "contrastive", "--margin", "1",
+                    "-K", "2", name="d")
+    assert rc == 0
+    assert "split by sample" in capsys.readouterr().out
+    card = Encoder.load(out, device="cpu").card
+    split = card.provenance["split"]
+    assert split["split_by"] == "sample" and split["val_classes"] == split["train_classes"] == 10
+    assert split["val_samples"] == 20 and card.provenance["loss"] == "contrastive"
+    for key in ("accuracy", "way_10_shot_1"):
+        assert key in card.metrics

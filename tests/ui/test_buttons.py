@@ -129,7 +129,8 @@ def test_help_guide_and_about(glyph_window, qtbot, monkeypatch):
     guide = w.guide
     assert guide.isVisible()
     text = guide.text.toPlainText().lower()
-    for idea in ("shared weights", "distance", "threshold", "one-shot", "compare", "live", "gallery", "calibrate"):
+    for idea in ("shared weights", "distance", "threshold", "one-shot", "compare", "live", "gallery", "calibrate",
+                 "few-shot", "k-shot curve"):
         assert idea in text, idea
     click(qtbot, guide.close_button)
     assert not guide.isVisible()
@@ -632,6 +633,176 @@ def test_live_side_panel_never_overlaps_at_a_small_window(live, qtbot):
         assert cap.geometry().top() >= thumb.geometry().bottom(), "caption drawn over its box"
 
 
+# --- Few-shot -------------------------------------------------------------------------------
+@pytest.fixture
+def fewshot_window(make_window, qtbot):
+    from conftest import ROOT
+
+    w = make_window()
+    w.open_model_path(str(ROOT / "models" / "glyph.onnx"))  # a trained model: the letters are told apart
+    wait_model(qtbot, w)
+    show_view(w, w.fewshot)
+    return w
+
+
+def test_fewshot_every_button(fewshot_window, qtbot, tmp_path, monkeypatch):
+    from tasks.test_fewshot import letters
+
+    w = fewshot_window
+    fv = w.fewshot
+    assert not fv.query_folder_button.isEnabled() and not fv.curve_button.isEnabled()  # no support yet
+    answer_file(monkeypatch, letters(tmp_path / "support", 3), "getExistingDirectory")
+    click(qtbot, fv.support_button)  # Support folder…
+    qtbot.waitUntil(lambda: fv.support is not None and not fv.busy, timeout=20000)
+    assert fv.support.classes == ["A", "L", "O"] and "3 classes, 3 example(s) each" in fv.support_label.text()
+
+    answer_file(monkeypatch, letters(tmp_path / "queries", 2, seed0=60), "getExistingDirectory")
+    click(qtbot, fv.query_folder_button)  # Classify folder…
+    qtbot.waitUntil(lambda: fv.result is not None and not fv.busy, timeout=20000)
+    assert fv.result.accuracy == 1.0 and fv.summary_label.text().startswith("Accuracy 100.0%")
+    assert fv.matrix.matrix.tolist() == [[2, 0, 0], [0, 2, 0], [0, 0, 2]] and fv.predictions.count() == 6
+    fv.predictions.setCurrentRow(0)  # a query's nearest support examples, thumbnails and distances
+    qtbot.waitUntil(lambda: fv.near_captions[0].text().startswith("A "), timeout=10000)
+    assert fv.query_thumb.pixmap() is not None and not fv.query_thumb.pixmap().isNull()
+
+    click(qtbot, fv.curve_button)  # k-shot curve
+    qtbot.waitUntil(lambda: fv.curve is not None and not fv.busy, timeout=20000)
+    assert fv.curve[0] == 3 and [p.k for p in fv.curve[1]] == [1, 2] and fv.chart.points
+
+    one = tmp_path / "one.png"
+    cv2.imwrite(str(one), 255 - draw("L", 4321))  # white on black
+    answer_file(monkeypatch, [one], "getOpenFileNames")
+    click(qtbot, fv.query_files_button)  # Classify files…
+    qtbot.waitUntil(lambda: fv.result is not None and not fv.result.labelled and not fv.busy, timeout=20000)
+    assert fv.result.predictions[0].predicted == "L" and "1 file(s) classified" in fv.summary_label.text()
+
+    extra = letters(tmp_path / "extra", 2, chars=("T",))
+    answer_file(monkeypatch, sorted((extra / "T").glob("*.png")), "getOpenFileNames")
+    answer_text(monkeypatch, "T")
+    click(qtbot, fv.add_button)  # Add examples…
+    qtbot.waitUntil(lambda: fv.support is not None and "T" in fv.support.classes and not fv.busy, timeout=20000)
+    assert fv.support.counts["T"] == 2 and "4 classes" in fv.support_label.text()
+
+    answer_file(monkeypatch, letters(tmp_path / "big", 30), "getExistingDirectory")
+    click(qtbot, fv.query_folder_button)
+    assert fv.busy and fv.cancel_button.isVisible()
+    click(qtbot, fv.cancel_button)  # Cancel
+    assert not fv.busy and not fv.cancel_button.isVisible()
+    wait_idle(qtbot, w)
+    assert fv.result is None or not fv.result.labelled or fv.result.confusion.sum() != 90  # the cancelled run is not shown
+
+    click(qtbot, fv.clear_button)  # Clear support
+    assert fv.support is None and not fv.by_class and not fv.query_folder_button.isEnabled()
+
+
+def test_fewshot_bad_support_is_one_sentence_in_the_view(fewshot_window, qtbot, tmp_path, monkeypatch):
+    from tasks.test_fewshot import letters
+
+    fv = fewshot_window.fewshot
+    answer_file(monkeypatch, letters(tmp_path / "one", 2, chars=("A",)), "getExistingDirectory")
+    click(qtbot, fv.support_button)
+    qtbot.waitUntil(lambda: fv.error_label.isVisible() and not fv.busy, timeout=20000)
+    assert "only one class" in fv.error_label.text() and "Unexpected" not in fv.error_label.text()
+
+
+# --- drawing pads ---------------------------------------------------------------------------
+THREE = [(0.25, 0.2), (0.45, 0.1), (0.65, 0.15), (0.7, 0.3), (0.55, 0.45), (0.4, 0.5), (0.6, 0.55), (0.72, 0.72),
+         (0.6, 0.88), (0.4, 0.9), (0.25, 0.82)]
+SEVEN = [(0.2, 0.12), (0.8, 0.1), (0.6, 0.5), (0.45, 0.92)]
+
+
+def draw_stroke(qtbot, pad, points) -> None:
+    """Drag the mouse through points given in pad units, as a user draws."""
+    from PySide6.QtCore import QPoint
+
+    sq = pad._square()
+
+    def at(x, y):
+        return QPoint(int(sq.left() + x * sq.width()), int(sq.top() + y * sq.height()))
+
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=at(*points[0]))
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        for t in (0.5, 1.0):  # a few points per segment, as a real drag gives
+            qtbot.mouseMove(pad, at(x0 + t * (x1 - x0), y0 + t * (y1 - y0)))
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=at(*points[-1]))
+
+
+@pytest.fixture
+def digit_window(make_window, qtbot):
+    from conftest import ROOT
+
+    w = make_window()
+    w.resize(1200, 800)
+    w.open_model_path(str(ROOT / "models" / "digit.onnx"))
+    wait_model(qtbot, w)
+    return w
+
+
+def test_compare_draw_b_undo_and_clear(digit_window, qtbot, monkeypatch):
+    w = digit_window
+    cv = w.compare
+    answer_file(monkeypatch, SAMPLES / "digit" / "same_a.png")  # a 3, white on black
+    click(qtbot, cv.panes["A"].open_button)
+    qtbot.waitUntil(lambda: cv.panes["A"].embedding is not None, timeout=10000)
+    assert cv.draw_button.isVisible()
+    click(qtbot, cv.draw_button)  # Draw B
+    assert cv.drawpad.isVisible() and not cv.panes["B"].isVisible() and cv.verdict.distance is None
+    pad = cv.drawpad.pad
+    draw_stroke(qtbot, pad, THREE)
+    qtbot.waitUntil(lambda: cv.verdict.distance is not None, timeout=10000)
+    same = cv.verdict.distance
+    assert same <= w.encoder.threshold, "a drawn 3 is the same digit as the sample 3"
+    assert cv.drawpad.seen.pixmap() is not None and not cv.drawpad.seen.pixmap().isNull()  # what the model saw
+    click(qtbot, cv.drawpad.undo_button)  # Undo stroke
+    qtbot.waitUntil(lambda: cv.verdict.distance is None, timeout=10000)
+    draw_stroke(qtbot, pad, SEVEN)
+    qtbot.waitUntil(lambda: cv.verdict.distance is not None, timeout=10000)
+    assert cv.verdict.distance > w.encoder.threshold, "a drawn 7 is another digit"
+    click(qtbot, cv.drawpad.clear_button)  # Clear drawing
+    assert pad.empty
+    qtbot.waitUntil(lambda: cv.verdict.distance is None, timeout=10000)
+    click(qtbot, cv.draw_button)  # back to two files
+    assert cv.panes["B"].isVisible() and not cv.drawpad.isVisible()
+
+
+def test_fewshot_draw_a_query(digit_window, qtbot, tmp_path, monkeypatch):
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("make_samples", ROOT / "resources" / "samples" / "make_samples.py")
+    make_samples = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_samples)  # digits drawn as pen strokes, as the shipped samples are
+    draw_digit = make_samples.draw_digit
+    w = digit_window
+    show_view(w, w.fewshot)
+    fv = w.fewshot
+    root = tmp_path / "support"
+    for d in ("3", "7"):
+        (root / d).mkdir(parents=True)
+        for i in range(3):
+            cv2.imwrite(str(root / d / f"{i}.png"), draw_digit(d, 10 * i + int(d), white_on_black=bool(i % 2)))
+    answer_file(monkeypatch, root, "getExistingDirectory")
+    click(qtbot, fv.support_button)
+    qtbot.waitUntil(lambda: fv.support is not None and not fv.busy, timeout=20000)
+    click(qtbot, fv.draw_button)  # Draw a query
+    assert fv.drawpad.isVisible() and not fv.matrix.isVisible()
+    draw_stroke(qtbot, fv.drawpad.pad, SEVEN)
+    qtbot.waitUntil(lambda: fv.drawn_prediction is not None, timeout=10000)
+    assert fv.drawn_prediction == "7" and "Your drawing → 7" in fv.drawpad.caption.text()
+    assert fv.near_captions[0].text().startswith("7 ")
+    answer_text(monkeypatch, "7")
+    click(qtbot, fv.add_drawing_button)  # Add drawing to a class…
+    qtbot.waitUntil(lambda: fv.support.counts.get("7") == 4 and not fv.busy, timeout=20000)
+    from siamgui.ui.fewshot_view import drawings_dir
+
+    saved = list((drawings_dir() / "7").glob("drawing-*.png"))
+    assert len(saved) == 1 and saved[0] in fv.support.files and fv.drawpad.pad.empty
+    assert str(drawings_dir()).startswith(str(tmp_path.parent.parent))  # the test's data folder, not the user's
+    click(qtbot, fv.draw_button)
+    assert fv.matrix.isVisible() and not fv.drawpad.isVisible()
+
+
 # --- every control is covered -----------------------------------------------------------------
 def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_window, qtbot):
     """New buttons must come with a test above that presses them."""
@@ -651,6 +822,11 @@ def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_wi
         "Folder of classes…", "Pairs CSV…", "Run again", "Cancel", "Equal error", "Model card's value",
         "Use this threshold", "Forget my threshold", "Map the gallery", "Map the calibration data",
         "cut recordings into",
+        # Few-shot ("Cancel" as in Calibrate)
+        "Support folder…", "Add examples…", "Clear support", "Classify folder…", "Classify files…", "k-shot curve",
+        "Draw a query", "Add drawing to a class…",
+        # drawing pads (Compare, Few-shot)
+        "Draw B", "Undo stroke", "Clear drawing",
     }
     found = set()
     for w in (glyph_window, audio_window):

@@ -1,0 +1,97 @@
+"""Omniglot-to-MNIST and the digit model, measured with the app's few-shot task (dev tool).
+
+    python -m siamgui.train.fewshot_digits ../shared/data/glyphs/mnist_train [--episodes 20] [--json]
+
+Both models are scored on the same images: the 20% of each class that ``siamgui-train --preset
+digit`` held out for validation (``split_samples``, seed 0), so the digit model never trained on
+them and the glyph model (trained on Omniglot only) never saw a digit. In every episode the
+queries are a fixed half of those images (100 a class) and the k support examples of each
+class are drawn (seeded) from the other half: support and query never share an image. The
+classifiers are the task's own (``siamgui fewshot --classifier centroid|svm``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+from siamgui.core.encoder import Encoder
+from siamgui.media.images import IMAGE_SUFFIXES
+from siamgui.tasks import fewshot as fs
+
+
+def validation_images(root: str, seed: int = 0) -> dict[str, list]:
+    """The digit preset's held-out images of each class (the same rule and seed as its training)."""
+    from siamgui.train import data  # numpy only: no torch imported
+
+    items = data.scan([root], "image")
+    _, val, _ = data.split_samples(items, 0.2, seed)
+    out: dict[str, list] = {}
+    for i in val:
+        out.setdefault(items[i].label.split("/")[-1], []).append(items[i].path)
+    return out
+
+
+def score(model: str, by_class: dict[str, list], shots, classifiers, episodes: int, seed: int) -> dict:
+    enc = Encoder.load(model, device="cpu")
+    classes = sorted(by_class)
+    files = [f for c in classes for f in by_class[c]]
+    labels = np.asarray([i for i, c in enumerate(classes) for _ in by_class[c]])
+    emb, kept, skipped = fs.embed_files(enc, files)
+    assert not skipped, skipped[:3]
+    rng = np.random.default_rng(seed)
+    query_mask = np.zeros(len(labels), bool)
+    for i in range(len(classes)):  # a fixed half of each class answers, the other half supports
+        idx = np.nonzero(labels == i)[0]
+        query_mask[rng.choice(idx, size=len(idx) // 2, replace=False)] = True
+    out: dict = {}
+    for name in classifiers:
+        for k in shots:
+            accs = []
+            for e in range(episodes):
+                r = np.random.default_rng([seed, k, e])
+                pick = np.concatenate([r.choice(np.nonzero((labels == i) & ~query_mask)[0], size=k, replace=False)
+                                       for i in range(len(classes))])
+                support = fs.SupportSet(classes, [files[j] for j in pick], labels[pick], emb[pick], enc.card.metric)
+                clf = fs.fit(support, name)
+                got, _ = clf.predict(emb[query_mask])
+                accs.append(float(np.mean(np.asarray(got) == labels[query_mask])))
+            out[f"{name}_{k}"] = {"mean": float(np.mean(accs)), "std": float(np.std(accs))}
+    out["queries"] = int(query_mask.sum())
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("mnist", help="folder of digit class folders (../shared/data/glyphs/mnist_train)")
+    ap.add_argument("--models", nargs="+", default=["glyph", "digit"])
+    ap.add_argument("--episodes", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    images = validation_images(args.mnist)
+    classifiers = ["centroid"] + (["svm"] if fs.svm_available() else [])
+    if "svm" not in classifiers:
+        print(f"note: {fs.SVM_HINT}", file=sys.stderr)
+    results = {}
+    for m in args.models:
+        t0 = time.perf_counter()
+        results[m] = score(m, images, (1, 5, 10), classifiers, args.episodes, args.seed)
+        results[m]["seconds"] = round(time.perf_counter() - t0, 1)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"10-way, {results[args.models[0]]['queries']} queries, {args.episodes} episodes per cell (mean ± sd)")
+    for m, r in results.items():
+        for c in classifiers:
+            print(f"{m:6s} {c:8s} " + "  ".join(f"{k}-shot {r[f'{c}_{k}']['mean']:.1%} ± {r[f'{c}_{k}']['std']:.1%}"
+                                                for k in (1, 5, 10)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

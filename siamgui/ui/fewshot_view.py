@@ -1,0 +1,757 @@
+"""Few-shot: name new inputs from a few examples per class, and see what one-shot means.
+
+Choose a *support* folder (one sub-folder per class, a few examples each) or add example files
+under a class name; every example is embedded once in the background. Then classify a folder of
+class folders (accuracy and a confusion matrix) or some files (predictions); pick a query to see
+the support examples nearest to it. *k-shot curve* draws N-way k-shot episodes from the support
+set and plots accuracy as k grows from 1 to 10. Every embedding, fit and episode runs off the UI
+thread (``tasks/fewshot.py`` does the work; this module only shows it).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import (
+    QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem,
+    QPushButton, QSizePolicy, QVBoxLayout, QWidget,
+)
+
+from siamgui.media.glyphs import reads_drawings
+from siamgui.tasks import fewshot as fs
+from siamgui.ui.analysis import qimage_from_array
+from siamgui.ui.canvas import thumb
+from siamgui.ui.drawpad import DrawPadPanel
+from siamgui.ui.elided import ElidedLabel
+from siamgui.ui.views import View
+
+ACCENT = QColor("#4f46e5")
+INK = QColor("#111827")
+MUTED = QColor("#6b7280")
+GRID = QColor("#e5e7eb")
+RIGHT = QColor("#16a34a")
+WRONG = QColor("#dc2626")
+NEIGHBOURS = 3
+
+
+def drawings_dir() -> Path:
+    """Where drawings kept as examples are saved: the user's data folder (one folder per class)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("siamgui", appauthor=False)) / "drawings"
+CURVE_EPISODES = 100
+
+
+# --- drawings ------------------------------------------------------------------------------
+class ConfusionMatrix(QWidget):
+    """Rows: true class; columns: predicted class; each cell shaded by its share of the row."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.classes: list[str] = []
+        self.matrix: np.ndarray | None = None
+        self.setMinimumSize(220, 200)
+
+    def set_matrix(self, classes: list[str], matrix: np.ndarray | None) -> None:
+        self.classes, self.matrix = list(classes), matrix
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(320, 300)
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if self.matrix is None or not len(self.classes):
+            p.setPen(MUTED)
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                       "Classify a folder of class folders\nto see the confusion matrix")
+            p.end()
+            return
+        n = len(self.classes)
+        left, top = 56, 36
+        side = max(4.0, min((self.width() - left - 8) / n, (self.height() - top - 8) / n))
+        rows = self.matrix.sum(1)
+        small = QFont(self.font())
+        small.setPointSizeF(max(6.0, min(9.0, side / 3.2)))
+        p.setFont(small)
+        p.setPen(MUTED)
+        p.drawText(QRectF(left, 0, side * n, 16), Qt.AlignmentFlag.AlignCenter, "predicted")
+        p.drawText(QRectF(0, 16, left - 6, top - 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                   "true ↓")
+        for i, c in enumerate(self.classes):
+            p.setPen(INK)
+            p.drawText(QRectF(0, top + i * side, left - 6, side), Qt.AlignmentFlag.AlignRight |
+                       Qt.AlignmentFlag.AlignVCenter, c[:8])
+            p.drawText(QRectF(left + i * side, 16, side, top - 16), Qt.AlignmentFlag.AlignCenter, c[:4])
+            for j in range(n):
+                v = int(self.matrix[i, j])
+                share = v / rows[i] if rows[i] else 0.0
+                base = RIGHT if i == j else WRONG
+                colour = QColor(base)
+                colour.setAlphaF(0.08 + 0.85 * share if v else 0.0)
+                cell = QRectF(left + j * side, top + i * side, side, side)
+                p.fillRect(cell, colour)
+                p.setPen(GRID)
+                p.drawRect(cell)
+                if v and side >= 14:
+                    p.setPen(QColor("white") if share > 0.55 else INK)
+                    p.drawText(cell, Qt.AlignmentFlag.AlignCenter, str(v))
+        p.end()
+
+
+class CurveChart(QWidget):
+    """Accuracy (y) against examples per class k (x), with chance (1/N) as a dashed line."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.n_way = 0
+        self.points: list[fs.CurvePoint] = []
+        self.setMinimumSize(260, 180)
+
+    def set_curve(self, n_way: int, points: list[fs.CurvePoint]) -> None:
+        self.n_way, self.points = n_way, list(points)
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if not self.points:
+            p.setPen(MUTED)
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                       "k-shot curve: accuracy as the examples per class grow")
+            p.end()
+            return
+        left, top, right, bottom = 44, 24, 12, 30
+        w, h = self.width() - left - right, self.height() - top - bottom
+        kmax = 10
+
+        def at(k: float, acc: float) -> QPointF:
+            return QPointF(left + (k - 1) / (kmax - 1) * w, top + (1 - acc) * h)
+
+        p.setPen(GRID)
+        for acc in (0.0, 0.25, 0.5, 0.75, 1.0):
+            p.drawLine(at(1, acc), at(kmax, acc))
+        p.setPen(MUTED)
+        for acc in (0.0, 0.5, 1.0):
+            p.drawText(QRectF(0, at(1, acc).y() - 8, left - 6, 16),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{acc:.0%}")
+        for k in range(1, kmax + 1):
+            x = at(k, 0).x()
+            p.drawText(QRectF(x - 10, top + h + 4, 20, 14), Qt.AlignmentFlag.AlignCenter, str(k))
+        p.drawText(QRectF(left, top + h + 16, w, 14), Qt.AlignmentFlag.AlignCenter, "examples per class (k)")
+        p.drawText(QRectF(left, 2, w, 18), Qt.AlignmentFlag.AlignLeft,
+                   f"{self.n_way}-way accuracy, {self.points[0].episodes} episodes per k")
+        chance = 1.0 / max(self.n_way, 1)
+        pen = QPen(MUTED, 1, Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        p.drawLine(at(1, chance), at(kmax, chance))
+        p.drawText(at(kmax, chance) + QPointF(-40, -4), "chance")
+        p.setPen(QPen(ACCENT, 2))
+        pts = [at(pt.k, pt.accuracy) for pt in self.points]
+        for a, b in zip(pts, pts[1:]):
+            p.drawLine(a, b)
+        p.setBrush(ACCENT)
+        for pt, xy in zip(self.points, pts):
+            p.drawEllipse(xy, 3.5, 3.5)
+            if pt.k in (1, 5, 10) or pt is self.points[-1]:
+                p.setPen(INK)
+                p.drawText(xy + QPointF(-30 if pt is self.points[-1] else -14, -8), f"{pt.accuracy:.0%}")
+                p.setPen(QPen(ACCENT, 2))
+        p.end()
+
+
+# --- the view ------------------------------------------------------------------------------
+class _Signals(QObject):
+    progress = Signal(int, int, int)  # request, done, total
+
+
+@dataclass
+class _Neighbours:
+    query: Any  # QImage-able array or None
+    rows: list[tuple[Path, str, float, Any]]  # file, class, distance, array or None
+
+
+def _picture(path: Path, medium: str):
+    """A grey array of an image file for a thumbnail (None for audio or an unreadable file)."""
+    if medium != "image":
+        return None
+    from siamgui.media.errors import MediaError
+    from siamgui.media.images import load_image
+
+    try:
+        return load_image(path)
+    except (MediaError, OSError):
+        return None
+
+
+class FewShotView(View):
+    title = "Few-shot"
+    tooltip = "Classify inputs from a few examples per class; confusion matrix and k-shot curve"
+
+    def __init__(self, jobs=None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("fewshotView")
+        self.jobs = jobs
+        self.encoder = None
+        self.by_class: dict[str, list[Path]] = {}  # the support's sources
+        self.support: fs.SupportSet | None = None
+        self.result: fs.FewShotResult | None = None
+        self.curve: tuple[int, list[fs.CurvePoint]] | None = None
+        self.last_query: list[str] | None = None
+        self.drawn_prediction: str | None = None  # the class the pad's drawing was given last
+        self._req = {"support": 0, "query": 0, "curve": 0, "near": 0, "drawing": 0}
+        self._cancel = threading.Event()
+        self._signals = _Signals(self)
+        self._signals.progress.connect(self._progress)
+        self.busy = False
+        self._build()
+        self.set_encoder(None)
+
+    # --- layout ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        title = QLabel("Few-shot")
+        title.setObjectName("viewTitle")
+        self.model_label = ElidedLabel("")
+        self.model_label.setObjectName("muted")
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addSpacing(6)
+        top.addWidget(self.model_label, 1)
+
+        self.support_button = QPushButton("Support folder…")
+        self.support_button.setObjectName("primaryButton")
+        self.support_button.setToolTip("A folder with one sub-folder per class, a few examples in each")
+        self.support_button.clicked.connect(lambda: self.choose_support_folder())
+        self.add_button = QPushButton("Add examples…")
+        self.add_button.setToolTip("Add files as examples of one class (new or existing)")
+        self.add_button.clicked.connect(lambda: self.add_examples())
+        self.clear_button = QPushButton("Clear support")
+        self.clear_button.clicked.connect(lambda: self.clear_support())
+        self.add_drawing_button = QPushButton("Add drawing to a class…")
+        self.add_drawing_button.setToolTip("Keep the drawing as an example of a class (saved in your data folder)")
+        self.add_drawing_button.clicked.connect(lambda: self.add_drawing())
+        self.support_label = ElidedLabel("No support set yet: choose a folder of class folders.",
+                                         mode=Qt.TextElideMode.ElideMiddle)
+        self.support_label.setObjectName("muted")
+        row1 = QHBoxLayout()
+        for w in (self.support_button, self.add_button, self.add_drawing_button, self.clear_button):
+            row1.addWidget(w)
+        row1.addWidget(self.support_label, 1)
+
+        self.classifier_combo = QComboBox()
+        for name, text in (("centroid", "Nearest class mean"), ("knn", "Nearest example"), ("svm", "Linear SVM")):
+            self.classifier_combo.addItem(text, name)
+        self.classifier_combo.setToolTip("How a query is named from the support embeddings")
+        self.classifier_combo.currentIndexChanged.connect(lambda _i: self._classifier_changed())
+        self.query_folder_button = QPushButton("Classify folder…")
+        self.query_folder_button.setToolTip("A folder of class folders (accuracy, confusion matrix) or of files")
+        self.query_folder_button.clicked.connect(lambda: self.classify_folder())
+        self.query_files_button = QPushButton("Classify files…")
+        self.query_files_button.clicked.connect(lambda: self.classify_files())
+        self.curve_button = QPushButton("k-shot curve")
+        self.curve_button.setToolTip("N-way k-shot accuracy for k = 1..10, episodes drawn from the support set")
+        self.curve_button.clicked.connect(lambda: self.draw_curve())
+        self.draw_button = QPushButton("Draw a query")
+        self.draw_button.setCheckable(True)
+        self.draw_button.setToolTip("Draw a query with the mouse or a pen: it is classified as you draw")
+        self.draw_button.toggled.connect(lambda on: self.set_drawing(on))
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(lambda: self.cancel())
+        self.progress_label = QLabel("")
+        self.progress_label.setObjectName("muted")
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel("Classifier"))
+        row2.addWidget(self.classifier_combo)
+        for w in (self.query_folder_button, self.query_files_button, self.draw_button, self.curve_button,
+                  self.cancel_button):
+            row2.addWidget(w)
+        row2.addWidget(self.progress_label, 1)
+
+        self.note_label = QLabel("")
+        self.note_label.setObjectName("paneNote")
+        self.note_label.setWordWrap(True)
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("paneError")
+        self.error_label.setWordWrap(True)
+        self.summary_label = QLabel("")
+        self.summary_label.setObjectName("sectionTitle")
+        self.summary_label.setWordWrap(True)
+
+        self.matrix = ConfusionMatrix()
+        self.chart = CurveChart()
+        self.predictions = QListWidget()
+        self.predictions.setMinimumWidth(220)
+        self.predictions.currentRowChanged.connect(self._prediction_selected)
+        near_box = QFrame()
+        near_box.setObjectName("pane")
+        near = QGridLayout(near_box)
+        self.near_title = QLabel("Pick a query to see its nearest examples")
+        self.near_title.setObjectName("muted")
+        near.addWidget(self.near_title, 0, 0, 1, NEIGHBOURS + 1)
+        self.query_thumb = QLabel()
+        self.near_thumbs = [QLabel() for _ in range(NEIGHBOURS)]
+        self.near_captions = [QLabel("") for _ in range(NEIGHBOURS)]
+        self.query_caption = QLabel("query")
+        for col, (t, c) in enumerate(zip([self.query_thumb, *self.near_thumbs],
+                                         [self.query_caption, *self.near_captions])):
+            t.setFixedSize(96, 96)
+            t.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            t.setFrameShape(QFrame.Shape.StyledPanel)
+            c.setObjectName("caption")
+            c.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            near.addWidget(t, 1, col)
+            near.addWidget(c, 2, col)
+
+        grid = QGridLayout()
+        grid.addWidget(self.predictions, 0, 0, 2, 1)
+        grid.addWidget(near_box, 0, 1)
+        grid.addWidget(self.chart, 1, 1)
+        grid.addWidget(self.matrix, 0, 2, 2, 1)
+        self.drawpad = DrawPadPanel("Your query")
+        self.drawpad.pad.changed.connect(lambda: (self._update_buttons(), self.classify_drawing()))
+        self.drawpad.hide()
+        grid.addWidget(self.drawpad, 0, 2, 2, 1)
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 3)
+        grid.setColumnStretch(2, 3)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(18, 14, 18, 14)
+        lay.addLayout(top)
+        lay.addLayout(row1)
+        lay.addLayout(row2)
+        lay.addWidget(self.note_label)
+        lay.addWidget(self.error_label)
+        lay.addWidget(self.summary_label)
+        lay.addLayout(grid, 1)
+        for w in (self.predictions, self.matrix, self.chart):
+            w.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    # --- state -----------------------------------------------------------------------------
+    @property
+    def classifier(self) -> str:
+        return str(self.classifier_combo.currentData())
+
+    def _update_buttons(self) -> None:
+        has_model = self.encoder is not None
+        self.support_button.setEnabled(has_model and not self.busy)
+        self.add_button.setEnabled(has_model and not self.busy)
+        self.clear_button.setEnabled(bool(self.by_class) and not self.busy)
+        ready = has_model and self.support is not None and not self.busy
+        self.query_folder_button.setEnabled(ready)
+        self.query_files_button.setEnabled(ready)
+        self.curve_button.setEnabled(ready)
+        self.cancel_button.setVisible(self.busy)
+        drawable = has_model and reads_drawings(self.encoder.modality)
+        self.draw_button.setVisible(drawable)
+        self.draw_button.setEnabled(ready or self.draw_button.isChecked() or (drawable and not self.busy))
+        self.add_drawing_button.setVisible(drawable and self.draw_button.isChecked())
+        self.add_drawing_button.setEnabled(not self.busy and not self.drawpad.pad.empty)
+        svm_missing = self.classifier == "svm" and not fs.svm_installed()
+        self.note_label.setText(fs.SVM_HINT[0].upper() + fs.SVM_HINT[1:] + "." if svm_missing else "")
+        self.note_label.setVisible(svm_missing)
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        self.busy = busy
+        self.progress_label.setText(text)
+        self._update_buttons()
+
+    def _show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
+
+    def _submit(self, kind: str, fn, done) -> int:
+        """Run ``fn`` on the pool; ``done(outcome)`` only if no newer request of ``kind`` came since."""
+        self._req[kind] += 1
+        req = self._req[kind]
+
+        def deliver(outcome) -> None:
+            if req == self._req[kind]:
+                done(outcome)
+
+        self.jobs.submit(fn, deliver)
+        return req
+
+    def _progress(self, req: int, done: int, total: int) -> None:
+        if self.busy and req in (self._req["support"], self._req["query"]):
+            self.progress_label.setText(f"embedding {done} of {total}…")
+
+    def _reporter(self, kind: str):
+        req = self._req[kind] + 1  # the request _submit is about to make
+        signals = self._signals
+
+        def report(done: int, total: int) -> None:
+            try:
+                signals.progress.emit(req, done, total)
+            except RuntimeError:  # the view is gone
+                pass
+
+        return report
+
+    # --- model -----------------------------------------------------------------------------
+    def set_encoder(self, encoder) -> None:
+        old = None if self.encoder is None else self.encoder.model_hash
+        self.encoder = encoder
+        if encoder is None:
+            self.model_label.setText("no model loaded")
+        else:
+            self.model_label.setText(f"{encoder.name} model  ·  {encoder.card.modality}  ·  "
+                                     f"{encoder.card.metric} distance")
+        if (None if encoder is None else encoder.model_hash) != old:
+            self.cancel()
+            self.support, self.result, self.curve = None, None, None
+            self._show_result()
+            self.chart.set_curve(0, [])
+            self._show_error("")
+            if encoder is not None and self.by_class:
+                suffixes = set(encoder.modality.suffixes)
+                if all(Path(f).suffix.lower() in suffixes for fs_ in self.by_class.values() for f in fs_):
+                    self._embed_support(dict(self.by_class), "the model changed: embedding the support again")
+                else:
+                    self.by_class = {}
+                    self.support_label.setText(f"The {encoder.name} model reads other files: choose a new "
+                                               "support set.")
+        if self.drawing and (encoder is None or not reads_drawings(encoder.modality)):
+            self.draw_button.setChecked(False)
+        self._update_buttons()
+
+    def shutdown(self) -> None:
+        self.cancel()
+
+    # --- drawing ---------------------------------------------------------------------------
+    @property
+    def drawing(self) -> bool:
+        return self.draw_button.isChecked()
+
+    def set_drawing(self, on: bool) -> None:
+        """The drawing pad takes the confusion matrix's place (and gives it back)."""
+        self.drawpad.setVisible(on)
+        self.matrix.setVisible(not on)
+        self._update_buttons()
+        if on:
+            self.classify_drawing()
+
+    def classify_drawing(self) -> None:
+        """Name the pad's drawing from the support set, in a job; its nearest examples beside it."""
+        enc, support, name, panel = self.encoder, self.support, self.classifier, self.drawpad
+        if not self.drawing or enc is None:
+            return
+        if support is None or panel.pad.empty:
+            self._req["drawing"] += 1
+            thumb(panel.seen, None)
+            panel.caption.setText("Choose a support set first." if support is None else
+                                  "Draw: the query is classified as you draw.")
+            return
+        image = panel.pad.image()
+        medium = enc.modality.medium
+
+        def work():
+            prepared = enc.prepare(image)
+            emb = enc.embed_prepared([prepared])
+            clf = fs.fit(support, name)
+            best, score = clf.predict(emb)
+            rows = fs.nearest_examples(support, emb[0], NEIGHBOURS)
+            return (support.classes[int(best[0])], float(score[0]), clf.score_kind, prepared.view,
+                    [(f, c, d, _picture(f, medium)) for f, c, d in rows])
+
+        def done(outcome) -> None:
+            if not outcome.ok:
+                panel.caption.setText(outcome.error)
+                return
+            predicted, score, kind, view, rows = outcome.value
+            seen = None if view is None else qimage_from_array(view)
+            thumb(panel.seen, seen, 72)
+            panel.caption.setText(f"Your drawing → {predicted}  ({kind} {score:.3f})")
+            self.drawn_prediction = predicted
+            self.near_title.setText("Your drawing: nearest support examples")
+            thumb(self.query_thumb, seen, 96)
+            for t, c, (f, cls, d, pic) in zip(self.near_thumbs, self.near_captions, rows):
+                thumb(t, None if pic is None else qimage_from_array(pic), 96)
+                c.setText(f"{cls}  {d:.3f}")
+                c.setToolTip(str(f))
+
+        self._submit("drawing", work, done)
+
+    # --- support ---------------------------------------------------------------------------
+    def choose_support_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Support: a folder with one sub-folder per class")
+        if path:
+            self.load_support_folder(path)
+
+    def load_support_folder(self, folder: str | Path) -> None:
+        enc = self.encoder
+        if enc is None:
+            return
+
+        def read():
+            return fs.read_support(folder, enc.modality.suffixes, enc.name)
+
+        def done(outcome) -> None:
+            if not outcome.ok:
+                self._set_busy(False)
+                self._show_error(outcome.error)
+                return
+            self._embed_support(outcome.value, f"embedding the support set from {folder}…")
+
+        self._show_error("")
+        self._set_busy(True, "reading the folder…")
+        self._submit("support", read, done)
+
+    def add_examples(self) -> None:
+        if self.encoder is None:
+            return
+        files, _ = QFileDialog.getOpenFileNames(self, "Examples of one class", "", self.encoder.modality.file_filter)
+        if not files:
+            return
+        guess = Path(files[0]).parent.name
+        name, ok = QInputDialog.getText(self, "Class", f"Class of these {len(files)} example(s):", text=guess)
+        name = name.strip()
+        if not ok or not name:
+            return
+        by_class = {c: list(v) for c, v in self.by_class.items()}
+        by_class.setdefault(name, [])
+        by_class[name] += [Path(f) for f in files if Path(f) not in by_class[name]]
+        self._stage_or_embed(by_class, name)
+
+    def _stage_or_embed(self, by_class: dict[str, list[Path]], name: str, before=None) -> None:
+        """Embed the support once it has two classes; until then keep the examples and say what is missing."""
+        if len(by_class) >= 2:
+            self._embed_support(by_class, "embedding the support set…", before)
+            return
+
+        def stage(outcome=None) -> None:
+            if outcome is not None and not outcome.ok:
+                self._set_busy(False)
+                self._show_error(outcome.error)
+                return
+            self._set_busy(False)
+            self.by_class, self.support = by_class, None
+            self.support_label.setText(f"1 class ({name}: {len(by_class[name])} examples): add a second class.")
+            self._update_buttons()
+
+        if before is None:
+            stage()
+        else:
+            self._set_busy(True, "saving the drawing…")
+            self._submit("support", before, stage)
+
+    def add_drawing(self) -> None:
+        """Save the pad's drawing under a class in the data folder and add it to the support set."""
+        if self.encoder is None or self.drawpad.pad.empty:
+            return
+        name, ok = QInputDialog.getText(self, "Class", "Class of this drawing:",
+                                        text=self.drawn_prediction or "")
+        name = name.strip()
+        if not ok or not name:
+            return
+        import datetime as _dt
+        import re
+
+        folder = drawings_dir() / re.sub(r"[^\w\- ]", "_", name)
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        path = folder / f"drawing-{stamp}.png"
+        image = self.drawpad.pad.image()
+
+        def save() -> None:
+            import cv2
+
+            folder.mkdir(parents=True, exist_ok=True)
+            if not cv2.imwrite(str(path), image):
+                raise OSError(f"could not write {path}")
+
+        by_class = {c: list(v) for c, v in self.by_class.items()}
+        by_class.setdefault(name, []).append(path)
+        self.drawpad.pad.clear()
+        self._stage_or_embed(by_class, name, save)
+
+    def _embed_support(self, by_class: dict[str, list[Path]], text: str, before=None) -> None:
+        enc = self.encoder
+        self._cancel = cancel = threading.Event()
+        report = self._reporter("support")
+
+        def work():
+            if before is not None:
+                before()
+            return fs.embed_support(enc, by_class, progress=report, cancelled=cancel.is_set)
+
+        def done(outcome) -> None:
+            self._set_busy(False)
+            if not outcome.ok:
+                if "cancelled" not in outcome.error.lower():
+                    self._show_error(outcome.error)
+                return
+            self.by_class, self.support = by_class, outcome.value
+            self.result, self.curve = None, None
+            self._show_result()
+            self.chart.set_curve(0, [])
+            self._show_support()
+            self._update_buttons()
+            self.classify_drawing()
+
+        self._show_error("")
+        self._set_busy(True, text)
+        self._submit("support", work, done)
+
+    def _show_support(self) -> None:
+        s = self.support
+        if s is None:
+            self.support_label.setText("No support set yet: choose a folder of class folders.")
+            return
+        counts = sorted(s.counts.values())
+        each = f"{counts[0]}" if counts[0] == counts[-1] else f"{counts[0]}-{counts[-1]}"
+        skipped = f"; {len(s.skipped)} file(s) left out" if s.skipped else ""
+        self.support_label.setText(f"{len(s.classes)} classes, {each} example(s) each ({len(s.files)} in all){skipped}")
+        self.support_label.setToolTip("\n".join(f"{c}: {n}" for c, n in s.counts.items()) +
+                                      ("\n" + "\n".join(f"left out {f}: {w}" for f, w in s.skipped[:10])
+                                       if s.skipped else ""))
+
+    def clear_support(self) -> None:
+        self.cancel()
+        self.by_class, self.support, self.result, self.curve = {}, None, None, None
+        self._show_support()
+        self._show_result()
+        self.chart.set_curve(0, [])
+        self._show_error("")
+        self._update_buttons()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        for kind in self._req:
+            self._req[kind] += 1  # whatever is in flight is no longer wanted
+        self._set_busy(False)
+
+    # --- queries ---------------------------------------------------------------------------
+    def classify_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Queries: a folder of class folders, or of files")
+        if path:
+            self.classify([path])
+
+    def classify_files(self) -> None:
+        if self.encoder is None:
+            return
+        files, _ = QFileDialog.getOpenFileNames(self, "Files to classify", "", self.encoder.modality.file_filter)
+        if files:
+            self.classify(files)
+
+    def _classifier_changed(self) -> None:
+        self._update_buttons()
+        self.classify_drawing()
+        if self.last_query and self.support is not None and not self.busy:
+            self.classify(self.last_query)
+
+    def classify(self, sources: list[str]) -> None:
+        enc, support, name = self.encoder, self.support, self.classifier
+        if enc is None or support is None:
+            return
+        self.last_query = list(sources)
+        self._cancel = cancel = threading.Event()
+        report = self._reporter("query")
+
+        def work():
+            queries = fs.plan_queries(sources, enc.modality.suffixes, enc.name)
+            return fs.classify(enc, support, queries, name, progress=report, cancelled=cancel.is_set)
+
+        def done(outcome) -> None:
+            self._set_busy(False)
+            if not outcome.ok:
+                self._show_error(outcome.error)
+                return
+            self.result = outcome.value
+            self._show_result()
+
+        self._show_error("")
+        self._set_busy(True, "classifying…")
+        self._submit("query", work, done)
+
+    def _show_result(self) -> None:
+        r = self.result
+        self.predictions.clear()
+        self._clear_neighbours()
+        if r is None:
+            self.summary_label.setText("")
+            self.matrix.set_matrix([], None)
+            return
+        what = "distance" if r.score_kind == "distance" else "score"
+        for p in r.predictions:
+            mark = "" if p.truth is None else ("✓ " if p.truth == p.predicted else "✗ ")
+            item = QListWidgetItem(f"{mark}{Path(p.file).name} → {p.predicted}  ({what} {p.score:.3f})")
+            if p.truth is not None:
+                item.setForeground(RIGHT if p.truth == p.predicted else WRONG)
+                item.setToolTip(f"{p.file}\ntrue class {p.truth}")
+            else:
+                item.setToolTip(p.file)
+            self.predictions.addItem(item)
+        skipped = f"; {len(r.skipped)} left out" if r.skipped else ""
+        if r.labelled:
+            n = int(r.confusion.sum())
+            self.summary_label.setText(f"Accuracy {r.accuracy:.1%}  ({int(np.trace(r.confusion))} of {n} right, "
+                                       f"{len(r.classes)} classes, {self.classifier_combo.currentText().lower()}; "
+                                       f"{r.seconds:.2f} s{skipped})")
+        else:
+            self.summary_label.setText(f"{len(r.predictions)} file(s) classified ({r.seconds:.2f} s{skipped})")
+        self.matrix.set_matrix(r.classes, r.confusion)
+
+    def _clear_neighbours(self) -> None:
+        self.near_title.setText("Pick a query to see its nearest examples")
+        for t in (self.query_thumb, *self.near_thumbs):
+            t.clear()
+        for c in self.near_captions:
+            c.setText("")
+
+    def _prediction_selected(self, row: int) -> None:
+        r, support, enc = self.result, self.support, self.encoder
+        if r is None or support is None or enc is None or not 0 <= row < len(r.predictions):
+            return
+        query = r.query_embeddings[row]
+        pred = r.predictions[row]
+        medium = enc.modality.medium
+
+        def work():
+            rows = fs.nearest_examples(support, query, NEIGHBOURS)
+            return _Neighbours(_picture(Path(pred.file), medium),
+                               [(f, c, d, _picture(f, medium)) for f, c, d in rows])
+
+        def done(outcome) -> None:
+            if not outcome.ok:
+                self._show_error(outcome.error)
+                return
+            nb: _Neighbours = outcome.value
+            self.near_title.setText(f"{Path(pred.file).name}: nearest support examples ({support.metric} distance)")
+            thumb(self.query_thumb, None if nb.query is None else qimage_from_array(nb.query), 96)
+            for t, c, (f, cls, d, pic) in zip(self.near_thumbs, self.near_captions, nb.rows):
+                thumb(t, None if pic is None else qimage_from_array(pic), 96)
+                if pic is None:
+                    t.setText(Path(f).name)
+                c.setText(f"{cls}  {d:.3f}")
+                c.setToolTip(str(f))
+
+        self._submit("near", work, done)
+
+    # --- curve -----------------------------------------------------------------------------
+    def draw_curve(self) -> None:
+        support, name = self.support, self.classifier
+        if support is None:
+            return
+        self._cancel = cancel = threading.Event()
+
+        def work():
+            return fs.k_shot_curve(support, episodes=CURVE_EPISODES, classifier=name, cancelled=cancel.is_set)
+
+        def done(outcome) -> None:
+            self._set_busy(False)
+            if not outcome.ok:
+                self._show_error(outcome.error)
+                return
+            self.curve = outcome.value
+            self.chart.set_curve(*self.curve)
+
+        self._show_error("")
+        self._set_busy(True, "drawing episodes…")
+        self._submit("curve", work, done)

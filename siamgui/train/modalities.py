@@ -37,6 +37,34 @@ def _key(items: list[Item], extra: str) -> str:
     return h.hexdigest()[:16]
 
 
+def cached_detections(items: list[Item], cfile: Path | None, detect: Callable[[np.ndarray], Any],
+                      skipped: Skipped, progress: bool) -> list[tuple[Item, np.ndarray, Any]]:
+    """(item, image, record) for every readable image, where ``record`` is what ``detect(image)``
+    returned (JSON-able; None: no face) the first time this file was seen: detections are made
+    once per file (keyed by path, size and time) and kept in ``cfile``, so reruns skip detection."""
+    store: dict[str, Any] = json.loads(cfile.read_text()) if cfile is not None and cfile.is_file() else {}
+    out, new = [], 0
+    for it in _progress(items, "detecting faces", progress):
+        try:
+            img = images.load_image(it.path)
+        except MediaError:
+            skipped.add("unreadable images", it.path.name)
+            continue
+        st = it.path.stat()
+        key = f"{it.path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+        if key not in store:
+            store[key] = detect(img)
+            new += 1
+        if store[key] is None:
+            skipped.add("images with no face found", it.path.name)
+            continue
+        out.append((it, img, store[key]))
+    if cfile is not None and new:
+        cfile.parent.mkdir(parents=True, exist_ok=True)
+        cfile.write_text(json.dumps(store))
+    return out
+
+
 class Source:
     spec: dict[str, Any]
     items: list[Item]  # usable items only, after loading
@@ -121,34 +149,18 @@ class FaceSource(Source):
     def __init__(self, items: list[Item], spec: dict, skipped: Skipped, cache: Path | None, progress: bool = True):
         self.modality = modalities.get(spec)
         self.spec = self.modality.spec
-        store: dict[str, list[float] | None] = {}
-        cfile = cache / "face-detections.json" if cache is not None else None
-        if cfile is not None and cfile.is_file():
-            store = json.loads(cfile.read_text())
         det = faces.default_detector()
+
+        def detect(img: np.ndarray) -> list[float] | None:
+            found = det.detect(img)
+            return [found[0].x, found[0].y, found[0].w, found[0].h] if found else None
+
+        cfile = cache / "face-detections.json" if cache is not None else None
         self.items, self.images, self.boxes = [], [], []
-        new = 0
-        for it in _progress(items, "detecting faces", progress):
-            try:
-                img = images.load_image(it.path)
-            except MediaError:
-                skipped.add("unreadable images", it.path.name)
-                continue
-            st = it.path.stat()
-            key = f"{it.path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-            if key not in store:
-                found = det.detect(img)
-                store[key] = [found[0].x, found[0].y, found[0].w, found[0].h] if found else None
-                new += 1
-            if store[key] is None:
-                skipped.add("images with no face found", it.path.name)
-                continue
+        for it, img, rec in cached_detections(items, cfile, detect, skipped, progress):
             self.items.append(it)
             self.images.append(images.to_grey(img))
-            self.boxes.append(faces.Box(*store[key]))
-        if cfile is not None and new:
-            cfile.parent.mkdir(parents=True, exist_ok=True)
-            cfile.write_text(json.dumps(store))
+            self.boxes.append(faces.Box(*rec))
 
     def train_sample(self, i, rng, variant: int = 0):
         s = self.spec
@@ -176,31 +188,15 @@ class FaceAlignedSource(Source):
 
         self.modality = modalities.get(spec)
         self.spec = self.modality.spec
-        store: dict[str, dict | None] = {}
+        def detect(img: np.ndarray) -> dict | None:
+            found = self.modality.detector().detect(img)
+            f = found[0] if found else None
+            return None if f is None else {"box": [f.box.x, f.box.y, f.box.w, f.box.h], "score": float(f.score),
+                                            "landmarks": np.asarray(f.landmarks, float).tolist()}
+
         cfile = cache / self.CACHE if cache is not None else None
-        if cfile is not None and cfile.is_file():
-            store = json.loads(cfile.read_text())
         self.items, self.images, self.boxes = [], [], []
-        new = 0
-        for it in _progress(items, "detecting faces", progress):
-            try:
-                img = images.load_image(it.path)
-            except MediaError:
-                skipped.add("unreadable images", it.path.name)
-                continue
-            st = it.path.stat()
-            key = f"{it.path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-            if key not in store:
-                found = self.modality.detector().detect(img)
-                f = found[0] if found else None
-                store[key] = None if f is None else {
-                    "box": [f.box.x, f.box.y, f.box.w, f.box.h], "score": float(f.score),
-                    "landmarks": np.asarray(f.landmarks, float).tolist()}
-                new += 1
-            rec = store[key]
-            if rec is None:
-                skipped.add("images with no face found", it.path.name)
-                continue
+        for it, img, rec in cached_detections(items, cfile, detect, skipped, progress):
             face = Face(faces.Box(*rec["box"]), float(rec["score"]), np.asarray(rec["landmarks"], np.float64))
             try:
                 self.modality.prepare_at(img, face)
@@ -210,9 +206,6 @@ class FaceAlignedSource(Source):
             self.items.append(it)
             self.images.append(img)
             self.boxes.append(face)
-        if cfile is not None and new:
-            cfile.parent.mkdir(parents=True, exist_ok=True)
-            cfile.write_text(json.dumps(store))
 
     def train_sample(self, i, rng, variant: int = 0):
         img, face = self.images[i], self.boxes[i]

@@ -116,3 +116,20 @@ class Modality:
         if images.is_image_path(source):
             raise MediaError(f"{Path(source).name}: this model takes audio, not images")
         return audio.load_audio(source)
+
+
+class SpeechModality(Modality):
+    """What every speech kind shares: audio files, the microphone, (mel bands x frames) windows."""
+
+    medium: ClassVar[Medium] = "audio"
+    live_source: ClassVar[LiveSource] = "microphone"
+    sample_folder: ClassVar[str] = "voice"
+    subjects: ClassVar[tuple[str, str]] = ("the same speaker", "different speakers")
+
+    @property
+    def sample_rate(self) -> int:
+        """The rate clips are resampled to before features."""
+        return int(self.spec["sample_rate"])
+
+    def input_shape(self) -> tuple[int, int, int]:
+        return (1, int(self.spec["n_mels"]), int(self.spec["frames"]))

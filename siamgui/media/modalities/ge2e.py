@@ -12,26 +12,15 @@ from typing import Any
 
 from siamgui.media import ge2e
 from siamgui.media.modalities import register
-from siamgui.media.modalities.base import Modality, Prepared, Source
+from siamgui.media.modalities.base import Prepared, Source, SpeechModality
 
 
 @register
-class Ge2eModality(Modality):
+class Ge2eModality(SpeechModality):
     """``{"kind": "ge2e", "sample_rate": 16000, "n_mels": 40, "frames": 160, "rate": 1.3, ...}``."""
 
     kind = "ge2e"
-    medium = "audio"
     defaults: dict[str, Any] = dict(ge2e.DEFAULTS)
-    live_source = "microphone"
-    sample_folder = "voice"
-    subjects = ("the same speaker", "different speakers")
-
-    @property
-    def sample_rate(self) -> int:
-        return int(self.spec["sample_rate"])
-
-    def input_shape(self) -> tuple[int, int, int]:
-        return (1, int(self.spec["n_mels"]), int(self.spec["frames"]))
 
     def prepare(self, source: Source) -> Prepared:
         clip = self.clip_of(source)

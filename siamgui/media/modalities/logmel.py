@@ -9,29 +9,18 @@ import numpy as np
 from siamgui.media import audio
 from siamgui.media.errors import MediaError
 from siamgui.media.modalities import register
-from siamgui.media.modalities.base import Modality, Prepared, Source
+from siamgui.media.modalities.base import Prepared, Source, SpeechModality
 
 
 @register
-class LogMelModality(Modality):
+class LogMelModality(SpeechModality):
     """``{"kind": "logmel", "sample_rate": 16000, "n_mels": 40, ...}``: voiced audio, log-mel,
     per-clip normalised, cut into ``frames``-long windows every ``step`` frames; the embedding is
     the mean of the windows' embeddings."""
 
     kind = "logmel"
-    medium = "audio"
     defaults: dict[str, Any] = {"sample_rate": 16000, "n_mels": 40, "n_fft": 512, "win": 400, "hop": 160,
                                 "frames": 160, "step": 80, "min_voiced_s": 0.4}
-    live_source = "microphone"
-    sample_folder = "voice"
-    subjects = ("the same speaker", "different speakers")
-
-    @property
-    def sample_rate(self) -> int:
-        return int(self.spec["sample_rate"])
-
-    def input_shape(self) -> tuple[int, int, int]:
-        return (1, int(self.spec["n_mels"]), int(self.spec["frames"]))
 
     def features(self, samples: np.ndarray) -> np.ndarray:
         """Unnormalised (n_mels, frames) log-mel of samples at ``sample_rate``."""

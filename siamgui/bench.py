@@ -33,7 +33,10 @@ GALLERY_SIZES = (100, 10_000, 100_000)
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "resources" / "samples"
 
-TARGET_FACE_MS = 10.0  # face detect + embed per 640x480 frame
+TARGET_LIVE_MS = 1000.0 / 30  # Live loop with a tracked face: keep up with a 30 fps camera
+TARGET_WHOLE_FRAME_MS = 20.0  # whole-frame detect + align + embed per 640x480 frame
+TARGET_UTTERANCE_MS = 300.0  # end of an utterance to its verdict
+TARGET_GALLERY_10K_MS = 5.0  # one identification query against 10,000 enrolled samples
 TARGET_VOICE_X = 50.0  # voice embedding at least this many times faster than real time
 TARGET_APP_WARM_S = 2.0  # window shown within this, warm
 
@@ -485,17 +488,27 @@ def targets(report: dict) -> list[dict]:
     face = report.get("face_pipeline") or {}
     if "live_tracked" in face:
         v = face["live_tracked"]["mean_ms"]
-        out.append({"what": "face detect + embed per 640x480 frame (Live loop, tracked face)",
-                    "target": f"< {TARGET_FACE_MS:g} ms", "measured": f"{v:.2f} ms", "met": v < TARGET_FACE_MS})
+        out.append({"what": "Live face loop per 640x480 frame (tracked face: keeps up with 30 fps)",
+                    "target": f"< {TARGET_LIVE_MS:.1f} ms", "measured": f"{v:.2f} ms", "met": v < TARGET_LIVE_MS})
     if "end_to_end" in face:
         v = face["end_to_end"]["median_ms"]
-        out.append({"what": "face detect + embed per 640x480 frame (full-frame search every frame)",
-                    "target": f"< {TARGET_FACE_MS:g} ms", "measured": f"{v:.2f} ms", "met": v < TARGET_FACE_MS})
+        out.append({"what": "whole-frame detect + align + embed per 640x480 frame",
+                    "target": f"< {TARGET_WHOLE_FRAME_MS:g} ms", "measured": f"{v:.2f} ms",
+                    "met": v < TARGET_WHOLE_FRAME_MS})
     audio = report.get("audio") or {}
     if "times_faster_than_real_time" in audio:
         v = audio["times_faster_than_real_time"]
         out.append({"what": "voice features + embedding vs real time", "target": f">= {TARGET_VOICE_X:g}x",
                     "measured": f"{v:.0f}x", "met": v >= TARGET_VOICE_X})
+    if "utterance_to_verdict" in audio:
+        v = audio["utterance_to_verdict"]["median_ms"]
+        out.append({"what": "end of a voice utterance to its verdict", "target": f"< {TARGET_UTTERANCE_MS:g} ms",
+                    "measured": f"{v:.1f} ms", "met": v < TARGET_UTTERANCE_MS})
+    for row in report.get("gallery") or []:
+        if row.get("enrolled") == 10_000:
+            v = row["query"]["median_ms"]
+            out.append({"what": "gallery identification, 10,000 samples", "target": f"< {TARGET_GALLERY_10K_MS:g} ms",
+                        "measured": f"{v:.2f} ms", "met": v < TARGET_GALLERY_10K_MS})
     warm = (report.get("app_start") or {}).get("warm") or {}
     if "median_s" in warm:
         v = warm["median_s"]

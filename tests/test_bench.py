@@ -54,9 +54,9 @@ def test_quick_bench_json_structure(tmp_path):
     assert all("median_ms" in g["query"] and g["matches"] == 5 for g in out["gallery"])
     assert out["memory"]["bench_process_peak_mib"] > 0
     assert {t["what"] for t in out["targets"]} >= {
-        "face detect + embed per 640x480 frame (Live loop, tracked face)",
-        "face detect + embed per 640x480 frame (full-frame search every frame)",
-        "voice features + embedding vs real time", "app window shown, warm"}
+        "Live face loop per 640x480 frame (tracked face: keeps up with 30 fps)",
+        "whole-frame detect + align + embed per 640x480 frame", "end of a voice utterance to its verdict",
+        "gallery identification, 10,000 samples", "voice features + embedding vs real time", "app window shown, warm"}
 
 
 def test_text_report_renders_and_skips_sections(tmp_path):

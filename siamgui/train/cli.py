@@ -2,6 +2,8 @@
 
     siamgui-train ../shared/data/glyphs/omniglot_background --preset glyph --out models/glyph.onnx
     siamgui-train faces/orl faces/ar --preset face --out models/face.onnx --minutes 20 --seed 0
+    siamgui-train faces --preset face-finetune --init dlib-face --train-layers head \
+        --exclude-classes-from models/face.onnx --out runs/face-ft.onnx     (fine-tune an imported encoder)
     siamgui-train voices/librispeech_251 voices/fsdd --name-class '^\\d+_([a-z]+)_\\d+' --preset voice ...
     siamgui-train import dlib-face --out models/face.onnx        (pretrained encoders, converted here;
     siamgui-train import resemblyzer --out models/voice.onnx      see siamgui/train/importers/)
@@ -59,6 +61,9 @@ def parser() -> argparse.ArgumentParser:
                          "or an earlier run's checkpoint, instead of random weights")
     ap.add_argument("--train-layers", metavar="all|head|top:N",
                     help="with --init: which layers learn (default all); the rest keep their pretrained weights")
+    ap.add_argument("--exclude-classes-from", metavar="MODEL.onnx",
+                    help="never use the classes this model's card holds out as its test identities "
+                         "(provenance.split.val_class_names), so both are scored on the same unseen people")
     return ap
 
 
@@ -90,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         dim=args.dim, margin=args.margin, eval_every=args.eval_every, progress=not args.no_progress,
         cache=args.cache, rotations=args.rotations, speed_classes=args.speed_classes,
         groups_per_batch=args.groups_per_batch, device=args.device, workers=args.workers, init=args.init,
-        train_layers=args.train_layers,
+        train_layers=args.train_layers, exclude_classes_from=args.exclude_classes_from,
         command="siamgui-train " + shlex.join(argv),
     )
     try:

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from siamgui.core.modelcard import ModelCard
-from siamgui.media import preprocess
+from siamgui.media import modalities, preprocess
 from siamgui.train import backbones, data, distributed, evaluate, export, importers, losses, presets
 from siamgui.train.modalities import SOURCES
 from siamgui.train.sampling import PKSampler
@@ -54,6 +54,7 @@ class Config:
     workers: int = 0  # processes preparing batches (0: in the training process, deterministic with --steps)
     init: str | None = None  # start from an imported encoder (name or .onnx) or an earlier checkpoint
     train_layers: str | None = None  # with --init: "all", "head" or "top:N" (the last N layers) are trained
+    exclude_classes_from: str | None = None  # a model whose card's held-out (test) classes are never used here
 
 
 class _Trainee(torch.nn.Module):
@@ -100,11 +101,16 @@ def _setup(cfg: Config, init=None):
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 2 if cfg.device != "cuda" else 4)))
     preset = presets.get(cfg.preset)
     spec = dict(preset["spec"]) if init is None else dict(init.spec)
+    if init is None and preset.get("requires_init"):
+        raise data.TrainError(f"the {cfg.preset} preset fine-tunes a pretrained encoder: pass --init "
+                              "(for example --init dlib-face)")
+    if init is not None and cfg.train_layers is None and preset.get("train_layers"):
+        cfg.train_layers = preset["train_layers"]
     if init is not None and init.modality != preset["modality"]:
         raise data.TrainError(f"--init {cfg.init} takes {init.modality} input, the {cfg.preset} preset trains on "
                               f"{preset['modality']}")
     if cfg.size:
-        if spec["kind"] == "logmel":
+        if modalities.get(spec).medium == "audio":  # audio windows: frames per window
             spec["frames"] = int(cfg.size)
         else:
             spec["size"] = int(cfg.size)
@@ -123,10 +129,12 @@ def _load(cfg: Config, preset: dict):
     skipped = data.Skipped()
     spec = preset["spec"]
     items = data.scan(cfg.data_dirs, preset["modality"], cfg.name_class, skipped)
+    if cfg.exclude_classes_from:
+        items = _exclude(items, cfg.exclude_classes_from)
     cache = Path(cfg.cache) if cfg.cache else Path(cfg.workdir).parent / "cache"
     source = SOURCES[spec["kind"]](items, spec, skipped, cache, progress=cfg.progress)
     usable = source.items
-    if spec["kind"] == "logmel":
+    if source.modality.medium == "audio":  # one sample per class (its joined audio), segments cut from it
         keep = [i for i, w in enumerate(source.waves) if len(w) >= 1.0 * source.rate]
         for i in sorted(set(range(len(usable))) - set(keep)):
             skipped.add("classes with under 1 s of audio", usable[i].label)
@@ -139,6 +147,44 @@ def _load(cfg: Config, preset: dict):
         source.keep([i for i, it in enumerate(usable) if it.label not in small])
     data.check_classes(source.items)
     return source, skipped, len(items)
+
+
+def excluded_classes(model: str) -> list[str]:
+    """The classes a model's card held out as its test identities (``provenance.split.val_class_names``)."""
+    from siamgui.core.modelcard import read_card
+
+    if not Path(model).is_file():
+        raise data.TrainError(f"--exclude-classes-from {model}: no such file")
+    names = (read_card(model).provenance.get("split") or {}).get("val_class_names") or []
+    if not names:
+        raise data.TrainError(f"--exclude-classes-from {Path(model).name}: its card names no held-out classes")
+    return list(names)
+
+
+def _exclude(items: list[data.Item], model: str) -> list[data.Item]:
+    """Items less the test identities of ``model``, so training and its validation never see them."""
+    names = set(excluded_classes(model))
+    kept = [it for it in items if it.label not in names]
+    if len(kept) == len(items):
+        raise data.TrainError(f"--exclude-classes-from {Path(model).name}: none of its {len(names)} held-out "
+                              "classes are in these folders (class names are relative to the data folder: "
+                              "pass the folder its card was scored on)")
+    log(f"[siamgui-train] left out {len({it.label for it in items}) - len({it.label for it in kept})} classes "
+        f"({len(items) - len(kept)} files) held out by {Path(model).name}")
+    return kept
+
+
+def imprint_centres(crit: torch.nn.Module, embed, inputs: list[np.ndarray], class_ids: list[int]) -> int:
+    """Start a margin softmax's class centres at each class's mean embedding by the pretrained
+    encoder (weight imprinting): with random centres, the first steps would pull a good embedding
+    towards arbitrary directions. Returns the number of centres set."""
+    emb = evaluate.embed(embed, inputs)
+    ids = np.asarray(class_ids)
+    with torch.no_grad():
+        for c in np.unique(ids):
+            m = emb[ids == c].mean(0)
+            crit.centres[int(c)] = torch.from_numpy(m / max(float(np.linalg.norm(m)), 1e-12))
+    return int(len(np.unique(ids)))
 
 
 def _schedule(progress: float, base: float) -> float:
@@ -233,6 +279,19 @@ def run(cfg: Config) -> dict:
                         groups_per_batch=preset.get("groups_per_batch"))
     global_ids = preset["loss"] in losses.GLOBAL
     crit = losses.make(preset["loss"], cfg.margin, classes=len(sampler.classes), dim=int(preset["backbone"]["dim"]))
+    if init is not None and hasattr(crit, "centres") and not cfg.resume:
+        per_class: dict[str, list[int]] = {}
+        for n, (i, v) in enumerate(train_ref):
+            if v == 0:
+                per_class.setdefault(source.items[i].label, []).append(n)
+        pick = [n for ns in per_class.values() for n in ns[:4]]
+        inputs, _ = source.eval_inputs([train_ref[n][0] for n in pick], np_rng)
+        model.eval()
+        with torch.no_grad():
+            n_set = imprint_centres(crit, lambda x: model(torch.from_numpy(x)).numpy(), inputs,
+                                    [sampler.classes.index(f"{source.items[train_ref[n][0]].label}@0") for n in pick])
+        log(f"[siamgui-train] class centres set to the mean embedding of up to 4 samples of each of "
+            f"{n_set} training classes")
     model.to(place.device)
     crit.to(place.device)
     params = [q for q in list(model.parameters()) + list(crit.parameters()) if q.requires_grad]
@@ -356,7 +415,9 @@ def run(cfg: Config) -> dict:
         provenance={
             "data": [str(d) for d in cfg.data_dirs], "preset": cfg.preset, "loss": preset["loss"],
             "batch": f"{sampler.p} classes x {preset['k']}", "steps": step, "seed": cfg.seed,
-            "split": {k: v for k, v in how.items()}, "train_classes": len(train_cls),
+            "split": {**how, "train_class_names": list(train_cls),
+                      **({"excluded_from": Path(cfg.exclude_classes_from).name} if cfg.exclude_classes_from else {})},
+            "train_classes": len(train_cls), "train_layers": cfg.train_layers,
             "skipped": skipped.as_dict(), "command": cfg.command,
             "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "train_minutes": round(elapsed / 60, 2), "torch": torch.__version__, "machine": platform.machine(),

@@ -61,11 +61,29 @@ def build(cfg: dict) -> ConvEncoder:
                        pool=str(cfg.get("pool", "avg")), in_height=int(cfg.get("in_height", 0)))
 
 
+def _layers(model: nn.Module) -> list[tuple[str, nn.Module, list[nn.Parameter]]]:
+    """Modules with weights of their own, in order; a stacked RNN (an LSTM of 3 layers) counts as one
+    layer per level (its ``*_l0``, ``*_l1``... parameters), so ``top:N`` can train its upper levels only."""
+    out = []
+    for n, m in model.named_modules():
+        own = list(m.named_parameters(recurse=False))
+        if not own:
+            continue
+        levels = int(getattr(m, "num_layers", 1)) if isinstance(m, nn.RNNBase) else 1
+        if levels > 1:
+            for k in range(levels):
+                out.append((f"{n}.l{k}", m, [q for pn, q in own if pn.split("_l")[-1].split("_")[0] == str(k)]))
+        else:
+            out.append((n, m, [q for _, q in own]))
+    return out
+
+
 def freeze(model: nn.Module, which: str) -> list[str]:
     """Train only part of a (pretrained) encoder: ``all``, ``head`` (the last layer with weights) or
-    ``top:N`` (the last N such layers). The others keep their weights and stay in eval mode (their
-    normalisation statistics too). Returns the names of the trained layers."""
-    layers = [(n, m) for n, m in model.named_modules() if any(True for _ in m.parameters(recurse=False))]
+    ``top:N`` (the last N such layers; each level of a stacked RNN is one). The others keep their
+    weights and stay in eval mode (their normalisation statistics too). Returns the names of the
+    trained layers."""
+    layers = _layers(model)
     if which == "all":
         keep = len(layers)
     elif which == "head":
@@ -76,11 +94,12 @@ def freeze(model: nn.Module, which: str) -> list[str]:
         from siamgui.train.data import TrainError
 
         raise TrainError(f"--train-layers must be all, head or top:N (got {which!r})")
-    trained = {n for n, _ in layers[-keep:]}
-    for n, m in layers:
+    trained = {n for n, _, _ in layers[-keep:]}
+    learning = {id(m) for n, m, _ in layers if n in trained}
+    for n, m, params in layers:
         on = n in trained
-        for q in m.parameters(recurse=False):
+        for q in params:
             q.requires_grad_(on)
-        if not on:
+        if id(m) not in learning:
             m.eval()
     return sorted(trained)

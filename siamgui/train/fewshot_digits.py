@@ -20,7 +20,6 @@ import time
 import numpy as np
 
 from siamgui.core.encoder import Encoder
-from siamgui.media.images import IMAGE_SUFFIXES
 from siamgui.tasks import fewshot as fs
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from siamgui.core.modelcard import ModelCard
-from siamgui.media import preprocess
+from siamgui.media import modalities, preprocess
 from siamgui.train import backbones, data, distributed, evaluate, export, importers, losses, presets
 from siamgui.train.modalities import SOURCES
 from siamgui.train.sampling import PKSampler
@@ -111,7 +111,7 @@ def _setup(cfg: Config, init=None):
         raise data.TrainError(f"--init {cfg.init} takes {init.modality} input, the {cfg.preset} preset trains on "
                               f"{preset['modality']}")
     if cfg.size:
-        if spec["kind"] == "logmel":
+        if modalities.get(spec).medium == "audio":  # audio windows: frames per window
             spec["frames"] = int(cfg.size)
         else:
             spec["size"] = int(cfg.size)
@@ -135,7 +135,7 @@ def _load(cfg: Config, preset: dict):
     cache = Path(cfg.cache) if cfg.cache else Path(cfg.workdir).parent / "cache"
     source = SOURCES[spec["kind"]](items, spec, skipped, cache, progress=cfg.progress)
     usable = source.items
-    if spec["kind"] == "logmel":
+    if source.modality.medium == "audio":  # one sample per class (its joined audio), segments cut from it
         keep = [i for i, w in enumerate(source.waves) if len(w) >= 1.0 * source.rate]
         for i in sorted(set(range(len(usable))) - set(keep)):
             skipped.add("classes with under 1 s of audio", usable[i].label)
@@ -291,11 +291,13 @@ def run(cfg: Config) -> dict:
             if v == 0:
                 per_class.setdefault(source.items[i].label, []).append(n)
         pick = [n for ns in per_class.values() for n in ns[:4]]
-        inputs, _ = source.eval_inputs([train_ref[n][0] for n in pick], np_rng)
+        # eval_inputs may give several inputs per item (audio: a class's segments): label them by
+        # the labels it returns, not by the items asked for
+        inputs, got_labels = source.eval_inputs([train_ref[n][0] for n in pick], np_rng)
         model.eval()
         with torch.no_grad():
             n_set = imprint_centres(crit, lambda x: model(torch.from_numpy(x)).numpy(), inputs,
-                                    [sampler.classes.index(f"{source.items[train_ref[n][0]].label}@0") for n in pick])
+                                    [sampler.classes.index(f"{label}@0") for label in got_labels])
         log(f"[siamgui-train] class centres set to the mean embedding of up to 4 samples of each of "
             f"{n_set} training classes")
     model.to(place.device)

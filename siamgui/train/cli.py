@@ -8,11 +8,14 @@
     siamgui-train import dlib-face --out models/face.onnx        (pretrained encoders, converted here;
     siamgui-train import resemblyzer --out models/voice.onnx      see siamgui/train/importers/)
     siamgui-train import mtcnn --out-dir models/detectors
+    siamgui-train recipes                         (the seeds' experiments; see siamgui/train/recipes.py)
+    siamgui-train recipe fruit --minutes 8        (run one: the model goes to the user's models folder)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -67,9 +70,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--exclude-classes-from", metavar="MODEL.onnx",
                     help="never use the classes this model's card holds out as its test identities "
                          "(provenance.split.val_class_names), so both are scored on the same unseen people")
+    ap.add_argument("--reported", type=json.loads, help=argparse.SUPPRESS)  # a recipe's seed figure (JSON)
     return ap
-
-
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         from siamgui.train.importers import main as import_main
 
         return import_main(argv[1:])
+    if argv[:1] in (["recipes"], ["recipe"]):
+        from siamgui.train.recipes import main as recipe_main
+
+        return recipe_main(argv)
     args = parser().parse_args(argv)
     from siamgui.media.errors import MediaError
     from siamgui.train.data import TrainError
@@ -99,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         cache=args.cache, rotations=args.rotations, speed_classes=args.speed_classes,
         groups_per_batch=args.groups_per_batch, device=args.device, workers=args.workers, init=args.init,
         train_layers=args.train_layers, exclude_classes_from=args.exclude_classes_from, split_by=args.split_by,
-        command="siamgui-train " + shlex.join(argv),
+        command="siamgui-train " + shlex.join(argv), reported=args.reported,
     )
     try:
         run(cfg)

@@ -56,6 +56,7 @@ class Config:
     train_layers: str | None = None  # with --init: "all", "head" or "top:N" (the last N layers) are trained
     exclude_classes_from: str | None = None  # a model whose card's held-out (test) classes are never used here
     split_by: str | None = None  # "class" (held-out classes) or "sample" (held-out images of every class)
+    reported: dict | None = None  # a recipe's seed figures, written into the card beside ours
 
 
 class _Trainee(torch.nn.Module):
@@ -133,7 +134,7 @@ def _load(cfg: Config, preset: dict):
     if cfg.exclude_classes_from:
         items = _exclude(items, cfg.exclude_classes_from)
     cache = Path(cfg.cache) if cfg.cache else Path(cfg.workdir).parent / "cache"
-    source = SOURCES[spec["kind"]](items, spec, skipped, cache, progress=cfg.progress)
+    source = SOURCES[preset.get("source", spec["kind"])](items, spec, skipped, cache, progress=cfg.progress)
     usable = source.items
     if spec["kind"] == "logmel":
         keep = [i for i, w in enumerate(source.waves) if len(w) >= 1.0 * source.rate]
@@ -419,7 +420,8 @@ def run(cfg: Config) -> dict:
     card = ModelCard(
         name=name, modality=preset["modality"], preprocess=dict(spec), metric="cosine", threshold=float(threshold),
         description=preset["description"], embedding_dim=int(preset["backbone"]["dim"]),
-        metrics={k: v for k, v in figures.items()} | {"threshold_rule": "EER point on validation pairs"},
+        metrics={k: v for k, v in figures.items()} | {"threshold_rule": "EER point on validation pairs"}
+        | ({"seed_reported": cfg.reported} if cfg.reported else {}),
         provenance={
             "data": [str(d) for d in cfg.data_dirs], "preset": cfg.preset, "loss": preset["loss"],
             "batch": f"{sampler.p} classes x {preset['k']}", "steps": step, "seed": cfg.seed,

@@ -57,6 +57,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--eval-every", type=float, default=120.0, help="seconds between validation checks")
     ap.add_argument("--cache", help="folder for cached detections / decoded data (default: <workdir>/../cache)")
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--log-every", type=float, default=0.0, metavar="S",
+                    help="print a plain 'step N (x min) loss L' line every S seconds (what the Train view reads)")
     ap.add_argument("--device", choices=("auto", "cuda", "cpu"), default="auto",
                     help="where to train (auto: CUDA when torch sees a GPU); several GPUs or machines: run under "
                          "torchrun --nproc_per_node N -m siamgui.train.cli ...")
@@ -105,8 +107,17 @@ def main(argv: list[str] | None = None) -> int:
         cache=args.cache, rotations=args.rotations, speed_classes=args.speed_classes,
         groups_per_batch=args.groups_per_batch, device=args.device, workers=args.workers, init=args.init,
         train_layers=args.train_layers, exclude_classes_from=args.exclude_classes_from, split_by=args.split_by,
-        command="siamgui-train " + shlex.join(argv), reported=args.reported,
+        command="siamgui-train " + shlex.join(argv), reported=args.reported, log_every=args.log_every,
     )
+    import signal
+
+    def stop(_sig, _frame):  # the Train view's Cancel terminates the process: end as Ctrl-C does
+        raise KeyboardInterrupt
+
+    try:
+        before = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (tests calling main from a worker)
+        before = None
     try:
         run(cfg)
     except (TrainError, MediaError) as exc:
@@ -116,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"siamgui-train: interrupted; resume with --resume {Path(cfg.workdir) / 'checkpoint.pt'}",
               file=sys.stderr)
         return 130
+    finally:
+        if before is not None:
+            signal.signal(signal.SIGTERM, before)
     return 0
 
 

@@ -56,6 +56,7 @@ class Config:
     train_layers: str | None = None  # with --init: "all", "head" or "top:N" (the last N layers) are trained
     exclude_classes_from: str | None = None  # a model whose card's held-out (test) classes are never used here
     split_by: str | None = None  # "class" (held-out classes) or "sample" (held-out images of every class)
+    log_every: float = 0.0  # seconds between plain "step N (x min) loss L" lines (0: none; for the Train view)
     reported: dict | None = None  # a recipe's seed figures, written into the card beside ours
 
 
@@ -361,7 +362,7 @@ def run(cfg: Config) -> dict:
     model.train()
     if trainable is not None:
         backbones.freeze(model, cfg.train_layers)
-    last_ck = last_eval = elapsed
+    last_ck = last_eval = last_log = elapsed
     eval_every_steps = max(1, cfg.steps // 4) if cfg.steps else None
     while progress() < 1.0:
         t0 = time.time()
@@ -379,6 +380,9 @@ def run(cfg: Config) -> dict:
         if bar is not None:
             bar.update(1 if cfg.steps else int(elapsed) - bar.n)
             bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+        if cfg.log_every and elapsed - last_log >= cfg.log_every and place.main:
+            log(f"step {step} ({elapsed / 60:.1f} min) loss {loss.item():.3f}")
+            last_log = elapsed
         due = (step % eval_every_steps == 0) if cfg.steps else (elapsed - last_eval >= cfg.eval_every)
         if have_val and due and progress() < 1.0 and place.main:
             v = validate(quick=True)

@@ -139,8 +139,12 @@ def _load(cfg: Config, preset: dict):
     usable = source.items
     if spec["kind"] == "logmel":
         keep = [i for i, w in enumerate(source.waves) if len(w) >= 1.0 * source.rate]
+        per_clip = preset.get("source") == "sound"  # one sample per clip, not one per class
         for i in sorted(set(range(len(usable))) - set(keep)):
-            skipped.add("classes with under 1 s of audio", usable[i].label)
+            if per_clip:
+                skipped.add("clips with under 1 s of sound", usable[i].path.name)
+            else:
+                skipped.add("classes with under 1 s of audio", usable[i].label)
         source.keep(keep)
     else:
         counts = data.by_class(usable)

@@ -351,7 +351,7 @@ class SoundSource(AudioSource):
 
 class PhotoSource(Source):
     """Colour photos of things (the ``image`` kind): decoded once; training adds a random crop,
-    flip, rotation and brightness / colour change, then the modality's own ``prepare``."""
+    flip, rotation and brightness change, then the modality's own ``prepare``."""
 
     def __init__(self, items: list[Item], spec: dict, skipped: Skipped, cache: Path | None, progress: bool = True):
         self.modality = modalities.get(spec)
@@ -382,8 +382,8 @@ class PhotoSource(Source):
             crop = crop[:, ::-1]
         m = cv2.getRotationMatrix2D((cw / 2, ch / 2), float(rng.uniform(-20, 20)), 1.0)
         crop = cv2.warpAffine(np.ascontiguousarray(crop), m, (cw, ch), borderMode=cv2.BORDER_REPLICATE)
-        gain = rng.uniform(0.8, 1.2) * rng.uniform(0.95, 1.05, size=3)  # brightness, a little colour cast
-        crop = np.clip(crop.astype(np.float32) * gain + rng.uniform(-12, 12), 0, 255).astype(np.uint8)
+        # brightness only: a variety's colour is what tells it apart, so no colour cast is added
+        crop = np.clip(crop.astype(np.float32) * rng.uniform(0.9, 1.1), 0, 255).astype(np.uint8)
         return self.modality.prepare(crop).tensors[0]
 
     def eval_inputs(self, indices, rng):

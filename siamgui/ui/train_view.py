@@ -9,6 +9,7 @@ The command is ``python -m siamgui.train.cli`` with the app's interpreter; ``$SI
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shlex
@@ -32,6 +33,7 @@ PRESETS = ("glyph", "digit", "face", "voice", "sound", "image")
 LOSSES = ("proto", "contrastive", "triplet", "quadruplet", "cosface")
 LINE = re.compile(r"^step (\d+) \(([\d.]+) min\) loss (\S+)"
                   r"(?: val EER ([\d.]+)% AUC ([\d.]+))?(?: 20-way ([\d.]+)%)?")
+FINAL = "[siamgui-train] validation ("
 
 
 @dataclass
@@ -45,7 +47,19 @@ class Progress:
 
     def feed(self, line: str) -> bool:
         """Take one printed line; True when it carried figures."""
-        m = LINE.match(line.strip())
+        line = line.strip()
+        if line.startswith(FINAL):  # the final validation: one more point on the held-out curves
+            try:
+                figures = json.loads(line.split(": ", 1)[1])
+            except (IndexError, ValueError):
+                return False
+            step = max((s for s, _ in self.loss), default=0)
+            if "eer" in figures:
+                self.eer.append((step, 100.0 * float(figures["eer"])))
+            if "one_shot_20" in figures:
+                self.way20.append((step, 100.0 * float(figures["one_shot_20"])))
+            return "eer" in figures
+        m = LINE.match(line)
         if not m:
             return False
         step = int(m.group(1))

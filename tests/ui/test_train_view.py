@@ -29,6 +29,8 @@ def test_lines_in_the_trainers_format_become_curves():
     assert p.feed("step 90 (0.7 min) loss 0.390 val EER 30.00% AUC 0.7000")  # 2 classes: no 20-way
     assert p.loss == [(40, 0.512), (80, 0.401), (90, 0.39)]
     assert p.eer == [(80, 12.5), (90, 30.0)] and p.way20 == [(80, 71.5)] and p.minutes == 0.7
+    assert p.feed('[siamgui-train] validation (10 held-out classes): {"auc": 0.97, "eer": 0.08, "one_shot_20": 0.9}')
+    assert p.eer[-1] == (90, 8.0) and p.way20[-1] == (90, 90.0)
 
 
 def test_start_draws_curves_and_the_new_model_reaches_the_picker(glyph_window, qtbot, tmp_path, monkeypatch):

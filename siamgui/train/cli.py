@@ -73,6 +73,7 @@ def parser() -> argparse.ArgumentParser:
                     help="never use the classes this model's card holds out as its test identities "
                          "(provenance.split.val_class_names), so both are scored on the same unseen people")
     ap.add_argument("--reported", type=json.loads, help=argparse.SUPPRESS)  # a recipe's seed figure (JSON)
+    ap.add_argument("--data-licence", help=argparse.SUPPRESS)  # a recipe's data licence, for the card
     return ap
 
 
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         groups_per_batch=args.groups_per_batch, device=args.device, workers=args.workers, init=args.init,
         train_layers=args.train_layers, exclude_classes_from=args.exclude_classes_from, split_by=args.split_by,
         command="siamgui-train " + shlex.join(argv), reported=args.reported, log_every=args.log_every,
+        data_licence=args.data_licence,
     )
     import signal
 

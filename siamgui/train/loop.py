@@ -58,6 +58,7 @@ class Config:
     split_by: str | None = None  # "class" (held-out classes) or "sample" (held-out images of every class)
     log_every: float = 0.0  # seconds between plain "step N (x min) loss L" lines (0: none; for the Train view)
     reported: dict | None = None  # a recipe's seed figures, written into the card beside ours
+    data_licence: str | None = None  # a recipe's data licence, written into the card's provenance
 
 
 class _Trainee(torch.nn.Module):
@@ -442,6 +443,7 @@ def run(cfg: Config) -> dict:
             "backbone": preset["backbone"], "class_rotations": variants,
             "speed_classes": list(getattr(source, "speeds", (1.0,))[1:]),
             "groups_per_batch": preset.get("groups_per_batch"),
+            **({"data_licence": cfg.data_licence} if cfg.data_licence else {}),
         },
     )
     flat = np.concatenate(val_inputs[:64]) if val_inputs else np.stack(

@@ -31,6 +31,7 @@ class Recipe:
     args: tuple[str, ...] = ()  # extra siamgui-train options (loss, margin, split)
     note: str = ""  # what a learner should know (how it is split, licences)
     minutes: float = 5.0
+    licence: str = ""  # the data's licence, as the card states it
 
     def describe(self) -> str:
         return (f"{self.name}: {self.title}\n    data {', '.join(self.data)}; preset {self.preset} "
@@ -44,29 +45,34 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
            {"figure": "98.9% pair accuracy on MNIST pairs", "metric": "pair_accuracy", "value": 0.989,
             "source": "seed: Siamese network on MNIST pairs, contrastive loss, margin 1"},
            ("--loss", "contrastive", "--margin", "1", "--split-by", "sample"),
-           "split by sample: held-out images of the same ten digits (the seed's set-up), not unseen classes"),
+           "split by sample: held-out images of the same ten digits (the seed's set-up), not unseen classes",
+           licence="MNIST (LeCun, Cortes & Burges), CC BY-SA 3.0"),
     Recipe("omniglot-oneshot", "Omniglot one-shot over alphabets never trained on", ("glyphs/omniglot_background",),
            "glyph", "glyph-recipe",
            {"figure": "one-shot classification of unseen Omniglot characters (20-way)", "metric": "one_shot_20",
             "value": None, "source": "seed: feature extractor (Omniglot one-shot, then Omniglot-to-MNIST with an SVM)"},
-           (), "split by alphabet: validation characters come from alphabets the model never saw", 8.0),
+           (), "split by alphabet: validation characters come from alphabets the model never saw", 8.0,
+           licence="Omniglot (Lake et al.), MIT"),
     Recipe("orl-contrastive", "ORL faces with a contrastive loss (small network from scratch)", ("faces/orl",),
            "face", "orl-recipe",
            {"figure": "face verification on ORL with a contrastive loss (no number stated)", "metric": None,
             "value": None, "source": "seed: face and audio recognition"},
            ("--loss", "contrastive", "--margin", "1"),
-           "split by person: 8 of the 40 people are held out; data: AT&T / ORL, research use, credit AT&T"),
+           "split by person: 8 of the 40 people are held out; data: AT&T / ORL, research use, credit AT&T",
+           licence="AT&T Laboratories Cambridge ORL faces: research use, credit AT&T"),
     Recipe("cats-dogs", "Cat or dog? sounds with a contrastive loss", ("sounds/audio_cats_dogs",), "sound", "sound",
            {"figure": "cat / dog sound verification (the seed's audio part; no number stated)", "metric": None,
             "value": None, "source": "seed: face and audio recognition"},
            (), "only 2 kinds of sound: split by clip (a quarter of each kind's clips held out), so the figures "
-               "are for new recordings of known kinds; the clips state no licence: a demo model only"),
+               "are for new recordings of known kinds; the clips state no licence: a demo model only",
+           licence="Kaggle audio cats and dogs: the copy used states no licence (a demo model only)"),
     Recipe("fruit", "Fruit varieties, N-way one-shot on held-out varieties", ("objects/fruits360_3body",), "image",
            "fruit",
            {"figure": "90% N-way one-shot accuracy on its validation episodes", "metric": "one_shot", "value": 0.90,
             "source": "seed: Fruits-360 one-shot"},
            (), "split by variety: a fifth of the 49 varieties held out; Fruits-360 is CC BY-SA 4.0 (Mihai Oltean): "
-               "the model is shared under the same licence", 8.0),
+               "the model is shared under the same licence", 8.0,
+           licence="Fruits-360 (Mihai Oltean), CC BY-SA 4.0: this model is shared under CC BY-SA 4.0"),
 )}
 
 
@@ -113,7 +119,8 @@ def train_argv(recipe: Recipe, out: Path, rest: list[str]) -> list[str]:
     has_budget = any(a in ("--minutes", "--steps") for a in rest)
     return [*map(str, resolve_data(recipe)), "--preset", recipe.preset, "--out", str(out), *recipe.args,
             *([] if has_budget else ["--minutes", str(recipe.minutes)]),
-            "--reported", json.dumps(recipe.reported), *rest]
+            "--reported", json.dumps(recipe.reported),
+            *(["--data-licence", recipe.licence] if recipe.licence else []), *rest]
 
 
 def main(argv: list[str]) -> int:

@@ -58,6 +58,7 @@ def test_a_recipe_runs_and_writes_the_seed_figure_beside_ours(monkeypatch, tmp_p
                      "--workdir", str(tmp_path / "w"), "-P", "4", "-K", "2", "--val-fraction", "0.34"]) == 0
     card = read_card(out)
     assert card.preprocess["kind"] == "image" and card.metrics["seed_reported"]["value"] == 0.90
+    assert "CC BY-SA 4.0" in card.provenance["data_licence"]
     assert "eer" in card.metrics and card.provenance["preset"] == "image"
 
 

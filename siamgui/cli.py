@@ -94,6 +94,25 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_explain(args) -> int:
+    """Occlusion maps of a pair: which regions moved the distance (siamgui/tasks/explain.py)."""
+    import cv2
+
+    from siamgui.tasks import explain
+
+    if not args.out.lower().endswith(".png"):
+        raise UserError(f"--out must end in .png (got {Path(args.out).name})")
+    out = _output(args.out, "map.png")
+    enc = _load(args)
+    maps = explain.explain_pair(enc, args.a, args.b)
+    if not cv2.imwrite(str(out), explain.render(maps)):
+        raise UserError(f"cannot write {out}")
+    info = explain.summary(maps)
+    print(f"wrote {out}: distance {info['distance']:.4f}, {info['occlusions']} occlusions in "
+          f"{info['seconds']:.2f} s on {_short(enc.providers)}; red regions made the pair alike, blue set them apart")
+    return 0
+
+
 def _compare_pairs(args) -> int:
     from siamgui.core import metrics
     from siamgui.core.pairs import read_pairs, resolve
@@ -383,6 +402,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="print a JSON object")
     model_opts(c)
     c.set_defaults(func=cmd_compare)
+
+    x = sub.add_parser("explain", help="occlusion maps of a pair: which regions moved the distance (a PNG)")
+    x.add_argument("a", metavar="A")
+    x.add_argument("b", metavar="B")
+    x.add_argument("--out", required=True, metavar="MAP.png", help="the side-by-side picture to write")
+    model_opts(x)
+    x.set_defaults(func=cmd_explain)
 
     e = sub.add_parser("embed", help="save embeddings of files to an .npz keyed by path")
     e.add_argument("files", nargs="+", metavar="FILE")

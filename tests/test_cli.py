@@ -351,3 +351,29 @@ def test_gallery_on_a_read_only_file_system(glyph_model, glyph_files, tmp_path):
     assert r.returncode == 2 and r.stdout == ""
     one_error_line(r.stderr.strip().splitlines(), "read-only", "file system is read-only", str(gal))
     assert gal.read_bytes() == before
+
+
+# --- explain ---------------------------------------------------------------------------------
+def test_explain_writes_a_side_by_side_map_and_one_line_on_bad_input(tmp_path, capsys):
+    import cv2
+
+    from conftest import carded_model, draw
+    from siamgui.cli import main
+
+    model = carded_model(tmp_path / "g.onnx", {"kind": "glyph", "size": 32}, name="g")
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    cv2.imwrite(str(a), draw("A", 1))
+    cv2.imwrite(str(b), draw("B", 2))
+    out = tmp_path / "map.png"
+    assert main(["explain", str(a), str(b), "--model", str(model), "--out", str(out), "--device", "cpu"]) == 0
+    picture = cv2.imread(str(out))
+    assert picture is not None and picture.shape[1] > 2 * picture.shape[0] * 0.8
+    assert "occlusions" in capsys.readouterr().out
+    wav = tmp_path / "x.wav"
+    from conftest import tone
+
+    tone(wav)
+    assert main(["explain", str(wav), str(b), "--model", str(model), "--out", str(out), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "takes images, not audio" in err[0]
+    assert main(["explain", str(a), str(b), "--model", str(model), "--out", str(tmp_path / "m.jpg")]) == 2

@@ -8,11 +8,14 @@
     siamgui-train import dlib-face --out models/face.onnx        (pretrained encoders, converted here;
     siamgui-train import resemblyzer --out models/voice.onnx      see siamgui/train/importers/)
     siamgui-train import mtcnn --out-dir models/detectors
+    siamgui-train recipes                         (the seeds' experiments; see siamgui/train/recipes.py)
+    siamgui-train recipe fruit --minutes 8        (run one: the model goes to the user's models folder)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -54,6 +57,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--eval-every", type=float, default=120.0, help="seconds between validation checks")
     ap.add_argument("--cache", help="folder for cached detections / decoded data (default: <workdir>/../cache)")
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--log-every", type=float, default=0.0, metavar="S",
+                    help="print a plain 'step N (x min) loss L' line every S seconds (what the Train view reads)")
     ap.add_argument("--device", choices=("auto", "cuda", "cpu"), default="auto",
                     help="where to train (auto: CUDA when torch sees a GPU); several GPUs or machines: run under "
                          "torchrun --nproc_per_node N -m siamgui.train.cli ...")
@@ -67,9 +72,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--exclude-classes-from", metavar="MODEL.onnx",
                     help="never use the classes this model's card holds out as its test identities "
                          "(provenance.split.val_class_names), so both are scored on the same unseen people")
+    ap.add_argument("--reported", type=json.loads, help=argparse.SUPPRESS)  # a recipe's seed figure (JSON)
+    ap.add_argument("--data-licence", help=argparse.SUPPRESS)  # a recipe's data licence, for the card
     return ap
-
-
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         from siamgui.train.importers import main as import_main
 
         return import_main(argv[1:])
+    if argv[:1] in (["recipes"], ["recipe"]):
+        from siamgui.train.recipes import main as recipe_main
+
+        return recipe_main(argv)
     args = parser().parse_args(argv)
     from siamgui.media.errors import MediaError
     from siamgui.train.data import TrainError
@@ -99,8 +108,18 @@ def main(argv: list[str] | None = None) -> int:
         cache=args.cache, rotations=args.rotations, speed_classes=args.speed_classes,
         groups_per_batch=args.groups_per_batch, device=args.device, workers=args.workers, init=args.init,
         train_layers=args.train_layers, exclude_classes_from=args.exclude_classes_from, split_by=args.split_by,
-        command="siamgui-train " + shlex.join(argv),
+        command="siamgui-train " + shlex.join(argv), reported=args.reported, log_every=args.log_every,
+        data_licence=args.data_licence,
     )
+    import signal
+
+    def stop(_sig, _frame):  # the Train view's Cancel terminates the process: end as Ctrl-C does
+        raise KeyboardInterrupt
+
+    try:
+        before = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (tests calling main from a worker)
+        before = None
     try:
         run(cfg)
     except (TrainError, MediaError) as exc:
@@ -110,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"siamgui-train: interrupted; resume with --resume {Path(cfg.workdir) / 'checkpoint.pt'}",
               file=sys.stderr)
         return 130
+    finally:
+        if before is not None:
+            signal.signal(signal.SIGTERM, before)
     return 0
 
 

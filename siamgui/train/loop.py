@@ -56,6 +56,9 @@ class Config:
     train_layers: str | None = None  # with --init: "all", "head" or "top:N" (the last N layers) are trained
     exclude_classes_from: str | None = None  # a model whose card's held-out (test) classes are never used here
     split_by: str | None = None  # "class" (held-out classes) or "sample" (held-out images of every class)
+    log_every: float = 0.0  # seconds between plain "step N (x min) loss L" lines (0: none; for the Train view)
+    reported: dict | None = None  # a recipe's seed figures, written into the card beside ours
+    data_licence: str | None = None  # a recipe's data licence, written into the card's provenance
 
 
 class _Trainee(torch.nn.Module):
@@ -133,12 +136,16 @@ def _load(cfg: Config, preset: dict):
     if cfg.exclude_classes_from:
         items = _exclude(items, cfg.exclude_classes_from)
     cache = Path(cfg.cache) if cfg.cache else Path(cfg.workdir).parent / "cache"
-    source = SOURCES[spec["kind"]](items, spec, skipped, cache, progress=cfg.progress)
+    source = SOURCES[preset.get("source", spec["kind"])](items, spec, skipped, cache, progress=cfg.progress)
     usable = source.items
     if source.modality.medium == "audio":  # one sample per class (its joined audio), segments cut from it
         keep = [i for i, w in enumerate(source.waves) if len(w) >= 1.0 * source.rate]
+        per_clip = preset.get("source") == "sound"  # one sample per clip, not one per class
         for i in sorted(set(range(len(usable))) - set(keep)):
-            skipped.add("classes with under 1 s of audio", usable[i].label)
+            if per_clip:
+                skipped.add("clips with under 1 s of sound", usable[i].path.name)
+            else:
+                skipped.add("classes with under 1 s of audio", usable[i].label)
         source.keep(keep)
     else:
         counts = data.by_class(usable)
@@ -362,7 +369,7 @@ def run(cfg: Config) -> dict:
     model.train()
     if trainable is not None:
         backbones.freeze(model, cfg.train_layers)
-    last_ck = last_eval = elapsed
+    last_ck = last_eval = last_log = elapsed
     eval_every_steps = max(1, cfg.steps // 4) if cfg.steps else None
     while progress() < 1.0:
         t0 = time.time()
@@ -380,6 +387,9 @@ def run(cfg: Config) -> dict:
         if bar is not None:
             bar.update(1 if cfg.steps else int(elapsed) - bar.n)
             bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+        if cfg.log_every and elapsed - last_log >= cfg.log_every and place.main:
+            log(f"step {step} ({elapsed / 60:.1f} min) loss {loss.item():.3f}")
+            last_log = elapsed
         due = (step % eval_every_steps == 0) if cfg.steps else (elapsed - last_eval >= cfg.eval_every)
         if have_val and due and progress() < 1.0 and place.main:
             v = validate(quick=True)
@@ -421,7 +431,8 @@ def run(cfg: Config) -> dict:
     card = ModelCard(
         name=name, modality=preset["modality"], preprocess=dict(spec), metric="cosine", threshold=float(threshold),
         description=preset["description"], embedding_dim=int(preset["backbone"]["dim"]),
-        metrics={k: v for k, v in figures.items()} | {"threshold_rule": "EER point on validation pairs"},
+        metrics={k: v for k, v in figures.items()} | {"threshold_rule": "EER point on validation pairs"}
+        | ({"seed_reported": cfg.reported} if cfg.reported else {}),
         provenance={
             "data": [str(d) for d in cfg.data_dirs], "preset": cfg.preset, "loss": preset["loss"],
             "batch": f"{sampler.p} classes x {preset['k']}", "steps": step, "seed": cfg.seed,
@@ -434,6 +445,7 @@ def run(cfg: Config) -> dict:
             "backbone": preset["backbone"], "class_rotations": variants,
             "speed_classes": list(getattr(source, "speeds", (1.0,))[1:]),
             "groups_per_batch": preset.get("groups_per_batch"),
+            **({"data_licence": cfg.data_licence} if cfg.data_licence else {}),
         },
     )
     flat = np.concatenate(val_inputs[:64]) if val_inputs else np.stack(

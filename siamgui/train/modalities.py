@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
+import cv2
 import numpy as np
 
 from siamgui.media import audio, faces, images, modalities
@@ -430,5 +431,70 @@ class Ge2eSource(Source):
         return out, labels
 
 
+class SoundSource(AudioSource):
+    """One sample per clip (not per class): for a few kinds of sound (cat, dog) the split is by
+    clip, so validation pairs come from clips never trained on. Segments of a clip are its samples."""
+
+    def __init__(self, items: list[Item], spec: dict, skipped: Skipped, cache: Path | None, progress: bool = True):
+        unique = [Item(it.path, f"{it.label}#{n}", it.group) for n, it in enumerate(items)]
+        back = {u.label: it for u, it in zip(unique, items)}
+        super().__init__(unique, spec, skipped, cache, progress, seg_s=(0.8, 2.0))
+        self.items = [back[it.label] for it in self.items]
+
+    def eval_inputs(self, indices, rng):
+        """Each clip (its first 6 s) through the modality's ``prepare``: one input per clip."""
+        out, labels = [], []
+        for i in indices:
+            try:
+                p = self.modality.prepare(audio.AudioClip(self.waves[i][: 6 * self.rate], self.rate))
+            except MediaError:
+                continue
+            out.append(p.tensors)
+            labels.append(self.items[i].label)
+        return out, labels
+
+
+class PhotoSource(Source):
+    """Colour photos of things (the ``image`` kind): decoded once; training adds a random crop,
+    flip, rotation and brightness change, then the modality's own ``prepare``."""
+
+    def __init__(self, items: list[Item], spec: dict, skipped: Skipped, cache: Path | None, progress: bool = True):
+        self.modality = modalities.get(spec)
+        self.spec = self.modality.spec
+        self.items, self.images = [], []
+        side = 2 * max(self.modality.input_shape()[1:])  # keep memory small: twice the input side is plenty
+        for it in _progress(items, "reading photos", progress):
+            try:
+                img = images.to_bgr(images.load_image(it.path))
+            except MediaError:
+                skipped.add("unreadable images", it.path.name)
+                continue
+            h, w = img.shape[:2]
+            if max(h, w) > side:
+                f = side / max(h, w)
+                img = cv2.resize(img, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
+            self.items.append(it)
+            self.images.append(img)
+
+    def train_sample(self, i, rng, variant: int = 0):
+        img = self.images[i]
+        h, w = img.shape[:2]
+        scale = rng.uniform(0.8, 1.0)
+        ch, cw = max(2, int(h * scale)), max(2, int(w * scale))
+        y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+        crop = img[y : y + ch, x : x + cw]
+        if rng.random() < 0.5:
+            crop = crop[:, ::-1]
+        m = cv2.getRotationMatrix2D((cw / 2, ch / 2), float(rng.uniform(-20, 20)), 1.0)
+        crop = cv2.warpAffine(np.ascontiguousarray(crop), m, (cw, ch), borderMode=cv2.BORDER_REPLICATE)
+        # brightness only: a variety's colour is what tells it apart, so no colour cast is added
+        crop = np.clip(crop.astype(np.float32) * rng.uniform(0.9, 1.1), 0, 255).astype(np.uint8)
+        return self.modality.prepare(crop).tensors[0]
+
+    def eval_inputs(self, indices, rng):
+        return [self.modality.prepare(self.images[i]).tensors for i in indices], [self.items[i].label for i in indices]
+
+
 SOURCES: dict[str, Callable[..., Source]] = {"glyph": GlyphSource, "face": FaceSource, "face_aligned": FaceAlignedSource,
-                                             "logmel": AudioSource, "ge2e": Ge2eSource}
+                                             "logmel": AudioSource, "ge2e": Ge2eSource, "sound": SoundSource,
+                                             "image": PhotoSource}

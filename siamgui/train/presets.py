@@ -65,6 +65,26 @@ PRESETS: dict[str, dict] = {
         "description": "Speaker verification: Resemblyzer's GE2E features and network, fine-tuned on the "
                        "shared speakers.",
     },
+    "sound": {
+        # any folder of sound kinds (cat, dog, ...): 1 s log-mel windows of the clip's sounding part;
+        # with a few kinds the split is by clip (held-out recordings of the same kinds)
+        "modality": "audio", "source": "sound",
+        "spec": {"kind": "logmel", "sample_rate": 16000, "n_mels": 40, "n_fft": 512, "win": 400, "hop": 160,
+                 "frames": 100, "step": 50, "min_voiced_s": 0.3},
+        "backbone": {"channels": [32, 64, 96, 128], "dim": 64, "pool": "stats", "dropout": 0.2},
+        "p": 2, "k": 24, "loss": "contrastive", "lr": 2e-3, "weight_decay": 5e-4,
+        "split_by_group": False, "split_by": "sample", "val_fraction": 0.25, "minutes": 8.0,
+        "description": "Kinds of sound (e.g. cat or dog): 40 log-mel bands, 1 s windows averaged over the clip.",
+    },
+    "image": {
+        # colour photos of things (fruit varieties, objects): the whole photo resized, RGB
+        "modality": "image", "source": "image",
+        "spec": {"kind": "image", "size": 64, "channels": 3, "mean": 0.5, "std": 0.5},
+        "backbone": {"channels": [32, 64, 96, 128], "dim": 128, "dropout": 0.1},
+        "p": 24, "k": 4, "loss": "proto", "lr": 2e-3, "weight_decay": 5e-4,
+        "split_by_group": False, "val_fraction": 0.2, "minutes": 8.0,
+        "description": "Colour photos of things: the whole photo at 64 px RGB; one-shot over kinds never seen.",
+    },
 }
 
 

@@ -135,6 +135,10 @@ class MainWindow(QMainWindow):
         from siamgui.ui.fewshot_view import FewShotView  # noqa: PLC0415
         self.fewshot = FewShotView(self.jobs)
         self.add_view(self.fewshot)
+        from siamgui.ui.train_view import TrainView  # noqa: PLC0415
+        self.train = TrainView()
+        self.train.modelTrained.connect(lambda _path: self.refresh_models())
+        self.add_view(self.train)
         self.nav.setCurrentRow(0)
         self.refresh_models()
         self._show_content()

@@ -203,6 +203,38 @@ def test_compare_play_button(audio_window, qtbot, tmp_path):
     assert played and cv.panes["A"].play_button.text().endswith("Stop")
 
 
+def test_compare_why_button_shows_occlusion_maps_of_both_inputs(glyph_window, qtbot, glyphs):
+    w = glyph_window
+    cv = w.compare
+    messages = []
+    cv.status.connect(messages.append)
+    click(qtbot, cv.why_button)  # nothing loaded yet: says what it needs, computes nothing
+    assert cv.why_maps is None and "open A and B" in messages[-1]
+    cv.load_pair(glyphs["a1"], glyphs["b1"])
+    qtbot.waitUntil(lambda: cv.verdict.distance is not None, timeout=10000)
+    click(qtbot, cv.why_button)
+    qtbot.waitUntil(lambda: cv.why_maps is not None, timeout=10000)
+    maps = cv.why_maps
+    assert maps.distance == pytest.approx(cv.verdict.distance, abs=1e-5)
+    for side in maps.sides:
+        assert side.heat.shape == side.view.shape[:2] and abs(side.heat).max() > 0
+    assert cv.why_dialog.isVisible() and not cv.why_picture.pixmap().isNull()
+    assert "made the pair alike" in cv.why_caption.text() and cv.why_button.isEnabled()
+
+
+def test_compare_why_button_maps_time_and_frequency_for_audio(audio_window, qtbot, tmp_path):
+    from conftest import tone
+
+    cv = audio_window.compare
+    cv.load_pair(tone(tmp_path / "a.wav"), tone(tmp_path / "b.wav", freqs=(300.0,)))
+    qtbot.waitUntil(lambda: cv.verdict.distance is not None, timeout=10000)
+    click(qtbot, cv.why_button)
+    qtbot.waitUntil(lambda: cv.why_maps is not None, timeout=20000)
+    side = cv.why_maps.sides[0]
+    assert side.heat.shape == side.view.shape and side.heat.shape[0] == audio_window.encoder.modality.input_shape()[1]
+    assert "log-mel" in side.what
+
+
 def test_switching_model_reruns_fitting_files_and_clears_the_others(glyph_window, qtbot, glyphs, tmp_path):
     w = glyph_window
     cv = w.compare
@@ -812,7 +844,7 @@ def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_wi
         "About SiamGUI",
         # Compare
         # ("Use last utterance" is the "Use live face" button under a voice model)
-        "Open…", "Swap", "Clear", "Samples", "▶  Play", "Back to N",
+        "Open…", "Swap", "Clear", "Samples", "▶  Play", "Back to N", "Why?",
         # Gallery
         "Enrol…", "Rename…", "Delete…", "Export…", "Delete all…", "Add samples…", "Remove sample",
         "Identify a file…", "Re-embed now",
@@ -827,6 +859,8 @@ def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_wi
         "Draw a query", "Add drawing to a class…",
         # drawing pads (Compare, Few-shot)
         "Draw B", "Undo stroke", "Clear drawing",
+        # Train (tests/ui/test_train_view.py presses Start, Cancel, Resume and Folder of classes…)
+        "Resume",
     }
     found = set()
     for w in (glyph_window, audio_window):

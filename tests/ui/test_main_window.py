@@ -11,7 +11,7 @@ def test_every_view_and_a_new_one_reach_the_status_bar_through_view_status(make_
     from siamgui.ui.views import View
 
     w = make_window()
-    assert [v.title for v in w.views] == ["Compare", "Live", "Gallery", "Calibrate", "Few-shot"]
+    assert [v.title for v in w.views] == ["Compare", "Live", "Gallery", "Calibrate", "Few-shot", "Train"]
     for view in w.views:
         view.status.emit(f"a line from {view.title}")
         assert w.flash_label.text() == f"a line from {view.title}"

@@ -1,0 +1,157 @@
+"""The seeds' experiments as recipes: one name runs one training with the seed's data, preset and
+loss, and writes the seed's own reported figure into the card beside ours.
+
+    siamgui-train recipes                                  (list them)
+    siamgui-train recipe mnist-contrastive --minutes 5     (run one; the model goes to the user's models folder)
+
+Data folders are named relative to the shared data root: ``$SIAMGUI_DATA`` when set, else
+``../shared/data`` beside the working folder or beside the project checkout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from siamgui.train.data import TrainError
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    title: str
+    data: tuple[str, ...]  # folders under the data root
+    preset: str
+    model: str  # the model file's name (models folder / <model>.onnx)
+    reported: dict  # the seed's own figure: {"figure": ..., "value": ..., "source": ...}
+    args: tuple[str, ...] = ()  # extra siamgui-train options (loss, margin, split)
+    note: str = ""  # what a learner should know (how it is split, licences)
+    minutes: float = 5.0
+    licence: str = ""  # the data's licence, as the card states it
+
+    def describe(self) -> str:
+        return (f"{self.name}: {self.title}\n    data {', '.join(self.data)}; preset {self.preset} "
+                f"{' '.join(self.args)}\n    seed reports {self.reported['figure']}"
+                + (f"\n    {self.note}" if self.note else ""))
+
+
+RECIPES: dict[str, Recipe] = {r.name: r for r in (
+    Recipe("mnist-contrastive", "MNIST digit pairs, contrastive loss, margin 1", ("glyphs/mnist_train",), "digit",
+           "digit-recipe",
+           {"figure": "98.9% pair accuracy on MNIST pairs", "metric": "pair_accuracy", "value": 0.989,
+            "source": "seed: Siamese network on MNIST pairs, contrastive loss, margin 1"},
+           ("--loss", "contrastive", "--margin", "1", "--split-by", "sample"),
+           "split by sample: held-out images of the same ten digits (the seed's set-up), not unseen classes",
+           licence="MNIST (LeCun, Cortes & Burges), CC BY-SA 3.0"),
+    Recipe("omniglot-oneshot", "Omniglot one-shot over alphabets never trained on", ("glyphs/omniglot_background",),
+           "glyph", "glyph-recipe",
+           {"figure": "one-shot classification of unseen Omniglot characters (20-way)", "metric": "one_shot_20",
+            "value": None, "source": "seed: feature extractor (Omniglot one-shot, then Omniglot-to-MNIST with an SVM)"},
+           (), "split by alphabet: validation characters come from alphabets the model never saw", 8.0,
+           licence="Omniglot (Lake et al.), MIT"),
+    Recipe("orl-contrastive", "ORL faces with a contrastive loss (small network from scratch)", ("faces/orl",),
+           "face", "orl-recipe",
+           {"figure": "face verification on ORL with a contrastive loss (no number stated)", "metric": None,
+            "value": None, "source": "seed: face and audio recognition"},
+           ("--loss", "contrastive", "--margin", "1"),
+           "split by person: 8 of the 40 people are held out; data: AT&T / ORL, research use, credit AT&T",
+           licence="AT&T Laboratories Cambridge ORL faces: research use, credit AT&T"),
+    Recipe("cats-dogs", "Cat or dog? sounds with a contrastive loss", ("sounds/audio_cats_dogs",), "sound", "sound",
+           {"figure": "cat / dog sound verification (the seed's audio part; no number stated)", "metric": None,
+            "value": None, "source": "seed: face and audio recognition"},
+           (), "only 2 kinds of sound: split by clip (a quarter of each kind's clips held out), so the figures "
+               "are for new recordings of known kinds; the clips state no licence: a demo model only",
+           licence="Kaggle audio cats and dogs: the copy used states no licence (a demo model only)"),
+    Recipe("fruit", "Fruit varieties, N-way one-shot on held-out varieties", ("objects/fruits360_3body",), "image",
+           "fruit",
+           {"figure": "90% N-way one-shot accuracy on its validation episodes", "metric": "one_shot", "value": 0.90,
+            "source": "seed: Fruits-360 one-shot"},
+           (), "split by variety: a fifth of the 49 varieties held out; Fruits-360 is CC BY-SA 4.0 (Mihai Oltean): "
+               "the model is shared under the same licence", 8.0,
+           licence="Fruits-360 (Mihai Oltean), CC BY-SA 4.0: this model is shared under CC BY-SA 4.0"),
+)}
+
+
+def data_root() -> Path | None:
+    """``$SIAMGUI_DATA``, else ``../shared/data`` beside the working folder or the project checkout."""
+    env = os.environ.get("SIAMGUI_DATA")
+    if env:
+        return Path(env) if Path(env).is_dir() else None
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        path = base.parent / "shared" / "data"
+        if path.is_dir():
+            return path
+    return None
+
+
+def resolve_data(recipe: Recipe) -> list[Path]:
+    """The recipe's folders; TrainError in one sentence when they are absent."""
+    root = data_root()
+    if root is None:
+        raise TrainError(f"recipe {recipe.name} needs the shared data sets: set SIAMGUI_DATA to the folder that "
+                         f"holds {recipe.data[0]} (or put it at ../shared/data)")
+    paths = [root / d for d in recipe.data]
+    missing = [str(p) for p in paths if not p.is_dir()]
+    if missing:
+        raise TrainError(f"recipe {recipe.name} needs {', '.join(missing)}, which is not there")
+    return paths
+
+
+def get(name: str) -> Recipe:
+    if name not in RECIPES:
+        raise TrainError(f"no recipe named {name!r} (recipes: {', '.join(RECIPES)})")
+    return RECIPES[name]
+
+
+def default_out(recipe: Recipe) -> Path:
+    """The user's models folder, where the app's model picker finds it."""
+    from siamgui.core import registry
+
+    return registry.user_dir() / f"{recipe.model}.onnx"
+
+
+def train_argv(recipe: Recipe, out: Path, rest: list[str]) -> list[str]:
+    """The ``siamgui-train`` arguments the recipe stands for (``rest``: the user's extra options)."""
+    has_budget = any(a in ("--minutes", "--steps") for a in rest)
+    return [*map(str, resolve_data(recipe)), "--preset", recipe.preset, "--out", str(out), *recipe.args,
+            *([] if has_budget else ["--minutes", str(recipe.minutes)]),
+            "--reported", json.dumps(recipe.reported),
+            *(["--data-licence", recipe.licence] if recipe.licence else []), *rest]
+
+
+def main(argv: list[str]) -> int:
+    """``recipes`` (list) and ``recipe NAME [--out X.onnx] [training options]``."""
+    from siamgui.train import cli
+
+    if argv[:1] == ["recipes"]:
+        for r in RECIPES.values():
+            print(r.describe())
+        root = data_root()
+        print(f"data root: {root if root else 'not found (set SIAMGUI_DATA or put the data at ../shared/data)'}")
+        return 0
+    ap = argparse.ArgumentParser(prog="siamgui-train recipe", description="run one of the seeds' experiments")
+    ap.add_argument("name", choices=sorted(RECIPES))
+    ap.add_argument("--out", help="the .onnx to write (default: the user's models folder, <model>.onnx)")
+    args, rest = ap.parse_known_args(argv[1:])
+    recipe = RECIPES[args.name]
+    out = Path(args.out) if args.out else default_out(recipe)
+    try:
+        full = train_argv(recipe, out, rest)
+    except TrainError as exc:
+        print(f"siamgui-train: error: {exc}", file=sys.stderr)
+        return 2
+    out.parent.mkdir(parents=True, exist_ok=True)
+    print(f"[siamgui-train] recipe {recipe.name}: {recipe.title}; seed reports {recipe.reported['figure']}"
+          + (f"; {recipe.note}" if recipe.note else ""), flush=True)
+    if "--workdir" not in rest:
+        from siamgui.core import registry
+
+        full += ["--workdir", str(registry.user_dir().parent / "runs" / f"recipe-{recipe.name}")]
+    return cli.main(full)
+
+
+__all__ = ["RECIPES", "Recipe", "data_root", "default_out", "get", "main", "resolve_data", "train_argv"]

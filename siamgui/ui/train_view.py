@@ -1,0 +1,401 @@
+"""Train: run one of the seeds' recipes (or a folder of classes) with ``siamgui-train`` in a separate
+process and watch it learn: the training loss and the held-out EER / 20-way one-shot curves drawn
+live from the lines it prints. Torch never enters the app's process (QProcess).
+
+The command is ``python -m siamgui.train.cli`` with the app's interpreter; ``$SIAMGUI_TRAIN_COMMAND``
+(or the ``command`` argument) replaces it, e.g. with a fake trainer in tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shlex
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QProcess, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
+
+from siamgui.ui.views import View
+
+ENV_COMMAND = "SIAMGUI_TRAIN_COMMAND"
+INSTALL_HINT = ('Training needs PyTorch, which this installation lacks. Install the train extra: '
+                'pip install "siamgui[train]"  (then restart SiamGUI).')
+OWN_FOLDER = "__folder__"
+PRESETS = ("glyph", "digit", "face", "voice", "sound", "image")
+LOSSES = ("proto", "contrastive", "triplet", "quadruplet", "cosface")
+LINE = re.compile(r"^step (\d+) \(([\d.]+) min\) loss (\S+)"
+                  r"(?: val EER ([\d.]+)% AUC ([\d.]+))?(?: 20-way ([\d.]+)%)?")
+FINAL = "[siamgui-train] validation ("
+
+
+@dataclass
+class Progress:
+    """What the trainer's lines said so far: (step, value) series for the curves."""
+
+    loss: list[tuple[int, float]] = field(default_factory=list)
+    eer: list[tuple[int, float]] = field(default_factory=list)  # percent
+    way20: list[tuple[int, float]] = field(default_factory=list)  # percent correct
+    minutes: float = 0.0
+
+    def feed(self, line: str) -> bool:
+        """Take one printed line; True when it carried figures."""
+        line = line.strip()
+        if line.startswith(FINAL):  # the final validation: one more point on the held-out curves
+            try:
+                figures = json.loads(line.split(": ", 1)[1])
+            except (IndexError, ValueError):
+                return False
+            step = max((s for s, _ in self.loss), default=0)
+            if "eer" in figures:
+                self.eer.append((step, 100.0 * float(figures["eer"])))
+            if "one_shot_20" in figures:
+                self.way20.append((step, 100.0 * float(figures["one_shot_20"])))
+            return "eer" in figures
+        m = LINE.match(line)
+        if not m:
+            return False
+        step = int(m.group(1))
+        self.minutes = float(m.group(2))
+        try:
+            self.loss.append((step, float(m.group(3))))
+        except ValueError:
+            pass
+        if m.group(4):
+            self.eer.append((step, float(m.group(4))))
+        if m.group(6):
+            self.way20.append((step, float(m.group(6))))
+        return True
+
+
+def trainer_available() -> bool:
+    """Whether this app can run ``siamgui-train`` (a Python with torch; not a frozen bundle)."""
+    return not getattr(sys, "frozen", False) and importlib.util.find_spec("torch") is not None
+
+
+class CurvePlot(QWidget):
+    """Loss (blue, left scale) and held-out EER % (red) / 20-way one-shot % (green), right scale 0-100."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.progress = Progress()
+        self.setMinimumHeight(200)
+        self.paints = 0
+
+    def set_progress(self, progress: Progress) -> None:
+        self.progress = progress
+        self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt
+        self.paints += 1
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = QRectF(self.rect()).adjusted(46, 10, -46, -26)
+        p.setPen(QPen(QColor("#999"), 1))
+        p.drawRect(r)
+        pr = self.progress
+        steps = [s for s, _ in pr.loss + pr.eer + pr.way20]
+        if not steps:
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, "The curves appear here as training runs.")
+            return
+        x_max = max(steps) or 1
+        loss_max = max((v for _, v in pr.loss), default=1.0) or 1.0
+
+        def x(s: float) -> float:
+            return r.left() + r.width() * s / x_max
+
+        def series(points, top: float, colour: str) -> None:
+            if not points:
+                return
+            p.setPen(QPen(QColor(colour), 2))
+            poly = QPolygonF([QPointF(x(s), r.bottom() - r.height() * min(v, top) / top) for s, v in points])
+            p.drawPolyline(poly)
+            for pt in poly:
+                p.drawEllipse(pt, 2, 2)
+
+        series(pr.loss, loss_max, "#1f77b4")
+        series(pr.eer, 100.0, "#d62728")
+        series(pr.way20, 100.0, "#2ca02c")
+        p.setPen(QColor("#444"))
+        p.drawText(QRectF(0, r.top() - 4, 44, 16), Qt.AlignmentFlag.AlignRight, f"{loss_max:.2f}")
+        p.drawText(QRectF(r.right() + 4, r.top() - 4, 44, 16), Qt.AlignmentFlag.AlignLeft, "100%")
+        p.drawText(QRectF(r.left(), r.bottom() + 4, r.width(), 16), Qt.AlignmentFlag.AlignCenter,
+                   f"step (last {x_max})   blue: loss   red: held-out EER %   green: 20-way one-shot %")
+
+
+class TrainView(View):
+    title = "Train"
+    tooltip = "Train an encoder (a seed's recipe or your folder of classes) and watch it learn"
+    modelTrained = Signal(str)  # path of the new .onnx (the window refreshes its model picker)
+
+    def __init__(self, parent: QWidget | None = None, command: list[str] | None = None,
+                 models_dir: Path | None = None):
+        super().__init__(parent)
+        self.setObjectName("trainView")
+        env = os.environ.get(ENV_COMMAND)
+        self.command = command or (shlex.split(env) if env else None)
+        self.models_dir = models_dir
+        self.process: QProcess | None = None
+        self.progress = Progress()
+        self.lines: list[str] = []
+        self.folder: Path | None = None
+        self.out: Path | None = None
+        self.workdir: Path | None = None
+        self.last_args: list[str] = []
+        self._buffer = ""
+        self._started = 0.0
+
+        title = QLabel("Train")
+        title.setObjectName("viewTitle")
+        self.recipe_combo = QComboBox()
+        from siamgui.train.recipes import RECIPES  # plain data, no torch
+
+        self.recipes = RECIPES
+        for r in RECIPES.values():
+            self.recipe_combo.addItem(f"{r.name}: {r.title}", r.name)
+        self.recipe_combo.addItem("Your own folder of classes", OWN_FOLDER)
+        self.recipe_combo.currentIndexChanged.connect(lambda _i: self._recipe_changed())
+        self.folder_button = QPushButton("Folder of classes…")
+        self.folder_button.clicked.connect(lambda: self.choose_folder())
+        self.folder_label = QLabel("")
+        self.folder_label.setObjectName("muted")
+        self.preset_combo = QComboBox()
+        self.preset_combo.addItems(list(PRESETS))
+        self.loss_combo = QComboBox()
+        self.loss_combo.addItems(list(LOSSES))
+        self.minutes = QDoubleSpinBox()
+        self.minutes.setRange(0.1, 600)
+        self.minutes.setValue(5.0)
+        self.minutes.setSuffix(" min")
+        self.about = QLabel("")
+        self.about.setWordWrap(True)
+        self.about.setObjectName("muted")
+
+        form = QFormLayout()
+        form.addRow("Recipe", self.recipe_combo)
+        row = QHBoxLayout()
+        row.addWidget(self.folder_button)
+        row.addWidget(self.folder_label, 1)
+        form.addRow("Data", row)
+        form.addRow("Preset", self.preset_combo)
+        form.addRow("Loss", self.loss_combo)
+        form.addRow("Time", self.minutes)
+
+        self.start_button = QPushButton("Start")
+        self.start_button.clicked.connect(lambda: self.start())
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(lambda: self.cancel())
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Continue the cancelled run from its last checkpoint")
+        self.resume_button.setEnabled(False)
+        self.resume_button.clicked.connect(lambda: self.start(resume=True))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.resume_button)
+        buttons.addStretch(1)
+
+        self.state = QLabel("")
+        self.state.setWordWrap(True)
+        self.plot = CurvePlot()
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(400)
+        self.log.setMaximumHeight(130)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.addWidget(title)
+        layout.addLayout(form)
+        layout.addWidget(self.about)
+        layout.addLayout(buttons)
+        layout.addWidget(self.state)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.log)
+
+        self.tick = QTimer(self)
+        self.tick.setInterval(1000)
+        self.tick.timeout.connect(self._tick)
+        self.available = self.command is not None or trainer_available()
+        if not self.available:
+            self.state.setText(INSTALL_HINT)
+            self.start_button.setEnabled(False)
+        self._recipe_changed()
+
+    # --- choices -----------------------------------------------------------------------------
+    @property
+    def recipe(self):
+        name = self.recipe_combo.currentData()
+        return None if name == OWN_FOLDER else self.recipes[name]
+
+    def _recipe_changed(self) -> None:
+        r = self.recipe
+        own = r is None
+        for w in (self.folder_button, self.preset_combo, self.loss_combo):
+            w.setEnabled(own)
+        if r is not None:
+            self.preset_combo.setCurrentText(r.preset)
+            loss = r.args[r.args.index("--loss") + 1] if "--loss" in r.args else None
+            if loss:
+                self.loss_combo.setCurrentText(loss)
+            self.minutes.setValue(r.minutes)
+            self.about.setText(f"Seed reports {r.reported['figure']}. {r.note}".strip())
+            self.folder_label.setText(", ".join(r.data))
+        else:
+            self.about.setText("A folder with one sub-folder per class (person, speaker, kind of thing).")
+            self.folder_label.setText(str(self.folder) if self.folder else "no folder chosen")
+
+    def choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Folder of classes (one sub-folder per class)")
+        if path:
+            self.folder = Path(path)
+            self._recipe_changed()
+
+    def _models_dir(self) -> Path:
+        if self.models_dir is not None:
+            return self.models_dir
+        from siamgui.core import registry
+
+        return registry.user_dir()
+
+    def arguments(self, resume: bool = False) -> list[str]:
+        """The ``siamgui-train`` arguments for the current choices (the same ones a terminal takes)."""
+        models = self._models_dir()
+        r = self.recipe
+        if r is not None:
+            name = r.model
+            args = ["recipe", r.name]
+        else:
+            if self.folder is None:
+                raise ValueError("Choose a folder of classes first.")
+            name = f"{self.folder.name}-{self.preset_combo.currentText()}"
+            args = [str(self.folder), "--preset", self.preset_combo.currentText(),
+                    "--loss", self.loss_combo.currentText()]
+        self.out = models / f"{name}.onnx"
+        self.workdir = models.parent / "runs" / name
+        args += ["--out", str(self.out), "--workdir", str(self.workdir), "--minutes", f"{self.minutes.value():g}",
+                 "--no-progress", "--log-every", "5", "--eval-every", "30"]
+        if resume:
+            args += ["--resume", str(self.workdir / "checkpoint.pt")]
+        return args
+
+    # --- the process ---------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.state() != QProcess.ProcessState.NotRunning
+
+    def start(self, resume: bool = False) -> None:
+        """Start ``siamgui-train`` as a separate process; its lines feed the curves."""
+        if self.running or not self.available:
+            return
+        try:
+            args = self.arguments(resume)
+        except ValueError as exc:
+            self.state.setText(str(exc))
+            return
+        self._models_dir().mkdir(parents=True, exist_ok=True)
+        program, *pre = self.command or [sys.executable, "-m", "siamgui.train.cli"]
+        self.progress = Progress() if not resume else self.progress
+        self.plot.set_progress(self.progress)
+        self.lines, self._buffer = [], ""
+        self.last_args = args
+        proc = QProcess(self)
+        proc.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
+        env = proc.processEnvironment()
+        if env.isEmpty():
+            from PySide6.QtCore import QProcessEnvironment
+
+            env = QProcessEnvironment.systemEnvironment()
+        env.insert("PYTHONUNBUFFERED", "1")
+        proc.setProcessEnvironment(env)
+        proc.readyReadStandardOutput.connect(lambda: self._read(proc))
+        proc.finished.connect(lambda code, _status: self._finished(proc, code))
+        proc.errorOccurred.connect(lambda err: self._failed(proc, err))
+        self.process = proc
+        self._started = time.monotonic()
+        proc.start(program, [*pre, *args])
+        self.start_button.setEnabled(False)
+        self.resume_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.state.setText(("Resuming" if resume else "Starting") + f" siamgui-train {' '.join(args[:2])}…")
+        self.tick.start()
+        self.status.emit("Training started")
+
+    def _read(self, proc: QProcess) -> None:
+        if proc is not self.process:
+            return
+        self._buffer += bytes(proc.readAllStandardOutput()).decode("utf-8", "replace").replace("\r", "\n")
+        *lines, self._buffer = self._buffer.split("\n")
+        changed = False
+        for line in lines:
+            if not line.strip():
+                continue
+            self.lines.append(line)
+            self.log.appendPlainText(line)
+            changed |= self.progress.feed(line)
+        if changed:
+            self.plot.set_progress(self.progress)
+
+    def _tick(self) -> None:
+        if self.running:
+            last = self.progress.loss[-1][1] if self.progress.loss else None
+            seen = f", loss {last:.3f}" if last is not None else ""
+            eer = f", held-out EER {self.progress.eer[-1][1]:.1f}%" if self.progress.eer else ""
+            self.state.setText(f"Training… {time.monotonic() - self._started:.0f} s{seen}{eer}")
+
+    def cancel(self) -> None:
+        """Stop the run (the process ends as on Ctrl-C); Resume continues from its checkpoint."""
+        if self.running:
+            self.state.setText("Cancelling…")
+            self.process.terminate()
+            if not self.process.waitForFinished(5000):
+                self.process.kill()
+
+    def _failed(self, proc: QProcess, err) -> None:
+        if proc is self.process and err == QProcess.ProcessError.FailedToStart:
+            self.state.setText(f"Could not start the trainer ({proc.program()}). {INSTALL_HINT}")
+            self._idle()
+
+    def _finished(self, proc: QProcess, code: int) -> None:
+        if proc is not self.process:
+            return
+        self._read(proc)
+        if self._buffer.strip():
+            self._read_tail()
+        self.tick.stop()
+        self._idle()
+        checkpoint = self.workdir is not None and (self.workdir / "checkpoint.pt").is_file()
+        if code == 0 and self.out is not None and self.out.is_file():
+            self.state.setText(f"Done: {self.out.name} is in the model picker with its card "
+                               f"({self.out.parent}).")
+            self.status.emit(f"Trained {self.out.name}")
+            self.modelTrained.emit(str(self.out))
+        elif self.process is not None and self.process.exitStatus() == QProcess.ExitStatus.CrashExit or code in (130, 143, -15):
+            self.state.setText("Cancelled." + (" Resume continues from the last checkpoint." if checkpoint else
+                                               " No checkpoint was saved yet (one is written every minute)."))
+            self.resume_button.setEnabled(checkpoint)
+        else:
+            errors = [l for l in self.lines if "error" in l.lower()]
+            self.state.setText(errors[-1] if errors else f"siamgui-train stopped (exit code {code}).")
+
+    def _read_tail(self) -> None:
+        line, self._buffer = self._buffer, ""
+        self.lines.append(line)
+        self.log.appendPlainText(line)
+        if self.progress.feed(line):
+            self.plot.set_progress(self.progress)
+
+    def _idle(self) -> None:
+        self.start_button.setEnabled(self.available)
+        self.cancel_button.setEnabled(False)
+
+    def shutdown(self) -> None:
+        self.cancel()

@@ -128,7 +128,7 @@ class CurveChart(QWidget):
                        "k-shot curve: accuracy as the examples per class grow")
             p.end()
             return
-        left, top, right, bottom = 44, 24, 12, 30
+        left, top, right, bottom = 44, 30, 12, 30  # the title sits above the 100% line
         w, h = self.width() - left - right, self.height() - top - bottom
         kmax = 10
 
@@ -162,7 +162,9 @@ class CurveChart(QWidget):
             p.drawEllipse(xy, 3.5, 3.5)
             if pt.k in (1, 5, 10) or pt is self.points[-1]:
                 p.setPen(INK)
-                p.drawText(xy + QPointF(-30 if pt is self.points[-1] else -14, -8), f"{pt.accuracy:.0%}")
+                below = pt.accuracy > 0.85  # near the top: under the point, clear of the title
+                p.drawText(xy + QPointF(-30 if pt is self.points[-1] else -14, 16 if below else -8),
+                           f"{pt.accuracy:.0%}")
                 p.setPen(QPen(ACCENT, 2))
         p.end()
 

@@ -139,6 +139,30 @@ def main() -> int:
         view(win.gallery_view)
         shot("gallery-voice")
 
+        digits = ROOT.parent / "shared" / "data" / "glyphs" / "mnist_train"
+        if digits.is_dir() and (ROOT / "models" / "digit.onnx").is_file():
+            import shutil
+
+            support, queries = _tmp / "support", _tmp / "queries"
+            for d in range(10):  # 5 examples per digit, 20 queries per digit, no image in both
+                files = sorted((digits / str(d)).glob("*.png"))
+                for dest, pick in ((support / str(d), files[:5]), (queries / str(d), files[5:25])):
+                    dest.mkdir(parents=True, exist_ok=True)
+                    for f in pick:
+                        shutil.copy(f, dest / f.name)
+            load("digit")
+            view(win.fewshot)
+            fv = win.fewshot
+            fv.load_support_folder(support)
+            spin(lambda: idle() and fv.support is not None, timeout=30)
+            fv.classify([str(queries)])
+            spin(lambda: idle() and not fv.busy, timeout=60)
+            fv.draw_curve()
+            spin(lambda: idle() and not fv.busy, timeout=120)
+            shot("fewshot")
+        view(win.train)
+        shot("train")
+
         guide = getattr(win, "show_guide", None)
         if guide is not None:
             dialog = guide()

@@ -30,6 +30,16 @@ INSTALL_HINT = ('Training needs PyTorch, which this installation lacks. Install 
                 'pip install "siamgui[train]"  (then restart SiamGUI).')
 OWN_FOLDER = "__folder__"
 PRESETS = ("glyph", "digit", "face", "voice", "sound", "image")
+
+
+def _recipes() -> dict:
+    """The seeds' recipes (plain data in siamgui.train), or none where the training package is not
+    installed (the packaged app leaves it out: the view then says how to get it)."""
+    try:
+        from siamgui.train.recipes import RECIPES
+    except ImportError:
+        return {}
+    return dict(RECIPES)
 LOSSES = ("proto", "contrastive", "triplet", "quadruplet", "cosface")
 LINE = re.compile(r"^step (\d+) \(([\d.]+) min\) loss (\S+)"
                   r"(?: val EER ([\d.]+)% AUC ([\d.]+))?(?: 20-way ([\d.]+)%)?")
@@ -155,10 +165,8 @@ class TrainView(View):
         title = QLabel("Train")
         title.setObjectName("viewTitle")
         self.recipe_combo = QComboBox()
-        from siamgui.train.recipes import RECIPES  # plain data, no torch
-
-        self.recipes = RECIPES
-        for r in RECIPES.values():
+        self.recipes = _recipes()
+        for r in self.recipes.values():
             self.recipe_combo.addItem(f"{r.name}: {r.title}", r.name)
         self.recipe_combo.addItem("Your own folder of classes", OWN_FOLDER)
         self.recipe_combo.currentIndexChanged.connect(lambda _i: self._recipe_changed())

@@ -87,3 +87,15 @@ def test_without_torch_the_view_says_how_to_get_it(qtbot, monkeypatch):
     qtbot.addWidget(view)
     assert view.state.text() == INSTALL_HINT and 'pip install "siamgui[train]"' in INSTALL_HINT
     assert not view.start_button.isEnabled()
+
+
+def test_the_view_builds_without_the_training_package(qtbot, monkeypatch):
+    """The packaged app leaves siamgui.train out: the view must still build and say how to get it."""
+    import sys
+
+    from siamgui.ui.train_view import TrainView
+
+    monkeypatch.setitem(sys.modules, "siamgui.train.recipes", None)  # import now raises ImportError
+    view = TrainView()
+    qtbot.addWidget(view)
+    assert view.recipes == {} and view.recipe_combo.count() == 1  # only "your own folder"

@@ -19,6 +19,15 @@ in) against false rejects (the same person turned away). The model card ships on
 measures your own.</p>
 <p><b>One-shot.</b> The network is never retrained for new people: one to five samples of a person
 are enough to enrol them, because any new input is simply compared with those samples.</p>
+<p><b>How the encoder learned.</b> Training shows the twin network batches of several classes with a
+few samples each and a <i>loss</i> that rewards the distances it should give.
+<i>Contrastive</i>: pairs of the same class pulled together, pairs of different classes pushed past a
+margin. <i>Triplet</i>: an anchor must be closer to a sample of its class than to one of another,
+by a margin. <i>Quadruplet</i>: a triplet plus a second negative pair, so unrelated pairs are pushed
+apart too. <i>Proto</i>: each sample must be nearest to the centre of its own class among the
+batch's classes (the prototypical-network and GE2E family). <i>CosFace / ArcFace</i>: a learned
+centre for every training class and a margin on the right one, what face and speaker recognition
+train with. Classes held out of training show whether it learned to compare, not to memorise.</p>
 
 <h2>The views</h2>
 <p><b>Compare</b> &mdash; two files side by side: the region the encoder looked at, what it was
@@ -40,6 +49,13 @@ folder or files to classify. Each query goes to the nearest class mean, the near
 linear SVM on the embeddings. A folder of class folders gives the accuracy and a confusion matrix
 (rows: true class); pick a query to see its nearest examples. The <i>k-shot curve</i> draws
 N-way episodes from the support set: how accuracy grows from one example per class to ten.</p>
+<p><b>Train</b> &mdash; run one of the seeds' experiments (a recipe) or your own folder of classes
+with a preset, a loss and the minutes to spend. Training runs in a separate process; the loss and
+the held-out curves (EER, 20-way one-shot) are drawn as it learns. Cancel keeps a checkpoint that
+<i>Resume</i> continues from; the finished model appears in the model picker with its card.</p>
+<p><b>Why?</b> (in Compare) &mdash; hides one patch of each model input at a time and measures how
+the distance moves: red patches made the pair look alike, blue ones set them apart. The same
+encoder does the work, so the map explains this model, not a person's impression.</p>
 <p><b>Models and devices</b> &mdash; pick a model at the top; the status bar says where it really
 runs (CUDA or CPU). Settings &gt; Device chooses Auto, CUDA or CPU.</p>
 """

@@ -72,7 +72,8 @@ def _embed_windows(encoder, batch: np.ndarray, counts: list[int]) -> np.ndarray:
 
 
 def _distances(encoder, embs: np.ndarray, other: np.ndarray) -> np.ndarray:
-    return np.asarray([float(distance(e, other, encoder.card.metric)) for e in embs], np.float32)
+    """The card's metric from each row of ``embs`` to ``other``, in one vectorised call."""
+    return np.asarray(distance(embs, np.asarray(other)[None], encoder.card.metric), np.float32).reshape(-1)
 
 
 def image_map(encoder, prepared: Prepared, other: np.ndarray, grid: int = GRID,

@@ -438,20 +438,9 @@ class SoundSource(AudioSource):
     def __init__(self, items: list[Item], spec: dict, skipped: Skipped, cache: Path | None, progress: bool = True):
         unique = [Item(it.path, f"{it.label}#{n}", it.group) for n, it in enumerate(items)]
         back = {u.label: it for u, it in zip(unique, items)}
-        super().__init__(unique, spec, skipped, cache, progress, seg_s=(0.8, 2.0))
+        # evaluation: each clip's first 6 s through the modality's ``prepare``, one input per clip
+        super().__init__(unique, spec, skipped, cache, progress, seg_s=(0.8, 2.0), eval_seg_s=6.0, eval_max=1)
         self.items = [back[it.label] for it in self.items]
-
-    def eval_inputs(self, indices, rng):
-        """Each clip (its first 6 s) through the modality's ``prepare``: one input per clip."""
-        out, labels = [], []
-        for i in indices:
-            try:
-                p = self.modality.prepare(audio.AudioClip(self.waves[i][: 6 * self.rate], self.rate))
-            except MediaError:
-                continue
-            out.append(p.tensors)
-            labels.append(self.items[i].label)
-        return out, labels
 
 
 class PhotoSource(Source):

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from siamgui.core import metrics
-from siamgui.core.compare import pairwise
+from siamgui.core.compare import distance, pairwise
 from siamgui.errors import UserError
 from siamgui.train import data
 
@@ -86,7 +86,7 @@ def figures(emb: np.ndarray, labels: np.ndarray, groups: np.ndarray, metric: str
         rng = np.random.default_rng(seed)
         i, j, same = within_group_pairs(labels[m], groups[m], rng)
         e = emb[m]
-        d = _pair_distances(e, i, j, metric)
+        d = distance(e[i], e[j], metric)
         rate, _ = metrics.eer(d, same)
         at = metrics.rates_at(d, same, threshold)
         cands = np.unique(np.quantile(d, np.linspace(0, 1, 801)))
@@ -96,13 +96,6 @@ def figures(emb: np.ndarray, labels: np.ndarray, groups: np.ndarray, metric: str
                   "far": at["far"], "frr": at["frr"], "best_accuracy": float(best),
                   "rank1": rank1(e, labels[m], metric, np.random.default_rng(seed))}
     return out
-
-
-def _pair_distances(e: np.ndarray, i: np.ndarray, j: np.ndarray, metric: str) -> np.ndarray:
-    a, b = e[i], e[j]
-    if metric == "cosine":
-        return np.maximum(1.0 - np.sum(a * b, axis=1), 0.0)
-    return np.linalg.norm(a - b, axis=1)
 
 
 def split(items: list[data.Item], trained: set[str], test: list[str] | None = None) -> tuple[set[str], set[str]]:
@@ -168,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     metric = enc.card.metric
     rng = np.random.default_rng(SEED)
     i, j, same = within_group_pairs(labels[~is_test], groups[~is_test], rng)
-    d = _pair_distances(emb[~is_test], i, j, metric)
+    tuned = emb[~is_test]
+    d = distance(tuned[i], tuned[j], metric)
     tune_eer, threshold = metrics.eer(d, same)
     print(f"tune: {same.sum()} genuine + {(~same).sum()} impostor pairs, EER {tune_eer:.2%} at {threshold:.4f}")
     test_figs = figures(emb[is_test], labels[is_test], groups[is_test], metric, threshold)

@@ -23,12 +23,12 @@ _tmp = Path(tempfile.mkdtemp(prefix="siamgui-shots-"))
 os.environ["XDG_CONFIG_HOME"] = str(_tmp / "config")
 os.environ["XDG_DATA_HOME"] = str(_tmp / "data")
 sys.path.insert(0, str(ROOT))
+sys.path[1:1] = [str(ROOT / "tests"), str(ROOT / "tests" / "ui")]  # the tests' own fake-camera video
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from siamgui.ui.app import build_window, create_app  # noqa: E402
+from test_live_view import portrait_video  # noqa: E402
 
 
 def spin(cond=lambda: False, timeout: float = 20.0) -> None:
@@ -41,20 +41,6 @@ def spin(cond=lambda: False, timeout: float = 20.0) -> None:
     for _ in range(5):
         QApplication.processEvents()
         time.sleep(0.02)
-
-
-def portrait_video(path: Path, frames: int = 60) -> Path:
-    face = cv2.imread(str(SAMPLES / "face" / "same_b.jpg"))
-    h, w = face.shape[:2]
-    face = cv2.resize(face, (w * 480 // h, 480))
-    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 30, (640, 480))
-    for i in range(frames):
-        img = np.full((480, 640, 3), 90, np.uint8)
-        x = (640 - face.shape[1]) // 2 + i % 5
-        img[:, x: x + face.shape[1]] = face
-        out.write(img)
-    out.release()
-    return path
 
 
 def main() -> int:
@@ -107,7 +93,7 @@ def main() -> int:
         shot("live-idle")
         lv.reference_from_file(str(SAMPLES / "face" / "same_a.jpg"))
         spin(lambda: idle() and lv.reference is not None)
-        lv.start(str(portrait_video(_tmp / "cam.avi")))
+        lv.start(str(portrait_video(_tmp / "cam.avi", name="same_b.jpg", frames=60)))
         spin(lambda: lv.verdict.state in ("same", "different"), timeout=15)
         spin(timeout=0.8)
         shot("live")

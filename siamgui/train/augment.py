@@ -132,3 +132,11 @@ def mel_noise(logmel: np.ndarray, rng: np.random.Generator, p: float = 0.7,
     tilt = np.exp(rng.uniform(-2, 2) * np.linspace(-0.5, 0.5, bands, dtype=np.float32))[:, None]
     fluct = rng.gamma(4.0, 0.25, size=logmel.shape).astype(np.float32)
     return np.log(power + level * tilt * fluct + 1e-6).astype(np.float32)
+
+
+# --- photos of things: a class made from another by turning its hue
+def turn_hue(bgr: np.ndarray, degrees: float) -> np.ndarray:
+    """The BGR uint8 picture with every hue turned by ``degrees`` (saturation and value kept)."""
+    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+    hsv[..., 0] = ((hsv[..., 0].astype(np.int32) + int(round(degrees / 2.0))) % 180).astype(np.uint8)
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)

@@ -52,6 +52,9 @@ def parser() -> argparse.ArgumentParser:
                     help="glyphs: rotated copies (90 degrees) of each training class as extra classes")
     ap.add_argument("--speed-classes", type=lambda v: tuple(float(x) for x in v.split(",")), metavar="S,S",
                     help="audio: each training speaker played at these speeds (e.g. 0.9,1.1) as extra speakers")
+    ap.add_argument("--hue-classes", type=lambda v: tuple(float(x) for x in v.split(",")), metavar="D,D",
+                    help="photos: each training class with its hue turned by these degrees (e.g. -50,50) as extra "
+                         "classes")
     ap.add_argument("--groups-per-batch", type=int, metavar="G",
                     help="draw each batch's classes from G groups (alphabets) only: same-alphabet negatives")
     ap.add_argument("--eval-every", type=float, default=120.0, help="seconds between validation checks")
@@ -105,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         steps=args.steps, seed=args.seed, resume=args.resume, val_fraction=args.val_fraction,
         val_groups=args.val_groups, name_class=args.name_class, p=args.p, k=args.k, lr=args.lr, size=args.size,
         dim=args.dim, margin=args.margin, eval_every=args.eval_every, progress=not args.no_progress,
-        cache=args.cache, rotations=args.rotations, speed_classes=args.speed_classes,
+        cache=args.cache, rotations=args.rotations, speed_classes=args.speed_classes, hue_classes=args.hue_classes,
         groups_per_batch=args.groups_per_batch, device=args.device, workers=args.workers, init=args.init,
         train_layers=args.train_layers, exclude_classes_from=args.exclude_classes_from, split_by=args.split_by,
         command="siamgui-train " + shlex.join(argv), reported=args.reported, log_every=args.log_every,

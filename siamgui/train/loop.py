@@ -49,6 +49,7 @@ class Config:
     command: str = ""
     rotations: int | None = None
     speed_classes: tuple[float, ...] | None = None  # audio: extra virtual speakers at these speeds
+    hue_classes: tuple[float, ...] | None = None  # photos: extra classes with the hue turned by these degrees
     groups_per_batch: int | None = None
     device: str = "auto"  # auto | cuda | cpu
     workers: int = 0  # processes preparing batches (0: in the training process, deterministic with --steps)
@@ -120,12 +121,19 @@ def _setup(cfg: Config, init=None):
             spec["size"] = int(cfg.size)
     if cfg.dim:
         preset["backbone"]["dim"] = int(cfg.dim)
-    for key in ("loss", "p", "k", "lr", "val_fraction", "rotations", "speed_classes", "groups_per_batch", "split_by"):
+    for key in ("loss", "p", "k", "lr", "val_fraction", "rotations", "speed_classes", "hue_classes", "groups_per_batch",
+                "split_by"):
         if getattr(cfg, key) is not None:
             preset[key] = getattr(cfg, key)
     if preset["loss"] not in losses.LOSSES:
         raise data.TrainError(f"unknown loss {preset['loss']!r} (known: {', '.join(losses.LOSSES)})")
     preset["spec"] = preprocess.resolve(spec)
+    hist = preset["backbone"].get("colour_hist")
+    if hist is not None and init is None:  # the histogram undoes the input's normalisation
+        mean, std = preset["spec"].get("mean", 0.0), preset["spec"].get("std", 1.0)
+        if not all(isinstance(v, (int, float)) for v in (mean, std)) or int(preset["spec"].get("channels", 3)) != 3:
+            raise data.TrainError("a colour-histogram encoder needs 3-channel input with one mean and std")
+        hist.update(mean=float(mean), std=float(std))
     return preset
 
 
@@ -282,16 +290,14 @@ def run(cfg: Config) -> dict:
     else:
         model = backbones.build({**preset["backbone"], "in_ch": c_in, "in_height": h_in})
     trainable = backbones.freeze(model, cfg.train_layers) if cfg.train_layers else None
-    variants = int(preset.get("rotations", 1))  # glyphs: rotated copies of a class are new classes
-    if hasattr(source, "speeds"):  # audio: the class at other speeds is a new speaker
-        source.speeds = (1.0, *[float(x) for x in preset.get("speed_classes") or ()])
-        variants = len(source.speeds)
+    variants = source.variants(preset)  # turned glyphs, voices at other speeds, photos in other hues
     train_ref = [(i, v) for v in range(variants) for i in tr_idx]
     sampler = PKSampler([f"{source.items[i].label}@{v}" for i, v in train_ref], preset["p"], preset["k"],
                         groups=[source.items[i].group for i, _ in train_ref],
                         groups_per_batch=preset.get("groups_per_batch"))
     global_ids = preset["loss"] in losses.GLOBAL
-    crit = losses.make(preset["loss"], cfg.margin, classes=len(sampler.classes), dim=int(preset["backbone"]["dim"]))
+    embedding_dim = int(getattr(model, "dim", preset["backbone"]["dim"]))
+    crit = losses.make(preset["loss"], cfg.margin, classes=len(sampler.classes), dim=embedding_dim)
     if init is not None and hasattr(crit, "centres") and not cfg.resume:
         per_class: dict[str, list[int]] = {}
         for n, (i, v) in enumerate(train_ref):
@@ -430,7 +436,7 @@ def run(cfg: Config) -> dict:
     name = cfg.name or Path(cfg.out).stem
     card = ModelCard(
         name=name, modality=preset["modality"], preprocess=dict(spec), metric="cosine", threshold=float(threshold),
-        description=preset["description"], embedding_dim=int(preset["backbone"]["dim"]),
+        description=preset["description"], embedding_dim=embedding_dim,
         metrics={k: v for k, v in figures.items()} | {"threshold_rule": "EER point on validation pairs"}
         | ({"seed_reported": cfg.reported} if cfg.reported else {}),
         provenance={
@@ -444,6 +450,7 @@ def run(cfg: Config) -> dict:
             "train_minutes": round(elapsed / 60, 2), "torch": torch.__version__, "machine": platform.machine(),
             "backbone": preset["backbone"], "class_rotations": variants,
             "speed_classes": list(getattr(source, "speeds", (1.0,))[1:]),
+            "hue_classes": list(getattr(source, "hues", (0.0,))[1:]),
             "groups_per_batch": preset.get("groups_per_batch"),
             **({"data_licence": cfg.data_licence} if cfg.data_licence else {}),
         },

@@ -74,6 +74,11 @@ class Source:
         """``variant`` > 0: a new class made from this one (glyphs: rotated by 90 degrees x variant)."""
         raise NotImplementedError
 
+    def variants(self, preset: dict) -> int:
+        """Take the preset's class-making options; returns how many variants of each training class
+        count as classes of their own (1: none). Glyphs: ``rotations`` (turned by 90 degrees)."""
+        return int(preset.get("rotations", 1))
+
     def keep(self, indices: list[int]) -> None:
         """Keep only these samples (and their per-sample data)."""
         for name in ("items", "images", "boxes", "waves", "_feats"):
@@ -268,6 +273,11 @@ class AudioSource(Source):
         self._feats: list[dict[int, np.ndarray]] = [{} for _ in self.waves]
         self.speeds: tuple[float, ...] = (1.0,)  # variant v plays the class at speeds[v]
 
+    def variants(self, preset: dict) -> int:
+        """``speed_classes``: the class played at each of these speeds is a new, virtual speaker."""
+        self.speeds = (1.0, *[float(x) for x in preset.get("speed_classes") or ()])
+        return len(self.speeds)
+
     def _class_features(self, i: int, variant: int = 0) -> np.ndarray:
         """Unnormalised log-mel of the class's voiced audio (computed once; segments are slices).
 
@@ -444,13 +454,22 @@ class SoundSource(AudioSource):
 
 
 class PhotoSource(Source):
-    """Colour photos of things (the ``image`` kind): decoded once; training adds a random crop,
-    flip, rotation and brightness change, then the modality's own ``prepare``."""
+    """Colour photos of things (the ``image`` kind): decoded once; training turns, mirrors, scales
+    and shifts the photo and changes its brightness, then runs the modality's own ``prepare``.
+
+    Preset options: ``augment`` = {"rotate": degrees either way, "scale": [low, high]} (a product
+    photo may show its subject at any angle), and ``hue_classes``: the class with its hue turned
+    by each of these degrees is a new class (a red variety turned 60 degrees is a plausible orange
+    one), which multiplies the few kinds a photo set has without teaching the encoder to ignore
+    colour.
+    """
 
     def __init__(self, items: list[Item], spec: dict, skipped: Skipped, cache: Path | None, progress: bool = True):
         self.modality = modalities.get(spec)
         self.spec = self.modality.spec
         self.items, self.images = [], []
+        self.hues: tuple[float, ...] = (0.0,)
+        self.rotate, self.scale = 20.0, (0.85, 1.15)
         side = 2 * max(self.modality.input_shape()[1:])  # keep memory small: twice the input side is plenty
         for it in _progress(items, "reading photos", progress):
             try:
@@ -465,20 +484,27 @@ class PhotoSource(Source):
             self.items.append(it)
             self.images.append(img)
 
+    def variants(self, preset: dict) -> int:
+        aug = preset.get("augment") or {}
+        self.rotate = float(aug.get("rotate", self.rotate))
+        self.scale = tuple(float(x) for x in aug.get("scale", self.scale))
+        self.hues = (0.0, *[float(x) for x in preset.get("hue_classes") or ()])
+        return len(self.hues)
+
     def train_sample(self, i, rng, variant: int = 0):
         img = self.images[i]
         h, w = img.shape[:2]
-        scale = rng.uniform(0.8, 1.0)
-        ch, cw = max(2, int(h * scale)), max(2, int(w * scale))
-        y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
-        crop = img[y : y + ch, x : x + cw]
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), float(rng.uniform(-self.rotate, self.rotate)),
+                                    float(rng.uniform(*self.scale)))
+        m[:, 2] += rng.uniform(-0.05, 0.05, size=2) * (w, h)
+        out = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if rng.random() < 0.5:
-            crop = crop[:, ::-1]
-        m = cv2.getRotationMatrix2D((cw / 2, ch / 2), float(rng.uniform(-20, 20)), 1.0)
-        crop = cv2.warpAffine(np.ascontiguousarray(crop), m, (cw, ch), borderMode=cv2.BORDER_REPLICATE)
-        # brightness only: a variety's colour is what tells it apart, so no colour cast is added
-        crop = np.clip(crop.astype(np.float32) * rng.uniform(0.9, 1.1), 0, 255).astype(np.uint8)
-        return self.modality.prepare(crop).tensors[0]
+            out = out[:, ::-1]
+        if self.hues[variant]:
+            out = augment.turn_hue(out, self.hues[variant])
+        # brightness only: a kind's colour is what tells it apart, so no random colour cast is added
+        out = np.clip(out.astype(np.float32) * rng.uniform(0.92, 1.08), 0, 255).astype(np.uint8)
+        return self.modality.prepare(np.ascontiguousarray(out)).tensors[0]
 
     def eval_inputs(self, indices, rng):
         return [self.modality.prepare(self.images[i]).tensors for i in indices], [self.items[i].label for i in indices]

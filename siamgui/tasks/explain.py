@@ -210,9 +210,14 @@ def overlay(side: SideMap, scale: float, height: int = 240) -> np.ndarray:
     return (base.astype(np.float32) * (1 - alpha) + colour * alpha).astype(np.uint8)
 
 
+def largest_change(maps: PairMaps) -> float:
+    """The largest |change of distance| of either side: the colour scale both sides share."""
+    return max(float(np.abs(s.heat).max()) for s in maps.sides)
+
+
 def render(maps: PairMaps, height: int = 240) -> np.ndarray:
     """Both sides' overlays side by side with a caption strip: the PNG ``siamgui explain`` writes."""
-    scale = max(float(np.abs(s.heat).max()) for s in maps.sides)
+    scale = largest_change(maps)
     tiles = [overlay(s, scale, height) for s in maps.sides]
     gap = np.full((height, 8, 3), 255, np.uint8)
     row = np.hstack([tiles[0], gap, tiles[1]])
@@ -228,7 +233,7 @@ def summary(maps: PairMaps) -> dict[str, Any]:
     """Plain figures for the CLI and tests."""
     return {"distance": round(maps.distance, 4), "seconds": round(maps.seconds, 3),
             "occlusions": maps.occlusions, "providers": maps.providers,
-            "largest_change": round(max(float(np.abs(s.heat).max()) for s in maps.sides), 4)}
+            "largest_change": round(largest_change(maps), 4)}
 
 
-__all__ = ["MediaError", "PairMaps", "SideMap", "explain_pair", "render", "summary", "overlay"]
+__all__ = ["MediaError", "PairMaps", "SideMap", "explain_pair", "largest_change", "render", "summary", "overlay"]

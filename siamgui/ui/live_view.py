@@ -235,10 +235,14 @@ class LiveView(View):
         self.mode_combo = QComboBox()
         self.mode_combo.addItems(["Verify against reference", "Identify from gallery"])
         self.why_btn = why.make_button()
+        why.set_text(self.why_btn, "Back to live")  # wide enough for both labels: the bar never jumps
+        self.why_btn.setMinimumWidth(self.why_btn.sizeHint().width())
+        why.set_text(self.why_btn, why.TEXT)
         for w in (self.source_label, self.device_combo, self.refresh_btn, self.start_btn, self.why_btn):
             bar.addWidget(w)
         bar.addStretch(1)
-        bar.addWidget(QLabel("Mode"))
+        # no "Mode" caption: its items say what they do, and a 1024 px window needs the room (Why?)
+        self.mode_combo.setToolTip("Mode: verify the person against one reference, or identify them in the gallery")
         bar.addWidget(self.mode_combo)
         outer.addLayout(bar)
 

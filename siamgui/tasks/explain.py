@@ -35,6 +35,8 @@ GRID = 7  # patch positions per image axis: 49 occlusions per side (a face pair 
 PATCH = 0.25  # patch side as a share of the input side
 AUDIO_TIME_STEPS = 10  # time-band positions over the clip (each band is two steps wide)
 AUDIO_BANDS = 4  # mel-frequency bands
+SPECTROGRAM_ASPECT = 1.6  # width / height of a drawn spectrogram map: time is not geometry, a 6 s clip
+# drawn at its own aspect would be a strip ten times wider than high
 
 
 @dataclass
@@ -46,6 +48,7 @@ class SideMap:
     colour: str  # "grey", "rgb" or "bgr": channel order of ``view``
     occlusions: int
     what: str  # how to read the axes ("face chip 150 px", "log-mel: time ->, frequency ^")
+    stretch: bool = False  # drawn at SPECTROGRAM_ASPECT (a spectrogram), not at the view's own aspect
 
 
 @dataclass
@@ -169,7 +172,8 @@ def explain_pair(encoder, a: Source, b: Source, grid: int = GRID) -> PairMaps:
         if audio:
             heat, feat, n = audio_map(encoder, p, other)
             sides.append(SideMap(heat=heat[::-1].copy(), view=_spectrogram_view(feat)[::-1].copy(), colour="grey",
-                                 occlusions=n, what="log-mel features: time to the right, pitch upwards"))
+                                 occlusions=n, what="log-mel features: time to the right, pitch upwards",
+                                 stretch=True))
             continue
         heat, n = image_map(encoder, p, other, grid=grid)
         view = p.view
@@ -196,7 +200,8 @@ def overlay(side: SideMap, scale: float, height: int = 240) -> np.ndarray:
     """BGR picture of one side with its heat: red where the region made the pair alike, blue
     where it set them apart; ``scale`` is the largest |change| of the pair (both sides share it)."""
     base = _bgr(side.view, side.colour)
-    width = max(1, int(round(base.shape[1] * height / base.shape[0])))
+    aspect = SPECTROGRAM_ASPECT if side.stretch else base.shape[1] / base.shape[0]
+    width = max(1, int(round(aspect * height)))
     if side.view.shape[0] < 64:  # tiny inputs (glyphs): keep the pixels visible
         base = cv2.resize(base, (width, height), interpolation=cv2.INTER_NEAREST)
     else:
@@ -210,9 +215,14 @@ def overlay(side: SideMap, scale: float, height: int = 240) -> np.ndarray:
     return (base.astype(np.float32) * (1 - alpha) + colour * alpha).astype(np.uint8)
 
 
+def largest_change(maps: PairMaps) -> float:
+    """The largest |change of distance| of either side: the colour scale both sides share."""
+    return max(float(np.abs(s.heat).max()) for s in maps.sides)
+
+
 def render(maps: PairMaps, height: int = 240) -> np.ndarray:
     """Both sides' overlays side by side with a caption strip: the PNG ``siamgui explain`` writes."""
-    scale = max(float(np.abs(s.heat).max()) for s in maps.sides)
+    scale = largest_change(maps)
     tiles = [overlay(s, scale, height) for s in maps.sides]
     gap = np.full((height, 8, 3), 255, np.uint8)
     row = np.hstack([tiles[0], gap, tiles[1]])
@@ -228,7 +238,7 @@ def summary(maps: PairMaps) -> dict[str, Any]:
     """Plain figures for the CLI and tests."""
     return {"distance": round(maps.distance, 4), "seconds": round(maps.seconds, 3),
             "occlusions": maps.occlusions, "providers": maps.providers,
-            "largest_change": round(max(float(np.abs(s.heat).max()) for s in maps.sides), 4)}
+            "largest_change": round(largest_change(maps), 4)}
 
 
-__all__ = ["MediaError", "PairMaps", "SideMap", "explain_pair", "render", "summary", "overlay"]
+__all__ = ["MediaError", "PairMaps", "SideMap", "explain_pair", "largest_change", "render", "summary", "overlay"]

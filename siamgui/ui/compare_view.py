@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
 
-from siamgui.ui import resources
+from siamgui.ui import resources, why
 from siamgui.media.audio import AUDIO_SUFFIXES
 from siamgui.media.images import IMAGE_SUFFIXES
 from siamgui.media.glyphs import reads_drawings
@@ -60,13 +60,11 @@ class CompareView(View):
         self.draw_button.toggled.connect(lambda on: self.set_drawing(on))
         self.drawn = None  # embedding of the drawing (side B while drawing)
         self._draw_request = 0
-        self.why_button = QPushButton("Why?")
-        self.why_button.setToolTip("Occlusion maps: hide each region of both inputs in turn and see how much "
-                                   "the distance moves (red: made them alike, blue: set them apart)")
+        self.why_button = why.make_button()
         self.why_button.clicked.connect(lambda: self.explain())
         self.why_maps = None  # the last PairMaps shown
         self.why_dialog: QDialog | None = None
-        self._why_request = 0
+        self.why_job = why.WhyJob(jobs, self.why_button, self.status.emit)
         top = QHBoxLayout()
         top.setSpacing(10)
         top.addWidget(title)
@@ -214,37 +212,17 @@ class CompareView(View):
 
     # --- why: occlusion maps ----------------------------------------------------------------------
     def explain(self) -> None:
-        """Occlusion maps of the pair in a job (siamgui/tasks/explain.py), shown in a small window."""
+        """Occlusion maps of the pair in a job (siamgui/ui/why.py), shown in a small window."""
         a = self.panes["A"].path
         b = self.drawpad.pad.image() if self.drawing and not self.drawpad.pad.empty else self.panes["B"].path
         if self.encoder is None or a is None or b is None:
             self.status.emit("Why? needs a model and two inputs: open A and B first.")
             return
-        from siamgui.tasks import explain
+        encoder = self.encoder
+        self.why_job.start(encoder, a, b, self._show_why, current=lambda: encoder is self.encoder)
 
-        self._why_request += 1
-        request, encoder = self._why_request, self.encoder
-        self.why_button.setEnabled(False)
-        self.status.emit("Why? hiding each region of both inputs in turn…")
-
-        def done(outcome: Outcome) -> None:
-            if request != self._why_request:
-                return
-            self.why_button.setEnabled(True)
-            if encoder is not self.encoder:
-                return
-            if not outcome.ok:
-                self.status.emit(f"Why? {outcome.error}")
-                return
-            self.why_maps, picture = outcome.value
-            self._show_why(picture)
-
-        self.jobs.submit(lambda: (lambda m: (m, explain.render(m)))(explain.explain_pair(encoder, a, b)), done)
-
-    def _show_why(self, picture) -> None:
-        from siamgui.tasks import explain
-
-        maps = self.why_maps
+    def _show_why(self, maps, picture) -> None:
+        self.why_maps = maps
         if self.why_dialog is None:
             self.why_dialog = QDialog(self)
             self.why_dialog.setObjectName("whyDialog")
@@ -255,13 +233,8 @@ class CompareView(View):
             self.why_caption.setWordWrap(True)
             box.addWidget(self.why_picture)
             box.addWidget(self.why_caption)
-        self.why_picture.setPixmap(QPixmap.fromImage(qimage_from_array(picture)))
-        info = explain.summary(maps)
-        self.why_caption.setText(
-            f"Each region of {maps.sides[0].what} was hidden in turn ({info['occlusions']} copies, "
-            f"{info['seconds']:.1f} s). Red: hiding it raised the distance, so it made the pair alike; "
-            f"blue: hiding it lowered the distance, so it set them apart. Distance {maps.distance:.3f}.")
-        self.status.emit(f"Why? maps ready ({info['seconds']:.1f} s)")
+        self.why_picture.setPixmap(QPixmap.fromImage(why.pair_image(picture)))
+        self.why_caption.setText(why.caption(maps))
         self.why_dialog.show()
         self.why_dialog.raise_()
 

@@ -53,9 +53,11 @@ N-way episodes from the support set: how accuracy grows from one example per cla
 with a preset, a loss and the minutes to spend. Training runs in a separate process; the loss and
 the held-out curves (EER, 20-way one-shot) are drawn as it learns. Cancel keeps a checkpoint that
 <i>Resume</i> continues from; the finished model appears in the model picker with its card.</p>
-<p><b>Why?</b> (in Compare) &mdash; hides one patch of each model input at a time and measures how
-the distance moves: red patches made the pair look alike, blue ones set them apart. The same
-encoder does the work, so the map explains this model, not a person's impression.</p>
+<p><b>Why?</b> (in Compare and Live, Ctrl+Y) &mdash; hides one patch of each model input at a time
+and measures how the distance moves: red patches made the pair look alike, blue ones set them apart.
+The same encoder does the work, so the map explains this model, not a person's impression. In Live
+it freezes the pair being judged (the live face or last utterance, and the reference) and shows the
+maps over both; <i>Back to live</i> returns to the camera or microphone.</p>
 <p><b>Models and devices</b> &mdash; pick a model at the top; the status bar says where it really
 runs (CUDA or CPU). Settings &gt; Device chooses Auto, CUDA or CPU.</p>
 """

@@ -32,11 +32,13 @@ from siamgui.media.images import encode_png
 from siamgui.media.microphone import FileMicrophone, MicrophoneError, MicrophoneSource, list_microphones
 from siamgui.ui.analysis import qimage_from_array, spectrogram_image, waveform
 from siamgui.ui.canvas import thumb
+from siamgui.ui import why
 from siamgui.ui.jobs import Jobs
 from siamgui.ui.verdict import VerdictPanel
 from siamgui.ui.views import View
 
 STALE_FRAMES = 4  # a face box older than this many frames is not drawn
+RECENT_FRAMES = 12  # frames kept so Why? maps the very frame a face result was computed from
 GALLERY_LANE = "live-gallery"  # Live's gallery reads, one at a time, never on the UI thread
 FILE_ITEM = "__file__"
 
@@ -194,9 +196,12 @@ class LiveView(View):
         self.verifier = None
         self.reference: np.ndarray | None = None
         self.reference_name = ""
+        self.reference_source = None  # the input the reference was embedded from (None: a person's mean)
+        self.reference_image: QImage | None = None
         self.threshold: float | None = None
         self.last_frame: np.ndarray | None = None
         self.frame_seq = 0
+        self.recent_frames: deque[tuple[int, np.ndarray]] = deque(maxlen=RECENT_FRAMES)
         self.last_face: FrameResult | None = None
         self.last_clip: AudioClip | None = None
         self.result_times: deque[float] = deque(maxlen=30)
@@ -229,10 +234,15 @@ class LiveView(View):
         self.start_btn.setObjectName("primaryButton")
         self.mode_combo = QComboBox()
         self.mode_combo.addItems(["Verify against reference", "Identify from gallery"])
-        for w in (self.source_label, self.device_combo, self.refresh_btn, self.start_btn):
+        self.why_btn = why.make_button()
+        why.set_text(self.why_btn, "Back to live")  # wide enough for both labels: the bar never jumps
+        self.why_btn.setMinimumWidth(self.why_btn.sizeHint().width())
+        why.set_text(self.why_btn, why.TEXT)
+        for w in (self.source_label, self.device_combo, self.refresh_btn, self.start_btn, self.why_btn):
             bar.addWidget(w)
         bar.addStretch(1)
-        bar.addWidget(QLabel("Mode"))
+        # no "Mode" caption: its items say what they do, and a 1024 px window needs the room (Why?)
+        self.mode_combo.setToolTip("Mode: verify the person against one reference, or identify them in the gallery")
         bar.addWidget(self.mode_combo)
         outer.addLayout(bar)
 
@@ -243,6 +253,11 @@ class LiveView(View):
         left = QVBoxLayout()
         left.addWidget(self.preview, 1)
         left.addWidget(self.scope, 1)
+        self.why_caption = QLabel("")  # how to read the maps, while they are shown
+        self.why_caption.setObjectName("muted")
+        self.why_caption.setWordWrap(True)
+        self.why_caption.hide()
+        left.addWidget(self.why_caption)
         self.message = QLabel("")
         self.message.setObjectName("paneNote")
         self.message.setWordWrap(True)
@@ -317,6 +332,9 @@ class LiveView(View):
         self.ref_capture_btn.clicked.connect(lambda: self.reference_from_live())
         self.ref_person.activated.connect(lambda _i: self.reference_from_person(self.ref_person.currentData()))
         self.enrol_btn.clicked.connect(lambda: self.enrol_live())
+        self.why_btn.clicked.connect(lambda: self.why())
+        self.why_job = why.WhyJob(self.jobs, self.why_btn, self.status.emit)
+        self.why_maps = None  # the PairMaps on screen (None: the live picture)
         self.mode_combo.currentIndexChanged.connect(self._mode_changed)
         self.verdict.thresholdChanged.connect(self._threshold_changed)
         self.stats_timer = QTimer(self)
@@ -330,13 +348,16 @@ class LiveView(View):
 
     def set_encoder(self, encoder) -> None:
         self.stop()
+        self.back_to_live()
         self.encoder = encoder
         self.reference = None
         self.reference_name = ""
+        self.reference_source, self.reference_image = None, None
         thumb(self.ref_thumb, None)
         self.ref_caption.setText("No reference yet")
         # nothing seen or heard with the previous model stays on screen
         self.last_frame, self.last_face, self.last_clip = None, None, None
+        self.recent_frames.clear()
         thumb(self.live_thumb, None)
         self.live_thumb.setText("live")
         self.preview.image, self.preview.box = None, None
@@ -366,6 +387,7 @@ class LiveView(View):
         self.refresh_devices()
         self.refresh_people()
         self._show_verdict(None)
+        self._refresh_why()
 
     def _show_model_threshold(self) -> None:
         """The threshold in use (calibrated, else the card's) and the card's, on the verdict panel."""
@@ -458,6 +480,7 @@ class LiveView(View):
             self.refresh_devices()
         self.result_times.clear()
         self.latencies.clear()
+        self.recent_frames.clear()  # a new loop counts its frames from 1 again
         try:
             if self.is_audio:
                 self.verifier = VoiceVerifier(self.encoder, self.threshold)
@@ -498,6 +521,9 @@ class LiveView(View):
         if self.loop is None:
             return
         self.last_frame, self.frame_seq = frame, seq
+        self.recent_frames.append((seq, frame))
+        if self.frozen:
+            return  # Why? holds the pair it explains on screen
         r = self.last_face
         fresh = r is not None and r.box is not None and seq - r.seq <= STALE_FRAMES
         colour = QColor("#2b6cb0")
@@ -511,6 +537,9 @@ class LiveView(View):
         self.last_face = r
         self.result_times.append(r.done)
         self.latencies.append(r.done - r.captured)
+        self._refresh_why()
+        if self.frozen:
+            return
         thumb(self.live_thumb, qimage_from_array(r.crop, bgr=r.colour == "bgr") if r.crop is not None else None)
         if self.mode_combo.currentIndex() == 1 and r.embedding is not None:
             self._identify(r.embedding)
@@ -521,7 +550,7 @@ class LiveView(View):
 
     def _on_chunk(self, item: tuple) -> None:
         chunk, level, voice = item
-        if self.loop is not None:
+        if self.loop is not None and not self.frozen:
             self.scope.add(chunk, level, voice)
 
     def _on_voice(self, r: VoiceResult) -> None:
@@ -529,13 +558,16 @@ class LiveView(View):
             return
         if r.kind == "utterance":
             self.last_clip = r.clip
-            if r.clip is not None:
+            self._refresh_why()
+            if r.clip is not None and not self.frozen:
                 clip = r.clip
                 self.jobs.submit(lambda: spectrogram_image(clip),
                                  lambda o: thumb(self.live_thumb, o.value, stretch=True)
                                  if o.ok and self.loop is not None and self.last_clip is clip else None)
             self.latencies.append(r.done - r.ended)
             self.result_times.append(r.done)
+        if self.frozen:
+            return
         if self.mode_combo.currentIndex() == 1 and r.embedding is not None:
             self._identify(r.embedding)
         elif r.verdict is not None:
@@ -569,15 +601,136 @@ class LiveView(View):
         what = "utterance end → verdict" if self.is_audio else "frame → verdict"
         self.stats.setText(f"{rate:.1f} verdicts/s · {what} {lat:.0f} ms (median)")
 
+    # --- why: occlusion maps of the pair being judged ----------------------------------------
+    @property
+    def frozen(self) -> bool:
+        """Why? holds a pair on screen (computing its maps, or showing them): live results wait."""
+        return self.why_job.running or self.why_maps is not None
+
+    def _frame_of(self, r: FrameResult | None) -> np.ndarray | None:
+        """The very frame a face result was computed from, while it is among the recent ones."""
+        if r is None:
+            return None
+        return next((f for seq, f in reversed(self.recent_frames) if seq == r.seq), None)
+
+    def _why_blocker(self) -> str:
+        """Why there is no pair to explain yet ("" when there is one)."""
+        if self.encoder is None or self.encoder.modality.live_source == "none":
+            return "Why? needs a face or voice model: choose one to go live."
+        if self.mode_combo.currentIndex() == 1:
+            return "Why? explains a pair: choose the mode Verify against reference."
+        if self.reference is None:
+            return "Why? needs a reference: choose one on the right (from a file, live or an enrolled person)."
+        if self.reference_source is None:
+            return ("Why? needs one reference input, and an enrolled person's reference is the average of their "
+                    "samples: choose From file… or Use live.")
+        if self.is_audio and self.last_clip is None:
+            return "Why? needs an utterance: press Start and say something."
+        face = self.last_face
+        if not self.is_audio and (face is None or face.embedding is None or self._frame_of(face) is None):
+            return "Why? needs a face: press Start and face the camera."
+        return ""
+
+    def _refresh_why(self) -> None:
+        """The button's state and tooltip: off (saying why) until a pair is there to explain."""
+        if self.why_job.running:
+            return  # off while the maps are computed
+        if self.why_maps is not None:
+            self.why_btn.setEnabled(True)
+            self.why_btn.setToolTip(f"Back to the live picture ({why.SHORTCUT})")
+            return
+        reason = self._why_blocker()
+        self.why_btn.setEnabled(not reason)
+        self.why_btn.setToolTip(reason or why.TOOLTIP)
+
+    def why(self) -> None:
+        """Freeze the pair being judged (the live input and the reference) and map it in a job;
+        pressed again while the maps are shown, back to the live picture."""
+        if self.why_job.running:
+            return  # one computation at a time
+        if self.why_maps is not None:
+            self.back_to_live()
+            return
+        reason = self._why_blocker()
+        if reason:
+            self.status.emit(reason)
+            self._refresh_why()
+            return
+        if self.is_audio:
+            live = self.last_clip
+        else:
+            face = self.last_face
+            live = self._frame_of(face).copy()
+            self.preview.show_frame(qimage_from_array(live), face.box, QColor("#2b6cb0"))
+        encoder = self.encoder
+        self.why_job.start(encoder, live, self.reference_source, self._show_why,
+                           current=lambda: encoder is self.encoder, failed=self._why_failed)
+        self.why_btn.setToolTip("Computing the maps of the frozen pair…")
+        self.why_caption.setText("Frozen: hiding each region of the live input and of the reference in turn…")
+        self.why_caption.show()
+
+    def _show_why(self, maps, picture) -> None:
+        self.why_maps = maps
+        self.scope.hide()
+        self.preview.show()
+        self.preview.show_frame(why.pair_image(picture), None, QColor("#2b6cb0"))
+        thumb(self.live_thumb, why.side_image(maps, 0), stretch=self.is_audio)
+        thumb(self.ref_thumb, why.side_image(maps, 1), stretch=self.is_audio)
+        self.why_caption.setText("Left: live, right: reference. " + why.caption(maps))
+        self.matches.hide()
+        self.verdict.set_distance(maps.distance, note="the frozen pair")
+        why.set_text(self.why_btn, "Back to live")
+        self._refresh_why()
+
+    def _why_failed(self, message: str) -> None:
+        self.back_to_live()
+        self._say(f"Why? {message}")
+
+    def back_to_live(self) -> None:
+        """Drop the maps (or their computation) and show the live picture again."""
+        shown = self.frozen
+        self.why_job.cancel()
+        self.why_maps = None
+        self.why_caption.hide()
+        why.set_text(self.why_btn, why.TEXT)
+        if shown and self.encoder is not None:
+            self.preview.setVisible(not self.is_audio)
+            self.scope.setVisible(self.is_audio)
+            self.preview.image, self.preview.box = None, None
+            if not self.is_audio and self.last_frame is not None:
+                self.preview.show_frame(qimage_from_array(self.last_frame), None, QColor("#2b6cb0"))
+            self.preview.update()
+            thumb(self.ref_thumb, self.reference_image, stretch=self.is_audio)
+            self._show_live_input()
+            self._show_verdict(None)
+        self._refresh_why()
+
+    def _show_live_input(self) -> None:
+        """The live thumbnail: the last face crop, or the last utterance's spectrogram (in a job)."""
+        if self.is_audio:
+            clip = self.last_clip
+            if clip is not None:
+                self.jobs.submit(lambda: spectrogram_image(clip),
+                                 lambda o: thumb(self.live_thumb, o.value, stretch=True)
+                                 if o.ok and not self.frozen and self.last_clip is clip else None)
+            return
+        r = self.last_face
+        thumb(self.live_thumb, qimage_from_array(r.crop, bgr=r.colour == "bgr")
+              if r is not None and r.crop is not None else None)
+
     # --- references ----------------------------------------------------------------------
-    def _set_reference(self, embedding: np.ndarray, name: str, image: QImage | None) -> None:
+    def _set_reference(self, embedding: np.ndarray, name: str, image: QImage | None, source=None) -> None:
+        """``source``: the input ``embedding`` came from (a path, frame or clip); Why? maps it."""
+        self.back_to_live()  # maps of the old reference would explain a pair no longer judged
         self.reference, self.reference_name = embedding, name
+        self.reference_source, self.reference_image = source, image
         if self.verifier is not None:
             self.verifier.set_reference(embedding)
         thumb(self.ref_thumb, image, stretch=self.is_audio)
         if image is None:
             self.ref_thumb.setText("♪" if self.is_audio else "")
         self.ref_caption.setText(f"Reference: {name}")
+        self._refresh_why()
 
     def reference_from_file(self, path: str | None = None) -> None:
         if self.encoder is None:
@@ -602,7 +755,7 @@ class LiveView(View):
                 self._say(f"Reference not usable: {named(Path(path).name, outcome.error)}")
                 return
             emb, image = outcome.value
-            self._set_reference(emb, Path(path).name, image)
+            self._set_reference(emb, Path(path).name, image, path)
 
         self.jobs.submit(work, done)
 
@@ -614,14 +767,14 @@ class LiveView(View):
             clip, enc = self.last_clip, self.encoder
             self.jobs.submit(lambda: (enc.embed_one(clip), spectrogram_image(clip)),
                              lambda o: self._set_reference(o.value[0], f"utterance ({clip.duration:.1f} s)",
-                                                           o.value[1]) if o.ok else self._say(o.error))
+                                                           o.value[1], clip) if o.ok else self._say(o.error))
             return
         r = self.last_face
         if r is None or r.embedding is None or r.crop is None:
             self._say("No face in view yet: look at the camera, then press again.")
             return
         self._set_reference(r.embedding, time.strftime("live capture %H:%M:%S"),
-                            qimage_from_array(r.crop, bgr=r.colour == "bgr"))
+                            qimage_from_array(r.crop, bgr=r.colour == "bgr"), self._frame_of(r))
 
     def refresh_people(self) -> None:
         """List the enrolled people this model can be compared with (read off the UI thread)."""
@@ -672,11 +825,13 @@ class LiveView(View):
 
     # --- gallery -------------------------------------------------------------------------
     def _mode_changed(self, index: int) -> None:
+        self.back_to_live()
         self._forget_identification()
         self._show_verdict(None)
         self.ref_box.setVisible(index == 0)  # identify compares with the gallery, not with a reference
         if index == 1:
             self.refresh_people()
+        self._refresh_why()
 
     def _forget_identification(self) -> None:
         """Whatever identification is in flight belongs to the past (a stop, a new model or mode)."""

@@ -54,3 +54,11 @@ def test_a_face_pair_maps_within_two_seconds():
     explain.explain_pair(enc, root / "same_a.jpg", root / "same_b.jpg")  # warm up (first run allocates)
     maps = explain.explain_pair(enc, root / "same_a.jpg", root / "same_b.jpg")
     assert maps.seconds < 2.0, explain.summary(maps)
+
+
+def test_an_audio_pair_is_drawn_at_a_readable_aspect_not_as_a_long_strip(tmp_path):
+    enc = Encoder.load(carded_model(tmp_path / "a.onnx", {"kind": "logmel"}, name="a"), device="cpu")
+    maps = explain.explain_pair(enc, tone(tmp_path / "a.wav", seconds=4.0), tone(tmp_path / "b.wav", seconds=2.0))
+    assert all(side.stretch and side.view.shape[1] > 3 * side.view.shape[0] for side in maps.sides)
+    picture = explain.render(maps, height=200)
+    assert picture.shape[1] == 2 * round(explain.SPECTROGRAM_ASPECT * 200) + 8  # both sides the same size

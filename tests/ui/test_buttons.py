@@ -596,6 +596,12 @@ def test_live_every_button(live, qtbot, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: live.reference is not None, timeout=10000)
     click(qtbot, live.ref_capture_btn)  # Use live face
     assert live.reference_name.startswith("live capture")
+    qtbot.waitUntil(lambda: live.why_btn.isEnabled(), timeout=10000)
+    click(qtbot, live.why_btn)  # Why? (the live frame against the captured reference)
+    qtbot.waitUntil(lambda: live.why_maps is not None, timeout=20000)
+    assert live.why_caption.isVisible() and live.why_btn.text() == "Back to live"
+    click(qtbot, live.why_btn)  # Back to live
+    assert live.why_maps is None and not live.why_caption.isVisible() and live.why_btn.text() == "Why?"
     answer_text(monkeypatch, "Grace")
     click(qtbot, live.enrol_btn)  # Enrol live sample…
     qtbot.waitUntil(lambda: live.ref_person.count() == 1, timeout=10000)
@@ -850,6 +856,8 @@ def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_wi
         "Identify a file…", "Re-embed now",
         # Live
         "Refresh", "Start", "From file…", "Use live face", "Use last utterance", "Enrol live sample…",
+        "Back to live",
+        # ("Why?" as in Compare; tests/ui/test_live_why.py presses it for a voice model too)
         # Calibrate
         "Folder of classes…", "Pairs CSV…", "Run again", "Cancel", "Equal error", "Model card's value",
         "Use this threshold", "Forget my threshold", "Map the gallery", "Map the calibration data",

@@ -59,6 +59,7 @@ class Config:
     log_every: float = 0.0  # seconds between plain "step N (x min) loss L" lines (0: none; for the Train view)
     reported: dict | None = None  # a recipe's seed figures, written into the card beside ours
     data_licence: str | None = None  # a recipe's data licence, written into the card's provenance
+    samples_note: str | None = None  # "none: WHY" when no sample pair may ship (provenance.samples)
 
 
 class _Trainee(torch.nn.Module):
@@ -446,6 +447,7 @@ def run(cfg: Config) -> dict:
             "speed_classes": list(getattr(source, "speeds", (1.0,))[1:]),
             "groups_per_batch": preset.get("groups_per_batch"),
             **({"data_licence": cfg.data_licence} if cfg.data_licence else {}),
+            **({"samples": cfg.samples_note} if cfg.samples_note else {}),
         },
     )
     flat = np.concatenate(val_inputs[:64]) if val_inputs else np.stack(

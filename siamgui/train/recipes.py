@@ -32,6 +32,7 @@ class Recipe:
     note: str = ""  # what a learner should know (how it is split, licences)
     minutes: float = 5.0
     licence: str = ""  # the data's licence, as the card states it
+    samples: str = ""  # "none: WHY" when no sample pair may ship with the model (the card says so)
 
     def describe(self) -> str:
         return (f"{self.name}: {self.title}\n    data {', '.join(self.data)}; preset {self.preset} "
@@ -65,7 +66,8 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
             "value": None, "source": "seed: face and audio recognition"},
            (), "only 2 kinds of sound: split by clip (a quarter of each kind's clips held out), so the figures "
                "are for new recordings of known kinds; the clips state no licence: a demo model only",
-           licence="Kaggle audio cats and dogs: the copy used states no licence (a demo model only)"),
+           licence="Kaggle audio cats and dogs: the copy used states no licence (a demo model only)",
+           samples="none: the training clips (Kaggle audio cats and dogs) state no licence, so none of them may ship"),
     Recipe("fruit", "Fruit varieties, N-way one-shot on held-out varieties", ("objects/fruits360_3body",), "image",
            "fruit",
            {"figure": "90% N-way one-shot accuracy on its validation episodes", "metric": "one_shot", "value": 0.90,
@@ -120,7 +122,8 @@ def train_argv(recipe: Recipe, out: Path, rest: list[str]) -> list[str]:
     return [*map(str, resolve_data(recipe)), "--preset", recipe.preset, "--out", str(out), *recipe.args,
             *([] if has_budget else ["--minutes", str(recipe.minutes)]),
             "--reported", json.dumps(recipe.reported),
-            *(["--data-licence", recipe.licence] if recipe.licence else []), *rest]
+            *(["--data-licence", recipe.licence] if recipe.licence else []),
+            *(["--samples-note", recipe.samples] if recipe.samples else []), *rest]
 
 
 def main(argv: list[str]) -> int:

@@ -257,6 +257,8 @@ def run(cfg: Config) -> dict:
     if preset.get("split_by", "class") == "sample":
         tr_idx, va_idx, how = data.split_samples(source.items, preset["val_fraction"], cfg.seed)
         train_cls = val_cls = sorted({it.label for it in source.items})
+        if preset.get("source") == "sound":  # split by clip: the card names the held-out clips
+            how["val_files"] = [f"{source.items[i].label.split('/')[-1]}/{source.items[i].path.name}" for i in va_idx]
         log(f"[siamgui-train] split: {how['rule']}: {len(tr_idx)} training and {len(va_idx)} validation samples")
     else:
         train_cls, val_cls, how = data.split_classes(source.items, preset["val_fraction"], cfg.seed,

@@ -204,7 +204,7 @@ def _schedule(progress: float, base: float) -> float:
     return base * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
-def _curve(history: dict, path: Path, title: str) -> None:
+def _curve(history: dict, path: Path, title: str, axis: str = "held-out classes, %") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -226,7 +226,7 @@ def _curve(history: dict, path: Path, title: str) -> None:
         if all("one_shot_20" in h for h in history["val"]):
             ax2.plot(s, [100 - h["one_shot_20"] * 100 for h in history["val"]], "s--", color="tab:green",
                      label="val 20-way one-shot error %")
-        ax2.set_ylabel("held-out classes, %")
+        ax2.set_ylabel(axis)
         ax2.legend(loc="upper right", fontsize=8)
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
@@ -476,8 +476,10 @@ def run(cfg: Config) -> dict:
                                                 "embedding_dim": card.embedding_dim, "metrics": card.metrics,
                                                 "provenance": card.provenance}, indent=2, default=str))
     curve = Path(cfg.out).with_name(Path(cfg.out).stem + "-curve.png")
-    _curve(history, work / "curve.png", f"{name}: {preset['loss']} loss, {len(val_cls)} held-out classes")
-    _curve(history, curve, f"{name}: {preset['loss']} loss, {len(val_cls)} held-out classes")
+    title = f"{name}: {preset['loss']} loss, {held}"  # a split by sample holds out samples, not classes
+    axis = "held-out samples, %" if how.get("split_by") == "sample" else "held-out classes, %"
+    _curve(history, work / "curve.png", title, axis)
+    _curve(history, curve, title, axis)
     log(f"[siamgui-train] curve {curve}, report {work / 'report.json'}; wall time {wall / 60:.1f} min")
     return report
 

@@ -42,12 +42,13 @@ def projection_model(path: Path, shape: tuple[int, int, int], dim: int = 16, see
 
 
 def carded_model(path: Path, preprocess: dict, threshold: float = 0.5, metric: str = "cosine",
-                 name: str | None = None, seed: int = 0, shape: tuple[int, int, int] | None = None) -> Path:
+                 name: str | None = None, seed: int = 0, shape: tuple[int, int, int] | None = None,
+                 provenance: dict | None = None) -> Path:
     from siamgui.core.modelcard import ModelCard
     from siamgui.media.preprocess import input_shape, modality
 
     card = ModelCard(name=name or path.stem, modality=modality(preprocess), preprocess=preprocess,
                      metric=metric, threshold=threshold, embedding_dim=16,
-                     description="test projection (untrained)", provenance={"trained": False})
+                     description="test projection (untrained)", provenance={"trained": False, **(provenance or {})})
     return projection_model(path, shape or input_shape(preprocess), seed=seed, card=card.to_props(),
-                            pool_width=preprocess.get("kind") == "logmel")
+                            pool_width=preprocess.get("kind") in ("logmel", "sound"))

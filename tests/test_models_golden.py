@@ -15,6 +15,12 @@ ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
 SAMPLES = ROOT / "resources" / "samples"
 SUFFIX = {"face": ".jpg", "voice": ".wav", "glyph": ".png", "digit": ".png"}
+# models that may ship no samples (their data states no licence): pairs of clips from the shared
+# data the card names as held out (skipped when the data is absent), and a generated signal
+SHARED = {"sound": ("sounds/audio_cats_dogs", {"same": ("cat/cat_1.flac", "cat/cat_109.flac"),
+                                               "diff": ("cat/cat_1.flac", "dog/dog_barking_105.flac")})}
+NAMES = sorted([*SUFFIX, *SHARED])
+AUDIO = {"voice", "sound"}
 TOL = 1e-4
 
 # distance (each card's metric) of same_a/same_b and diff_a/diff_b under each shipped model
@@ -23,19 +29,41 @@ PINNED: dict[str, dict[str, float]] = {
     "face": {"same": 0.161233, "diff": 0.495778},
     "glyph": {"same": 0.228718, "diff": 0.780808},
     "voice": {"same": 0.144806, "diff": 0.489568},
+    "sound": {"same": 0.007563, "diff": 0.272067},  # held-out clips of the shared data (SHARED)
 }
+# models without shipped samples: the first values of the embedding of siamgui.media.samples.generated
+PINNED_GENERATED: dict[str, list[float]] = {
+    "sound": [0.152166, 0.131406, 0.142117, -0.152459],
+}
+
+
+def pair_files(name: str) -> dict[str, tuple[Path, Path]]:
+    """The golden pairs: shipped samples, or for a model that ships none, held-out shared-data clips."""
+    if name in SHARED:
+        from conftest import shared_data
+
+        folder, pairs = SHARED[name]
+        root = shared_data()
+        if root is None or not (root / folder).is_dir():
+            pytest.skip(f"{name}: its golden pairs are in the shared data ({folder}), absent here")
+        return {k: (root / folder / a, root / folder / b) for k, (a, b) in pairs.items()}
+    s, ext = SAMPLES / name, SUFFIX[name]
+    return {k: (s / f"{k}_a{ext}", s / f"{k}_b{ext}") for k in ("same", "diff")}
 
 
 def distances(name: str) -> dict[str, float]:
     from siamgui.core.encoder import Encoder
 
     enc = Encoder.load(MODELS / f"{name}.onnx", device="cpu")
-    s = SAMPLES / name
-    ext = SUFFIX[name]
-    return {
-        "same": enc.compare(s / f"same_a{ext}", s / f"same_b{ext}").distance,
-        "diff": enc.compare(s / f"diff_a{ext}", s / f"diff_b{ext}").distance,
-    }
+    return {k: enc.compare(a, b).distance for k, (a, b) in pair_files(name).items()}
+
+
+def generated_embedding(name: str) -> list[float]:
+    from siamgui.core.encoder import Encoder
+    from siamgui.media.samples import generated
+
+    enc = Encoder.load(MODELS / f"{name}.onnx", device="cpu")
+    return [float(v) for v in enc.embed(generated(enc.modality))[0][:4]]
 
 
 def _need(name: str) -> Path:
@@ -45,7 +73,7 @@ def _need(name: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", sorted(SUFFIX))
+@pytest.mark.parametrize("name", NAMES)
 def test_golden_distances(name):
     _need(name)
     assert name in PINNED, f"no pinned distances for {name}: run python tests/test_models_golden.py"
@@ -60,14 +88,31 @@ def test_golden_distances(name):
     assert got["same"] <= t < got["diff"], f"{name}: sample pairs misjudged at the card threshold {t} ({got})"
 
 
-@pytest.mark.parametrize("name", sorted(SUFFIX))
+@pytest.mark.parametrize("name", sorted(SHARED))
+def test_a_model_without_samples_says_why_and_its_pairs_were_held_out(name):
+    """No shipped samples: the card says why (the app shows it), the golden clips are ones it never
+    trained on, and a generated signal (what the self-test embeds) gives pinned, finite numbers."""
+    from siamgui.core.modelcard import read_card
+    from siamgui.media.samples import no_samples_reason, sample_pairs
+
+    card = read_card(_need(name))
+    assert no_samples_reason(card) and "licence" in no_samples_reason(card)
+    assert sample_pairs(card, SAMPLES) == []
+    held = set(card.provenance["split"]["val_files"])
+    for a, b in SHARED[name][1].values():
+        assert {a, b} <= held, f"{name}: golden clips {a}, {b} are not all held out"
+    got = generated_embedding(name)
+    assert got == pytest.approx(PINNED_GENERATED[name], abs=TOL), f"{name} generated: {got}"
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_card(name):
     """Every shipped card says what it is, how good it is on classes it never saw, and where it came from."""
     from siamgui.core.modelcard import METRICS, read_card
 
     card = read_card(_need(name))
     assert card.name == name
-    assert card.modality == ("audio" if name == "voice" else "image")
+    assert card.modality == ("audio" if name in AUDIO else "image")
     assert card.metric in METRICS and 0.0 < card.threshold < 2.0
     assert card.embedding_dim > 0
     for key in ("auc", "eer", "accuracy"):
@@ -86,7 +131,7 @@ def test_card(name):
     assert (MODELS / f"{name}.onnx").stat().st_size < 30_000_000
 
 
-@pytest.mark.parametrize("name", sorted(SUFFIX))
+@pytest.mark.parametrize("name", NAMES)
 def test_dynamic_batch(name):
     import numpy as np
 
@@ -101,7 +146,13 @@ def test_dynamic_batch(name):
 
 
 if __name__ == "__main__":
-    for model in sorted(SUFFIX):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # conftest.shared_data
+    for model in NAMES:
         if (MODELS / f"{model}.onnx").is_file():
             d = distances(model)
             print(f'    "{model}": {{"same": {d["same"]:.6f}, "diff": {d["diff"]:.6f}}},')
+    for model in sorted(SHARED):
+        if (MODELS / f"{model}.onnx").is_file():
+            print(f'    "{model}": [{", ".join(f"{v:.6f}" for v in generated_embedding(model))}],  # generated')

@@ -77,6 +77,7 @@ def parser() -> argparse.ArgumentParser:
                          "(provenance.split.val_class_names), so both are scored on the same unseen people")
     ap.add_argument("--reported", type=json.loads, help=argparse.SUPPRESS)  # a recipe's seed figure (JSON)
     ap.add_argument("--data-licence", help=argparse.SUPPRESS)  # a recipe's data licence, for the card
+    ap.add_argument("--samples-note", help=argparse.SUPPRESS)  # "none: WHY" when no sample pair may ship
     return ap
 
 
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         groups_per_batch=args.groups_per_batch, device=args.device, workers=args.workers, init=args.init,
         train_layers=args.train_layers, exclude_classes_from=args.exclude_classes_from, split_by=args.split_by,
         command="siamgui-train " + shlex.join(argv), reported=args.reported, log_every=args.log_every,
-        data_licence=args.data_licence,
+        data_licence=args.data_licence, samples_note=args.samples_note,
     )
     import signal
 

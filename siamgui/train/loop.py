@@ -60,6 +60,7 @@ class Config:
     log_every: float = 0.0  # seconds between plain "step N (x min) loss L" lines (0: none; for the Train view)
     reported: dict | None = None  # a recipe's seed figures, written into the card beside ours
     data_licence: str | None = None  # a recipe's data licence, written into the card's provenance
+    samples_note: str | None = None  # "none: WHY" when no sample pair may ship (provenance.samples)
 
 
 class _Trainee(torch.nn.Module):
@@ -211,7 +212,7 @@ def _schedule(progress: float, base: float) -> float:
     return base * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
-def _curve(history: dict, path: Path, title: str) -> None:
+def _curve(history: dict, path: Path, title: str, axis: str = "held-out classes, %") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -233,7 +234,7 @@ def _curve(history: dict, path: Path, title: str) -> None:
         if all("one_shot_20" in h for h in history["val"]):
             ax2.plot(s, [100 - h["one_shot_20"] * 100 for h in history["val"]], "s--", color="tab:green",
                      label="val 20-way one-shot error %")
-        ax2.set_ylabel("held-out classes, %")
+        ax2.set_ylabel(axis)
         ax2.legend(loc="upper right", fontsize=8)
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
@@ -264,6 +265,8 @@ def run(cfg: Config) -> dict:
     if preset.get("split_by", "class") == "sample":
         tr_idx, va_idx, how = data.split_samples(source.items, preset["val_fraction"], cfg.seed)
         train_cls = val_cls = sorted({it.label for it in source.items})
+        if preset.get("source") == "sound":  # split by clip: the card names the held-out clips
+            how["val_files"] = [f"{source.items[i].label.split('/')[-1]}/{source.items[i].path.name}" for i in va_idx]
         log(f"[siamgui-train] split: {how['rule']}: {len(tr_idx)} training and {len(va_idx)} validation samples")
     else:
         train_cls, val_cls, how = data.split_classes(source.items, preset["val_fraction"], cfg.seed,
@@ -453,6 +456,7 @@ def run(cfg: Config) -> dict:
             "hue_classes": list(getattr(source, "hues", (0.0,))[1:]),
             "groups_per_batch": preset.get("groups_per_batch"),
             **({"data_licence": cfg.data_licence} if cfg.data_licence else {}),
+            **({"samples": cfg.samples_note} if cfg.samples_note else {}),
         },
     )
     flat = np.concatenate(val_inputs[:64]) if val_inputs else np.stack(
@@ -479,8 +483,10 @@ def run(cfg: Config) -> dict:
                                                 "embedding_dim": card.embedding_dim, "metrics": card.metrics,
                                                 "provenance": card.provenance}, indent=2, default=str))
     curve = Path(cfg.out).with_name(Path(cfg.out).stem + "-curve.png")
-    _curve(history, work / "curve.png", f"{name}: {preset['loss']} loss, {len(val_cls)} held-out classes")
-    _curve(history, curve, f"{name}: {preset['loss']} loss, {len(val_cls)} held-out classes")
+    title = f"{name}: {preset['loss']} loss, {held}"  # a split by sample holds out samples, not classes
+    axis = "held-out samples, %" if how.get("split_by") == "sample" else "held-out classes, %"
+    _curve(history, work / "curve.png", title, axis)
+    _curve(history, curve, title, axis)
     log(f"[siamgui-train] curve {curve}, report {work / 'report.json'}; wall time {wall / 60:.1f} min")
     return report
 

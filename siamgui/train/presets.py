@@ -69,7 +69,7 @@ PRESETS: dict[str, dict] = {
         # any folder of sound kinds (cat, dog, ...): 1 s log-mel windows of the clip's sounding part;
         # with a few kinds the split is by clip (held-out recordings of the same kinds)
         "modality": "audio", "source": "sound",
-        "spec": {"kind": "logmel", "sample_rate": 16000, "n_mels": 40, "n_fft": 512, "win": 400, "hop": 160,
+        "spec": {"kind": "sound", "sample_rate": 16000, "n_mels": 40, "n_fft": 512, "win": 400, "hop": 160,
                  "frames": 100, "step": 50, "min_voiced_s": 0.3},
         "backbone": {"channels": [32, 64, 96, 128], "dim": 64, "pool": "stats", "dropout": 0.2},
         "p": 2, "k": 24, "loss": "contrastive", "lr": 2e-3, "weight_decay": 5e-4,

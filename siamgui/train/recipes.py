@@ -3,6 +3,9 @@ loss, and writes the seed's own reported figure into the card beside ours.
 
     siamgui-train recipes                                  (list them)
     siamgui-train recipe mnist-contrastive --minutes 5     (run one; the model goes to the user's models folder)
+    siamgui-train recipe omniglot-mnist-svm --shots 1 5 10 --episodes 20
+                                                           (trains on Omniglot, then scores MNIST few-shot with
+                                                            an SVM: a recipe's ``then`` step, after training)
 
 Data folders are named relative to the shared data root: ``$SIAMGUI_DATA`` when set, else
 ``../shared/data`` beside the working folder or beside the project checkout.
@@ -32,9 +35,13 @@ class Recipe:
     note: str = ""  # what a learner should know (how it is split, licences)
     minutes: float = 5.0
     licence: str = ""  # the data's licence, as the card states it
+    samples: str = ""  # "none: WHY" when no sample pair may ship with the model (the card says so)
+    then: str = ""  # a step after training (a key of AFTER), e.g. scoring the model on another task
+    then_data: tuple[str, ...] = ()  # folders under the data root that step reads (not trained on)
 
     def describe(self) -> str:
-        return (f"{self.name}: {self.title}\n    data {', '.join(self.data)}; preset {self.preset} "
+        then = f" (then {', '.join(self.then_data)})" if self.then_data else ""
+        return (f"{self.name}: {self.title}\n    data {', '.join(self.data)}{then}; preset {self.preset} "
                 f"{' '.join(self.args)}\n    seed reports {self.reported['figure']}"
                 + (f"\n    {self.note}" if self.note else ""))
 
@@ -53,6 +60,16 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
             "value": None, "source": "seed: feature extractor (Omniglot one-shot, then Omniglot-to-MNIST with an SVM)"},
            (), "split by alphabet: validation characters come from alphabets the model never saw", 8.0,
            licence="Omniglot (Lake et al.), MIT"),
+    Recipe("omniglot-mnist-svm", "Omniglot-trained features name MNIST digits with an SVM",
+           ("glyphs/omniglot_background",), "glyph", "glyph-mnist",
+           {"figure": "an encoder trained on Omniglot only, used as a feature extractor: an SVM on its "
+                      "embeddings classifies MNIST digits (no number stated)", "metric": "mnist_fewshot",
+            "value": None, "source": "seed: feature extractor (Omniglot one-shot, then Omniglot-to-MNIST with an SVM)"},
+           (), "trains on Omniglot (split by alphabet), never on a digit; then scores 10-way MNIST from 1, 5 and 10 "
+               "examples a digit with an SVM (scikit-learn: the fewshot extra) and the nearest class mean, written "
+               "into the card", 5.0,
+           licence="Omniglot (Lake et al.), MIT; scored on MNIST (LeCun, Cortes & Burges), CC BY-SA 3.0",
+           then="mnist-fewshot", then_data=("glyphs/mnist_train",)),
     Recipe("orl-contrastive", "ORL faces with a contrastive loss (small network from scratch)", ("faces/orl",),
            "face", "orl-recipe",
            {"figure": "face verification on ORL with a contrastive loss (no number stated)", "metric": None,
@@ -65,7 +82,8 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
             "value": None, "source": "seed: face and audio recognition"},
            (), "only 2 kinds of sound: split by clip (a quarter of each kind's clips held out), so the figures "
                "are for new recordings of known kinds; the clips state no licence: a demo model only",
-           licence="Kaggle audio cats and dogs: the copy used states no licence (a demo model only)"),
+           licence="Kaggle audio cats and dogs: the copy used states no licence (a demo model only)",
+           samples="none: the training clips (Kaggle audio cats and dogs) state no licence, so none of them may ship"),
     Recipe("fruit", "Fruit varieties, N-way one-shot on held-out varieties", ("objects/fruits360_3body",), "image",
            "fruit",
            {"figure": "90% N-way one-shot accuracy on its validation episodes", "metric": "one_shot", "value": 0.90,
@@ -101,6 +119,44 @@ def resolve_data(recipe: Recipe) -> list[Path]:
     return paths
 
 
+def resolve_then(recipe: Recipe) -> list[Path]:
+    """The folders the after-training step reads; TrainError in one sentence when absent."""
+    if not recipe.then_data:
+        return []
+    root = data_root()
+    paths = [root / d for d in recipe.then_data] if root else []
+    missing = [d for d, p in zip(recipe.then_data, paths) if not p.is_dir()] if root else list(recipe.then_data)
+    if missing:
+        raise TrainError(f"recipe {recipe.name} also needs {', '.join(missing)} under the shared data root "
+                         f"({root if root else 'not found: set SIAMGUI_DATA'}), which is not there")
+    return paths
+
+
+def _mnist_fewshot(recipe: Recipe, out: Path, folders: list[Path], opts: argparse.Namespace) -> None:
+    from siamgui.train import fewshot_digits
+
+    print(f"[siamgui-train] scoring {out.name} on MNIST few-shot ({opts.episodes} episodes a cell, shots "
+          f"{' '.join(map(str, opts.shots))}): SVM and nearest class mean", flush=True)
+    figures = fewshot_digits.into_card(out, folders[0], tuple(opts.shots), opts.episodes,
+                                       command=f"siamgui-train recipe {recipe.name}")
+    print(fewshot_digits.summary(figures), flush=True)
+    print(f"[siamgui-train] MNIST few-shot figures written into {out.name}'s card (metrics.mnist_fewshot) beside "
+          f"the seed's (metrics.seed_reported)", flush=True)
+
+
+def _needs_svm(recipe: Recipe) -> str:
+    """'' when the recipe can run here, else one sentence on what to install."""
+    if recipe.then != "mnist-fewshot":
+        return ""
+    from siamgui.tasks import fewshot
+
+    return "" if fewshot.svm_installed() else f"recipe {recipe.name}: {fewshot.SVM_HINT}"
+
+
+# steps a recipe runs after training (Recipe.then)
+AFTER = {"mnist-fewshot": _mnist_fewshot}
+
+
 def get(name: str) -> Recipe:
     if name not in RECIPES:
         raise TrainError(f"no recipe named {name!r} (recipes: {', '.join(RECIPES)})")
@@ -120,7 +176,8 @@ def train_argv(recipe: Recipe, out: Path, rest: list[str]) -> list[str]:
     return [*map(str, resolve_data(recipe)), "--preset", recipe.preset, "--out", str(out), *recipe.args,
             *([] if has_budget else ["--minutes", str(recipe.minutes)]),
             "--reported", json.dumps(recipe.reported),
-            *(["--data-licence", recipe.licence] if recipe.licence else []), *rest]
+            *(["--data-licence", recipe.licence] if recipe.licence else []),
+            *(["--samples-note", recipe.samples] if recipe.samples else []), *rest]
 
 
 def main(argv: list[str]) -> int:
@@ -136,11 +193,18 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="siamgui-train recipe", description="run one of the seeds' experiments")
     ap.add_argument("name", choices=sorted(RECIPES))
     ap.add_argument("--out", help="the .onnx to write (default: the user's models folder, <model>.onnx)")
+    ap.add_argument("--episodes", type=int, default=20, help="after-training few-shot scoring: episodes a cell")
+    ap.add_argument("--shots", type=int, nargs="+", default=[1, 5, 10], help="after-training few-shot scoring: k")
     args, rest = ap.parse_known_args(argv[1:])
     recipe = RECIPES[args.name]
     out = Path(args.out) if args.out else default_out(recipe)
+    missing = _needs_svm(recipe)
+    if missing:  # before minutes of training, not after
+        print(f"siamgui-train: error: {missing}", file=sys.stderr)
+        return 2
     try:
         full = train_argv(recipe, out, rest)
+        then = resolve_then(recipe)
     except TrainError as exc:
         print(f"siamgui-train: error: {exc}", file=sys.stderr)
         return 2
@@ -151,7 +215,18 @@ def main(argv: list[str]) -> int:
         from siamgui.core import registry
 
         full += ["--workdir", str(registry.user_dir().parent / "runs" / f"recipe-{recipe.name}")]
-    return cli.main(full)
+    code = cli.main(full)
+    if code != 0 or not recipe.then:
+        return code
+    from siamgui.tasks.fewshot import FewShotError
+
+    try:
+        AFTER[recipe.then](recipe, out, then, args)
+    except (TrainError, FewShotError) as exc:
+        print(f"siamgui-train: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
-__all__ = ["RECIPES", "Recipe", "data_root", "default_out", "get", "main", "resolve_data", "train_argv"]
+__all__ = ["AFTER", "RECIPES", "Recipe", "data_root", "default_out", "get", "main", "resolve_data", "resolve_then",
+           "train_argv"]

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMenu, QPushButton, 
 from siamgui.ui import resources, why
 from siamgui.media.audio import AUDIO_SUFFIXES
 from siamgui.media.images import IMAGE_SUFFIXES
+from siamgui.media.samples import no_samples_note
 from siamgui.media.glyphs import reads_drawings
 from siamgui.ui.analysis import AudioDisplay, analyse, qimage_from_array
 from siamgui.ui.canvas import thumb
@@ -158,7 +159,13 @@ class CompareView(View):
             action.setData(pair.key)
             action.triggered.connect(lambda checked=False, pair=pair: self.load_pair(pair.a, pair.b))
         self.sample_pairs = pairs
-        self.samples_button.setVisible(bool(pairs))
+        note = no_samples_note(self.encoder.card) if self.encoder and not pairs else ""
+        if note:  # none may ship (e.g. clips without a licence): the menu says so and what to open instead
+            action = self.samples_menu.addAction("No samples for this model: why?")
+            action.setToolTip(note)
+            action.triggered.connect(lambda checked=False, note=note: self.panes["A"].show_note(note))
+        self.samples_button.setToolTip(note or "Load a shipped sample pair for this model")
+        self.samples_button.setVisible(bool(pairs or note))
 
     # --- files -----------------------------------------------------------------------------
     def load(self, side: str, path: str | Path) -> None:

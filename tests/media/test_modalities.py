@@ -89,3 +89,32 @@ def test_kind_names_are_compared_only_inside_media_and_train():
             if pattern.search(line):
                 hits.append(f"{rel}:{n}: {line.strip()}")
     assert len(hits) <= 3, hits
+
+
+def test_sound_kind_is_the_logmel_features_worded_as_sounds(tmp_path):
+    """Cat / dog sounds share the speaker kind's features but never say "speaker"."""
+    from siamgui.media.modalities.logmel import LogMelModality
+
+    sound, speech = modalities.get("sound"), modalities.get("logmel")
+    assert isinstance(sound, LogMelModality) and sound.kind == "sound"
+    assert sound.subjects == ("the same kind of sound", "different kinds of sound")
+    assert not any("speaker" in s for s in sound.subjects) and "speaker" in speech.subjects[0]
+    assert sound.input_shape() == (1, 40, 100) and speech.input_shape() == (1, 40, 160)  # 1 s windows
+    assert sound.samples == "sound" and speech.samples == "voice"  # never offered the voice samples
+    assert sound.medium == "audio" and sound.live_source == "microphone"
+
+
+def test_old_logmel_cards_keep_working_and_sound_cards_load(tmp_path):
+    from conftest import tone
+
+    clip = tone(tmp_path / "t.wav", seconds=2.5)
+    for kind, words in (("logmel", "speaker"), ("sound", "kind of sound")):
+        enc = Encoder.load(carded_model(tmp_path / f"{kind}.onnx", {"kind": kind}), device="cpu")
+        assert enc.modality.kind == kind and words in enc.modality.subjects[0]
+        assert enc.embed(clip).shape == (1, 16)
+
+
+def test_the_sound_preset_uses_the_sound_kind():
+    from siamgui.train.presets import get
+
+    assert get("sound")["spec"]["kind"] == "sound" and get("voice")["spec"]["kind"] == "logmel"

@@ -366,6 +366,30 @@ def test_samples_button_hidden_without_samples(make_window, qtbot, tmp_path):
     assert w.compare.samples_button.isHidden()
 
 
+def test_a_model_that_may_ship_no_samples_says_why_from_the_samples_menu(make_window, qtbot, tmp_path):
+    """A sound model trained on clips without a licence: the Samples menu says in one sentence
+    that none ship, why, and what to open instead; the verdict talks of kinds of sound."""
+    model = carded_model(tmp_path / "sound.onnx", {"kind": "sound"}, name="sound",
+                         provenance={"samples": "none: the training clips state no licence"})
+    w = make_window(samples_root=tmp_path / "nothing")
+    w.open_model_path(str(model))
+    wait_model(qtbot, w)
+    cv = w.compare
+    assert cv.samples_button.isVisible() and cv.sample_pairs == []
+    actions = cv.samples_menu.actions()
+    assert [a.text() for a in actions] == ["No samples for this model: why?"]
+    assert cv.panes["A"].note_label.isHidden()
+    actions[0].trigger()  # the menu entry the Samples button pops up
+    note = cv.panes["A"].note_label.text()
+    assert cv.panes["A"].note_label.isVisible()
+    assert note == ("The sound model ships no sample pairs (the training clips state no licence): open two "
+                    "sound clips of your own instead with Open… on side A and on side B.")
+    assert cv.samples_button.toolTip() == note
+    cv.load_pair(tone(tmp_path / "a.wav"), tone(tmp_path / "b.wav"))
+    qtbot.waitUntil(lambda: cv.verdict.distance is not None, timeout=10000)
+    assert "kind of sound" in cv.verdict.words_label.text() and "speaker" not in cv.verdict.words_label.text()
+
+
 def test_play_without_an_audio_device_says_so(audio_window, qtbot, tmp_path, monkeypatch):
     fake = types.ModuleType("sounddevice")
 

@@ -49,6 +49,6 @@ def get(spec: dict[str, Any] | str, providers: Sequence[str] | None = None) -> M
 
 
 # the kinds shipped with SiamGUI (each registers itself)
-from siamgui.media.modalities import face, face_aligned, ge2e, glyph, image, logmel  # noqa: E402,F401
+from siamgui.media.modalities import face, face_aligned, ge2e, glyph, image, logmel, sound  # noqa: E402,F401
 
 __all__ = ["MediaError", "Modality", "Prepared", "Source", "get", "kinds", "register"]

@@ -13,6 +13,9 @@ Every file is ours to ship:
 - digit: digits drawn by this script as pen strokes (polylines through hand-placed points,
   jittered like two hands), one pair white on black as MNIST ships, one dark on white as on
   paper: no MNIST image is shipped.
+- fruit: four Fruits-360 photos (Mihai Oltean, CC BY-SA 4.0; attribution in the folder) of
+  varieties the fruit model held out: one apple seen from two sides, and two red apple
+  varieties. Needs the shared data (``../shared/data`` or $SIAMGUI_DATA).
 
 Needs scikit-image, matplotlib and espeak-ng:
     pip install scikit-image matplotlib && apt-get install espeak-ng
@@ -65,6 +68,28 @@ def voices(out: Path) -> None:
     for name, (voice, pitch, text) in lines.items():
         subprocess.run(["espeak-ng", "-v", voice, "-p", str(pitch), "-s", "150", "-w", str(out / f"{name}.wav"), text],
                        check=True)
+
+
+FRUIT = {"same_a": "Apple_Crimson_Snow_1/0_100.jpg", "same_b": "Apple_Crimson_Snow_1/r_106_100.jpg",
+         "diff_a": "Apple_14/r0_0_100.jpg", "diff_b": "Apple_9/r0_0_100.jpg"}
+FRUIT_CREDIT = """These four photos are from Fruits-360 (Mihai Oltean, https://github.com/fruits-360),
+licensed CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/). They are shared here
+unchanged, under the same licence, as is the fruit model trained on that data set.
+"""
+
+
+def fruits(out: Path) -> None:
+    import shutil
+
+    from siamgui.train.recipes import data_root
+
+    root = data_root()
+    if root is None:
+        raise SystemExit("fruit samples need the shared data (set SIAMGUI_DATA)")
+    out.mkdir(exist_ok=True)
+    for name, rel in FRUIT.items():
+        shutil.copyfile(root / "objects" / "fruits360_3body" / rel, out / f"{name}.jpg")
+    (out / "CREDIT.txt").write_text(FRUIT_CREDIT)
 
 
 def draw_glyph(char: str, seed: int, size: int = 105) -> np.ndarray:
@@ -125,8 +150,8 @@ def digits(out: Path) -> None:
 if __name__ == "__main__":
     import sys
 
-    wanted = sys.argv[1:] or ["face", "voice", "glyph", "digit"]  # e.g. `make_samples.py face`
-    for name, make in (("face", faces), ("voice", voices), ("glyph", glyphs), ("digit", digits)):
+    wanted = sys.argv[1:] or ["face", "voice", "glyph", "digit", "fruit"]  # e.g. `make_samples.py face`
+    for name, make in (("face", faces), ("voice", voices), ("glyph", glyphs), ("digit", digits), ("fruit", fruits)):
         if name in wanted:
             make(HERE / name)
     print("samples written under", HERE)

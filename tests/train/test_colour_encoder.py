@@ -124,3 +124,21 @@ def test_photo_source_makes_hue_classes_and_augments(tmp_path):
         return float(inner[1].mean() - inner[0].mean())
     assert green_minus_red(b) > green_minus_red(a) + 0.3
     assert src.variants({}) == 1
+
+
+def test_colour_baseline_scores_held_out_kinds_by_colour(tmp_path, capsys):
+    from siamgui.train import colour_baseline
+
+    colours = [(40, 40, 200), (60, 180, 60), (200, 60, 40), (40, 200, 200), (200, 40, 200), (30, 30, 120),
+               (40, 120, 220), (120, 200, 40), (90, 90, 90), (20, 160, 100)]
+    for n, colour in enumerate(colours):
+        folder = tmp_path / f"kind{n}"
+        folder.mkdir()
+        for i in range(3):
+            cv2.imwrite(str(folder / f"{i}.png"), _fruit(colour, 80, seed=i))
+    rows = colour_baseline.baseline([str(tmp_path)], [0, 1])
+    assert [r["seed"] for r in rows] == [0, 1] and all(r["val_classes"] == 2 for r in rows)
+    assert all(r["eer"] < 0.2 for r in rows)  # plain colours: the histogram tells them apart
+    assert colour_baseline.main([str(tmp_path), "--seeds", "0"]) == 0
+    assert "mean eer over 1 seeds" in capsys.readouterr().out
+    assert colour_baseline.main([str(tmp_path / "nothing-here")]) == 1

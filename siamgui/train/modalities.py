@@ -388,6 +388,8 @@ class Ge2eSource(Source):
         self._speed_waves: list[dict[int, np.ndarray]] = [{} for _ in labels]
         self.speeds: tuple[float, ...] = (1.0,)
 
+    variants = AudioSource.variants  # voices at other speeds are new speakers, as there
+
     def keep(self, indices: list[int]) -> None:
         for name in ("items", "waves", "files", "_speed_waves"):
             values = getattr(self, name)

@@ -97,6 +97,11 @@ def main() -> int:
         spin(lambda: lv.verdict.state in ("same", "different"), timeout=15)
         spin(timeout=0.8)
         shot("live")
+        lv.why_btn.click()  # the maps of why, on the frozen pair
+        spin(lambda: lv.why_maps is not None, timeout=30)
+        shot("live-why")
+        lv.why_btn.click()
+        spin(timeout=0.5)
         lv.mode_combo.setCurrentIndex(1)
         spin(lambda: lv.matches.isVisible(), timeout=8)
         shot("live-identify")
@@ -114,6 +119,23 @@ def main() -> int:
         win.calibrate.tabs.setCurrentIndex(1)
         shot("calibrate-map")
         win.calibrate.tabs.setCurrentIndex(0)
+
+        if (ROOT / "models" / "fruit.onnx").is_file():
+            load("fruit")
+            view(win.compare)
+            win.compare.load_pair(SAMPLES / "fruit" / "diff_a.jpg", SAMPLES / "fruit" / "diff_b.jpg")
+            spin(lambda: idle() and win.compare.verdict.distance is not None)
+            shot("compare-fruit")
+            win.compare.why_button.click()
+            spin(lambda: idle() and win.compare.why_dialog is not None and win.compare.why_dialog.isVisible(),
+                 timeout=60)
+            if win.compare.why_dialog is not None:
+                shot("compare-fruit-why", win.compare.why_dialog)
+                win.compare.why_dialog.close()
+        if (ROOT / "models" / "sound.onnx").is_file():
+            load("sound")
+            view(win.compare)
+            shot("compare-sound")
 
         load("voice")
         view(win.compare)

@@ -89,7 +89,8 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
            {"figure": "90% N-way one-shot accuracy on its validation episodes", "metric": "one_shot", "value": 0.90,
             "source": "seed: Fruits-360 one-shot"},
            (), "split by variety: a fifth of the 49 varieties held out; Fruits-360 is CC BY-SA 4.0 (Mihai Oltean): "
-               "the model is shared under the same licence", 8.0,
+               "the model is shared under the same licence; the shipped fruit model is this recipe at --size 96 "
+               "--steps 3000 (4.8 min of training on an H100)", 8.0,
            licence="Fruits-360 (Mihai Oltean), CC BY-SA 4.0: this model is shared under CC BY-SA 4.0"),
 )}
 

@@ -48,7 +48,8 @@ class EmptyState(QFrame):
         self.title.setWordWrap(True)
         self.detail = QLabel(
             "Shipped models go in the models/ folder; your own in "
-            f"{registry.user_dir()} or a folder named in $SIAMGUI_MODELS."
+            f"{registry.user_dir()} or a folder named in $SIAMGUI_MODELS. "
+            "The Train view (on the left) can make one."
         )
         self.detail.setObjectName("muted")
         self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -137,7 +138,7 @@ class MainWindow(QMainWindow):
         self.add_view(self.fewshot)
         from siamgui.ui.train_view import TrainView  # noqa: PLC0415
         self.train = TrainView()
-        self.train.modelTrained.connect(lambda _path: self.refresh_models())
+        self.train.modelTrained.connect(self._model_trained)
         self.add_view(self.train)
         self.nav.setCurrentRow(0)
         self.refresh_models()
@@ -185,10 +186,21 @@ class MainWindow(QMainWindow):
         if isinstance(current, View) and current is not self.views[row]:
             current.deactivated()
         self.view_stack.setCurrentIndex(row)
+        self._show_content()
         self.views[row].activated()
 
     def _show_content(self) -> None:
-        self.content.setCurrentWidget(self.view_stack if self.encoder is not None else self.empty)
+        """The views, or the empty state while no model is loaded (a view that needs none, such as
+        Train, still shows: it is how a first model is made)."""
+        current = self.view_stack.currentWidget()
+        usable = self.encoder is not None or (isinstance(current, View) and not current.needs_model)
+        self.content.setCurrentWidget(self.view_stack if usable else self.empty)
+
+    def _model_trained(self, path: str) -> None:
+        """A run of the Train view wrote ``path``: list it, and use it when no model is loaded."""
+        self.refresh_models()
+        if self.encoder is None and not self.loading:
+            self.load_model(path)
 
     # --- header ----------------------------------------------------------------------------
     def _build_header(self) -> None:

@@ -144,6 +144,7 @@ class TrainView(View):
     title = "Train"
     tooltip = "Train an encoder (a seed's recipe or your folder of classes) and watch it learn"
     modelTrained = Signal(str)  # path of the new .onnx (the window refreshes its model picker)
+    needs_model = False  # it makes models: reachable before any is installed
 
     def __init__(self, parent: QWidget | None = None, command: list[str] | None = None,
                  models_dir: Path | None = None):

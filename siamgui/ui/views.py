@@ -12,6 +12,7 @@ class View(QWidget):
 
     title = "View"
     tooltip = ""
+    needs_model = True  # False: usable with no model loaded (the Train view makes the first one)
     status = Signal(str)  # a passing line for the window's status bar ("Enrolled a sample of Ada")
 
     def set_encoder(self, encoder) -> None:  # noqa: D401 - override

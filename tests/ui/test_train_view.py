@@ -99,3 +99,35 @@ def test_the_view_builds_without_the_training_package(qtbot, monkeypatch):
     view = TrainView()
     qtbot.addWidget(view)
     assert view.recipes == {} and view.recipe_combo.count() == 1  # only "your own folder"
+
+
+def test_with_no_model_the_train_view_still_opens_and_its_model_is_loaded(make_window, qtbot, tmp_path,
+                                                                           monkeypatch):
+    from PySide6.QtCore import Qt
+
+    monkeypatch.setenv("FAKE_TRAIN_MODEL", str(carded_model(tmp_path / "m.onnx", {"kind": "glyph", "size": 32})))
+    w = make_window(autoload=True)  # nothing installed
+    assert w.encoder is None and w.content.currentWidget() is w.empty
+    assert "Train view" in w.empty.detail.text()
+
+    def open_view(view):
+        item = w.nav.item(w.views.index(view))
+        qtbot.mouseClick(w.nav.viewport(), Qt.MouseButton.LeftButton, pos=w.nav.visualItemRect(item).center())
+
+    open_view(w.train)
+    assert w.content.currentWidget() is w.view_stack and w.view_stack.currentWidget() is w.train
+    assert w.train.isVisible()
+    open_view(w.compare)  # Compare needs a model: the empty state again
+    assert w.content.currentWidget() is w.empty
+    open_view(w.train)
+    view = w.train
+    view.command = FAKE
+    view.recipe_combo.setCurrentIndex(view.recipe_combo.findData(OWN_FOLDER))
+    (tmp_path / "mine").mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(tmp_path / "mine")))
+    click(qtbot, view.folder_button)
+    click(qtbot, view.start_button)
+    qtbot.waitUntil(lambda: w.encoder is not None, timeout=15000)  # the first model made is the one in use
+    assert w.encoder.path.resolve() == view.out.resolve()
+    open_view(w.compare)
+    assert w.content.currentWidget() is w.view_stack and w.view_stack.currentWidget() is w.compare

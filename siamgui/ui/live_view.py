@@ -699,8 +699,7 @@ class LiveView(View):
             thumb(self.ref_thumb, why.side_image(maps, 1), stretch=self.is_audio)
             lead = "Left: live, right: reference. "
         else:
-            lead = (f"The live input alone: {maps.against.name}'s reference is an average of embeddings, with no "
-                    "picture of its own to hide regions of. ")
+            lead = f"Live input only ({maps.against.name}'s reference is an average, with no picture to map). "
         self.why_caption.setText(lead + why.caption(maps))
         self.matches.hide()
         self.verdict.set_distance(maps.distance, note="the frozen pair")

@@ -16,11 +16,19 @@ cut into the encoder's windows exactly as the modality does; the map lies over t
     maps = explain_pair(encoder, "a.jpg", "b.jpg")
     maps.sides[0].heat            # (H, W) float32, aligned with maps.sides[0].view
     cv2.imwrite("map.png", render(maps))
+
+When the other side is an embedding with no input behind it (an enrolled person's reference is
+the mean of their samples' embeddings), only the live side can be mapped; ``explain_against``
+measures the change of distance to that fixed embedding instead:
+
+    maps = explain_against(encoder, frame, Against(person_mean, "Ada", samples=3))
+    maps.sides                    # one SideMap; maps.against says what the distance is to
 """
 
 from __future__ import annotations
 
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,12 +59,32 @@ class SideMap:
     stretch: bool = False  # drawn at SPECTROGRAM_ASPECT (a spectrogram), not at the view's own aspect
 
 
+@dataclass(frozen=True)
+class Against:
+    """A reference with no input behind it, so nothing of it can be hidden: an embedding (an
+    enrolled person's mean), who it stands for, and how many enrolled samples were averaged."""
+
+    embedding: np.ndarray
+    name: str = "the reference"
+    samples: int = 0  # 0: not an average of enrolled samples (or not known)
+
+    def words(self) -> str:
+        """What the distance is measured to, for captions."""
+        if self.samples <= 0:
+            return f"the reference embedding of {self.name}"
+        plural = "s" if self.samples != 1 else ""
+        return f"the average of {self.samples} enrolled sample{plural} of {self.name}"
+
+
 @dataclass
 class PairMaps:
-    sides: tuple[SideMap, SideMap]
+    """Two sides mapped against each other, or one side (``against`` set) against a fixed embedding."""
+
+    sides: tuple[SideMap, ...]
     distance: float
     seconds: float
     providers: list[str]
+    against: Against | None = None  # the fixed other side of a one-sided map
 
     @property
     def occlusions(self) -> int:
@@ -160,32 +188,46 @@ def _spectrogram_view(feat: np.ndarray) -> np.ndarray:
     return (np.clip((feat - lo) / max(hi - lo, 1e-6), 0, 1) * 255).astype(np.uint8)
 
 
+def side_map(encoder, prepared: Prepared, other: np.ndarray, grid: int = GRID) -> SideMap:
+    """One input's map: how hiding each of its regions moves the distance to ``other`` (an embedding)."""
+    if encoder.modality.medium == "audio":
+        heat, feat, n = audio_map(encoder, prepared, other)
+        return SideMap(heat=heat[::-1].copy(), view=_spectrogram_view(feat)[::-1].copy(), colour="grey",
+                       occlusions=n, what="log-mel features: time to the right, pitch upwards", stretch=True)
+    heat, n = image_map(encoder, prepared, other, grid=grid)
+    view = prepared.view
+    if view is None:
+        view = _spectrogram_view(prepared.tensors[0].mean(axis=0))
+    if view.shape[:2] != heat.shape:
+        heat = cv2.resize(heat, (view.shape[1], view.shape[0]), interpolation=cv2.INTER_LINEAR)
+    c, h, w = prepared.tensors.shape[1:]
+    return SideMap(heat=heat, view=view, colour=prepared.colour, occlusions=n,
+                   what=f"the model's input, {w}x{h} px")
+
+
 def explain_pair(encoder, a: Source, b: Source, grid: int = GRID) -> PairMaps:
     """Occlusion maps of both sides of a pair (MediaError for an input the model cannot read)."""
     t0 = time.perf_counter()
     prepared = [encoder.prepare(a), encoder.prepare(b)]
     emb = encoder.embed_prepared(prepared)
-    audio = encoder.modality.medium == "audio"
-    sides = []
-    for i, p in enumerate(prepared):
-        other = emb[1 - i]
-        if audio:
-            heat, feat, n = audio_map(encoder, p, other)
-            sides.append(SideMap(heat=heat[::-1].copy(), view=_spectrogram_view(feat)[::-1].copy(), colour="grey",
-                                 occlusions=n, what="log-mel features: time to the right, pitch upwards",
-                                 stretch=True))
-            continue
-        heat, n = image_map(encoder, p, other, grid=grid)
-        view = p.view
-        if view is None:
-            view = _spectrogram_view(p.tensors[0].mean(axis=0))
-        if view.shape[:2] != heat.shape:
-            heat = cv2.resize(heat, (view.shape[1], view.shape[0]), interpolation=cv2.INTER_LINEAR)
-        c, h, w = p.tensors.shape[1:]
-        sides.append(SideMap(heat=heat, view=view, colour=p.colour, occlusions=n,
-                             what=f"the model's input, {w}x{h} px"))
-    return PairMaps(sides=(sides[0], sides[1]), distance=float(encoder.distance(emb[0], emb[1])),
+    sides = tuple(side_map(encoder, p, emb[1 - i], grid) for i, p in enumerate(prepared))
+    return PairMaps(sides=sides, distance=float(encoder.distance(emb[0], emb[1])),
                     seconds=time.perf_counter() - t0, providers=list(encoder.providers))
+
+
+def explain_against(encoder, a: Source, reference: Against | np.ndarray, grid: int = GRID) -> PairMaps:
+    """The map of ``a`` alone against a fixed reference embedding (an enrolled person's mean, which
+    has no single input to hide regions of); one side, ``against`` saying what it was compared with."""
+    t0 = time.perf_counter()
+    against = reference if isinstance(reference, Against) else Against(np.asarray(reference, np.float32))
+    ref = np.asarray(against.embedding, np.float32).reshape(-1)
+    prepared = encoder.prepare(a)
+    emb = encoder.embed_prepared([prepared])[0]
+    if emb.shape != ref.shape:
+        raise MediaError(f"The reference has {ref.size} dimensions but {encoder.name} makes {emb.size}: "
+                         "re-embed the person with this model.")
+    return PairMaps(sides=(side_map(encoder, prepared, ref, grid),), distance=float(encoder.distance(emb, ref)),
+                    seconds=time.perf_counter() - t0, providers=list(encoder.providers), against=against)
 
 
 def _bgr(view: np.ndarray, colour: str) -> np.ndarray:
@@ -220,17 +262,50 @@ def largest_change(maps: PairMaps) -> float:
     return max(float(np.abs(s.heat).max()) for s in maps.sides)
 
 
+def _ascii(text: str) -> str:
+    """``text`` as cv2's Hershey fonts can draw it (accents dropped; other scripts cannot be drawn)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().strip()
+    return plain or "(name in another script)"
+
+
+def _put(img: np.ndarray, text: str, y: int, scale: float = 0.45, grey: int = 0) -> None:
+    """One line at ``y``, shrunk to fit the width of ``img``."""
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    width = cv2.getTextSize(text, font, scale, 1)[0][0]
+    scale = min(scale, scale * (img.shape[1] - 12) / max(width, 1))
+    cv2.putText(img, text, (6, y), font, scale, (grey, grey, grey), 1, cv2.LINE_AA)
+
+
+def _name_tile(against: Against, height: int, width: int) -> np.ndarray:
+    """Where the reference's map would be: who it is, and why there is no picture to map."""
+    tile = np.full((height, width, 3), 238, np.uint8)
+    y = height // 2 - 30
+    _put(tile, _ascii(against.name), y, scale=0.8)
+    if against.samples > 0:
+        _put(tile, f"average of {against.samples}", y + 28, grey=60)
+        _put(tile, "enrolled sample" + ("s" if against.samples != 1 else ""), y + 48, grey=60)
+    _put(tile, "no single input to map", y + 72, scale=0.4, grey=110)
+    return tile
+
+
 def render(maps: PairMaps, height: int = 240) -> np.ndarray:
-    """Both sides' overlays side by side with a caption strip: the PNG ``siamgui explain`` writes."""
+    """Both sides' overlays side by side with a caption strip: the PNG ``siamgui explain`` writes.
+    A one-sided map has the reference's name where its picture would be."""
     scale = largest_change(maps)
     tiles = [overlay(s, scale, height) for s in maps.sides]
+    if maps.against is not None:
+        tiles.append(_name_tile(maps.against, height, tiles[0].shape[1]))
     gap = np.full((height, 8, 3), 255, np.uint8)
     row = np.hstack([tiles[0], gap, tiles[1]])
-    strip = np.full((44, row.shape[1], 3), 255, np.uint8)
-    cv2.putText(strip, f"distance {maps.distance:.3f}; largest change {scale:+.3f}", (6, 17),
-                cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 1, cv2.LINE_AA)
-    cv2.putText(strip, "red: made them alike   blue: set them apart", (6, 36),
-                cv2.FONT_HERSHEY_SIMPLEX, 0.45, (60, 60, 60), 1, cv2.LINE_AA)
+    lines = [f"distance {maps.distance:.3f}; largest change {scale:+.3f}"]
+    if maps.against is not None and maps.against.samples > 0:
+        n = maps.against.samples
+        lines = [f"distance {maps.distance:.3f} to the average of {n} enrolled sample" + ("s" if n != 1 else ""),
+                 f"largest change {scale:+.3f}"]
+    lines.append("red: made them alike   blue: set them apart")
+    strip = np.full((8 + 19 * len(lines), row.shape[1], 3), 255, np.uint8)
+    for i, line in enumerate(lines):
+        _put(strip, line, 17 + 19 * i, grey=0 if i < len(lines) - 1 else 60)
     return np.vstack([row, strip])
 
 
@@ -241,4 +316,5 @@ def summary(maps: PairMaps) -> dict[str, Any]:
             "largest_change": round(largest_change(maps), 4)}
 
 
-__all__ = ["MediaError", "PairMaps", "SideMap", "explain_pair", "largest_change", "render", "summary", "overlay"]
+__all__ = ["Against", "MediaError", "PairMaps", "SideMap", "explain_against", "explain_pair", "largest_change",
+           "overlay", "render", "side_map", "summary"]

@@ -57,7 +57,9 @@ the held-out curves (EER, 20-way one-shot) are drawn as it learns. Cancel keeps 
 and measures how the distance moves: red patches made the pair look alike, blue ones set them apart.
 The same encoder does the work, so the map explains this model, not a person's impression. In Live
 it freezes the pair being judged (the live face or last utterance, and the reference) and shows the
-maps over both; <i>Back to live</i> returns to the camera or microphone.</p>
+maps over both; against an enrolled person, whose reference is the average of their samples and so
+has no picture, only the live input is mapped. <i>Back to live</i> returns to the camera or
+microphone and its last verdict.</p>
 <p><b>Models and devices</b> &mdash; pick a model at the top; the status bar says where it really
 runs (CUDA or CPU). Settings &gt; Device chooses Auto, CUDA or CPU.</p>
 """

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QGro
 
 from siamgui.core.compare import Verdict
 from siamgui.tasks.enrolment import people_for_modality
+from siamgui.tasks.explain import Against
 from siamgui.tasks.live import CameraLoop, FaceVerifier, FrameResult, MicrophoneLoop, VoiceResult, VoiceVerifier
 from siamgui.media.audio import AudioClip, encode_wav, load_audio
 from siamgui.media.camera import CameraSource, camera_from_env, list_cameras
@@ -197,7 +198,9 @@ class LiveView(View):
         self.reference: np.ndarray | None = None
         self.reference_name = ""
         self.reference_source = None  # the input the reference was embedded from (None: a person's mean)
+        self.reference_samples = 0  # enrolled samples averaged into a person's reference
         self.reference_image: QImage | None = None
+        self.live_verdict: tuple[Verdict | None, str] | None = None  # the last live result against the reference
         self.threshold: float | None = None
         self.last_frame: np.ndarray | None = None
         self.frame_seq = 0
@@ -271,6 +274,7 @@ class LiveView(View):
         self.ref_thumb = QLabel("none")
         self.ref_thumb.setFixedSize(128, 128)
         self.ref_thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.ref_thumb.setWordWrap(True)  # an enrolled person's name stands in for their (absent) picture
         self.ref_thumb.setFrameShape(QFrame.Shape.StyledPanel)
         self.live_thumb = QLabel("live")
         self.live_thumb.setFixedSize(128, 128)
@@ -352,7 +356,8 @@ class LiveView(View):
         self.encoder = encoder
         self.reference = None
         self.reference_name = ""
-        self.reference_source, self.reference_image = None, None
+        self.reference_source, self.reference_image, self.reference_samples = None, None, 0
+        self.live_verdict = None
         thumb(self.ref_thumb, None)
         self.ref_caption.setText("No reference yet")
         # nothing seen or heard with the previous model stays on screen
@@ -481,6 +486,7 @@ class LiveView(View):
         self.result_times.clear()
         self.latencies.clear()
         self.recent_frames.clear()  # a new loop counts its frames from 1 again
+        self.live_verdict = None
         try:
             if self.is_audio:
                 self.verifier = VoiceVerifier(self.encoder, self.threshold)
@@ -538,15 +544,13 @@ class LiveView(View):
         self.result_times.append(r.done)
         self.latencies.append(r.done - r.captured)
         self._refresh_why()
-        if self.frozen:
-            return
-        thumb(self.live_thumb, qimage_from_array(r.crop, bgr=r.colour == "bgr") if r.crop is not None else None)
         if self.mode_combo.currentIndex() == 1 and r.embedding is not None:
-            self._identify(r.embedding)
-        elif r.verdict is not None:
-            self._show_verdict(r.verdict)
+            if not self.frozen:
+                self._identify(r.embedding)
         else:
-            self._show_verdict(None, r.message)
+            self._live_verdict(r.verdict, "" if r.verdict is not None else r.message)
+        if not self.frozen:
+            thumb(self.live_thumb, qimage_from_array(r.crop, bgr=r.colour == "bgr") if r.crop is not None else None)
 
     def _on_chunk(self, item: tuple) -> None:
         chunk, level, voice = item
@@ -566,14 +570,13 @@ class LiveView(View):
                                  if o.ok and self.loop is not None and self.last_clip is clip else None)
             self.latencies.append(r.done - r.ended)
             self.result_times.append(r.done)
-        if self.frozen:
-            return
         if self.mode_combo.currentIndex() == 1 and r.embedding is not None:
-            self._identify(r.embedding)
+            if not self.frozen:
+                self._identify(r.embedding)
         elif r.verdict is not None:
-            self._show_verdict(r.verdict, "utterance" if r.kind == "utterance" else "last seconds of voice")
+            self._live_verdict(r.verdict, "utterance" if r.kind == "utterance" else "last seconds of voice")
         elif r.message:
-            self._show_verdict(None, r.message)
+            self._live_verdict(None, r.message)
 
     def _on_error(self, message: str) -> None:
         self._say(message)
@@ -582,6 +585,21 @@ class LiveView(View):
     def _say(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))
+
+    def _live_verdict(self, verdict: Verdict | None, note: str = "") -> None:
+        """A live result against the reference: kept for after Why?, shown unless Why? holds the panel."""
+        self.live_verdict = (verdict, note)
+        if not self.frozen:
+            self._show_verdict(verdict, note)
+
+    def _show_last_live_verdict(self) -> None:
+        """Back from Why?: the last live verdict again; with the device stopped, nothing will replace
+        it, so the note says so (and with no verdict yet, how to get one)."""
+        verdict, note = self.live_verdict or (None, "")
+        if self.loop is None:
+            device = "microphone" if self.is_audio else "camera"
+            note = f"{device} stopped" if verdict is not None else f"{device} stopped: press Start"
+        self._show_verdict(verdict, note)
 
     def _show_verdict(self, verdict: Verdict | None, note: str = "") -> None:
         """A verdict against the reference (re-judged by the panel when the threshold moves)."""
@@ -621,9 +639,6 @@ class LiveView(View):
             return "Why? explains a pair: choose the mode Verify against reference."
         if self.reference is None:
             return "Why? needs a reference: choose one on the right (from a file, live or an enrolled person)."
-        if self.reference_source is None:
-            return ("Why? needs one reference input, and an enrolled person's reference is the average of their "
-                    "samples: choose From file… or Use live.")
         if self.is_audio and self.last_clip is None:
             return "Why? needs an utterance: press Start and say something."
         face = self.last_face
@@ -641,7 +656,7 @@ class LiveView(View):
             return
         reason = self._why_blocker()
         self.why_btn.setEnabled(not reason)
-        self.why_btn.setToolTip(reason or why.TOOLTIP)
+        self.why_btn.setToolTip(reason or (why.TOOLTIP_ONE if self.reference_source is None else why.TOOLTIP))
 
     def why(self) -> None:
         """Freeze the pair being judged (the live input and the reference) and map it in a job;
@@ -662,11 +677,16 @@ class LiveView(View):
             face = self.last_face
             live = self._frame_of(face).copy()
             self.preview.show_frame(qimage_from_array(live), face.box, QColor("#2b6cb0"))
-        encoder = self.encoder
-        self.why_job.start(encoder, live, self.reference_source, self._show_why,
+        encoder, reference = self.encoder, self.reference_source
+        if reference is None:  # an enrolled person's average: only the live side has regions to hide
+            reference = Against(self.reference, self.reference_name, self.reference_samples)
+            frozen = f"Frozen: hiding each region of the live input in turn (against {reference.words()})…"
+        else:
+            frozen = "Frozen: hiding each region of the live input and of the reference in turn…"
+        self.why_job.start(encoder, live, reference, self._show_why,
                            current=lambda: encoder is self.encoder, failed=self._why_failed)
         self.why_btn.setToolTip("Computing the maps of the frozen pair…")
-        self.why_caption.setText("Frozen: hiding each region of the live input and of the reference in turn…")
+        self.why_caption.setText(frozen)
         self.why_caption.show()
 
     def _show_why(self, maps, picture) -> None:
@@ -675,8 +695,12 @@ class LiveView(View):
         self.preview.show()
         self.preview.show_frame(why.pair_image(picture), None, QColor("#2b6cb0"))
         thumb(self.live_thumb, why.side_image(maps, 0), stretch=self.is_audio)
-        thumb(self.ref_thumb, why.side_image(maps, 1), stretch=self.is_audio)
-        self.why_caption.setText("Left: live, right: reference. " + why.caption(maps))
+        if maps.against is None:
+            thumb(self.ref_thumb, why.side_image(maps, 1), stretch=self.is_audio)
+            lead = "Left: live, right: reference. "
+        else:
+            lead = f"Live input only ({maps.against.name}'s reference is an average, with no picture to map). "
+        self.why_caption.setText(lead + why.caption(maps))
         self.matches.hide()
         self.verdict.set_distance(maps.distance, note="the frozen pair")
         why.set_text(self.why_btn, "Back to live")
@@ -700,9 +724,9 @@ class LiveView(View):
             if not self.is_audio and self.last_frame is not None:
                 self.preview.show_frame(qimage_from_array(self.last_frame), None, QColor("#2b6cb0"))
             self.preview.update()
-            thumb(self.ref_thumb, self.reference_image, stretch=self.is_audio)
+            self._show_reference_thumb()
             self._show_live_input()
-            self._show_verdict(None)
+            self._show_last_live_verdict()
         self._refresh_why()
 
     def _show_live_input(self) -> None:
@@ -719,18 +743,28 @@ class LiveView(View):
               if r is not None and r.crop is not None else None)
 
     # --- references ----------------------------------------------------------------------
-    def _set_reference(self, embedding: np.ndarray, name: str, image: QImage | None, source=None) -> None:
-        """``source``: the input ``embedding`` came from (a path, frame or clip); Why? maps it."""
+    def _set_reference(self, embedding: np.ndarray, name: str, image: QImage | None, source=None,
+                       samples: int = 0) -> None:
+        """``source``: the input ``embedding`` came from (a path, frame or clip), which Why? maps; None
+        for an enrolled person's average of ``samples`` embeddings (Why? maps the live side alone)."""
         self.back_to_live()  # maps of the old reference would explain a pair no longer judged
         self.reference, self.reference_name = embedding, name
-        self.reference_source, self.reference_image = source, image
+        self.reference_source, self.reference_image, self.reference_samples = source, image, samples
         if self.verifier is not None:
             self.verifier.set_reference(embedding)
-        thumb(self.ref_thumb, image, stretch=self.is_audio)
-        if image is None:
-            self.ref_thumb.setText("♪" if self.is_audio else "")
-        self.ref_caption.setText(f"Reference: {name}")
+        self.live_verdict = None  # a verdict against the old reference says nothing about the new one
+        self._show_last_live_verdict()
+        self._show_reference_thumb()
+        average = f" (average of {samples} enrolled sample{'s' if samples != 1 else ''})" if samples else ""
+        self.ref_caption.setText(f"Reference: {name}{average}")
         self._refresh_why()
+
+    def _show_reference_thumb(self) -> None:
+        """The reference's picture; a person's average has none, so their name stands in its place."""
+        thumb(self.ref_thumb, self.reference_image, stretch=self.is_audio)
+        if self.reference_image is None and self.reference is not None:
+            self.ref_thumb.setText(self.reference_name if self.reference_source is None else
+                                   "♪" if self.is_audio else "")
 
     def reference_from_file(self, path: str | None = None) -> None:
         if self.encoder is None:
@@ -809,7 +843,7 @@ class LiveView(View):
             if len(rows) == 0:
                 return None
             mean = vecs[rows].mean(axis=0)
-            return mean / (np.linalg.norm(mean) + 1e-12), names[rows[0]]
+            return mean / (np.linalg.norm(mean) + 1e-12), names[rows[0]], len(rows)
 
         def done(outcome) -> None:
             if request != self._person_request or enc is not self.encoder:
@@ -819,7 +853,8 @@ class LiveView(View):
             elif outcome.value is None:
                 self._say("This person has no embeddings for this model yet: re-embed them in the Gallery view.")
             else:
-                self._set_reference(*outcome.value, None)
+                mean, name, samples = outcome.value
+                self._set_reference(mean, name, None, samples=samples)
 
         self.jobs.submit(work, done, lane=GALLERY_LANE)
 

@@ -5,7 +5,8 @@ share around them, so a change of wording, shortcut or drawing is made once:
 
 * :func:`make_button` - the "Why?" button with its tooltip and Ctrl+Y (kept when the text changes);
 * :class:`WhyJob` - at most one computation per view, on a pool thread, the button off meanwhile;
-* :func:`caption`, :func:`side_image`, :func:`pair_image` - how a result is read and drawn.
+* :func:`caption`, :func:`side_image`, :func:`pair_image` - how a result is read and drawn
+  (two sides, or the live side alone against an enrolled person's average).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ SHORTCUT = "Ctrl+Y"
 TOOLTIP = ("Occlusion maps: hide each region of both inputs in turn and see how much the distance moves "
            f"(red: made them alike, blue: set them apart). {SHORTCUT}")
 BUSY = "Why? hiding each region of both inputs in turn…"
+TOOLTIP_ONE = ("Occlusion map of the live input: hide each of its regions in turn and see how much the distance "
+               "to the enrolled person's average moves (red: made them alike, blue: set them apart). "
+               f"{SHORTCUT}")
+BUSY_ONE = "Why? hiding each region of the live input in turn…"
 
 
 def set_text(button: QPushButton, text: str) -> None:
@@ -41,11 +46,19 @@ def make_button() -> QPushButton:
     return button
 
 
-def compute(encoder, a, b):
-    """The job's work (a pool thread): the pair's maps and the picture of both sides."""
+def one_sided(b) -> bool:
+    """``b`` is a fixed embedding (``explain.Against``: an enrolled person's average), not an input."""
     from siamgui.tasks import explain
 
-    maps = explain.explain_pair(encoder, a, b)
+    return isinstance(b, explain.Against)
+
+
+def compute(encoder, a, b):
+    """The job's work (a pool thread): the maps and their picture; ``b`` an input (both sides are
+    mapped) or an ``explain.Against`` (only ``a`` is)."""
+    from siamgui.tasks import explain
+
+    maps = explain.explain_against(encoder, a, b) if one_sided(b) else explain.explain_pair(encoder, a, b)
     return maps, explain.render(maps)
 
 
@@ -54,9 +67,15 @@ def caption(maps) -> str:
     from siamgui.tasks import explain
 
     info = explain.summary(maps)
-    return (f"Each region of {maps.sides[0].what} was hidden in turn ({info['occlusions']} copies, "
-            f"{info['seconds']:.1f} s). Red: hiding it raised the distance, so it made the pair alike; "
-            f"blue: hiding it lowered the distance, so it set them apart. Distance {maps.distance:.3f}.")
+    hidden = (f"Each region of {maps.sides[0].what} was hidden in turn ({info['occlusions']} copies, "
+              f"{info['seconds']:.1f} s). ")
+    if maps.against is not None:
+        name = maps.against.name
+        return hidden + (f"Red: hiding it raised the distance, so it made the live input look like {name}; "
+                         f"blue: hiding it lowered the distance, so it set them apart. Distance {maps.distance:.3f} "
+                         f"to {maps.against.words()}.")
+    return hidden + ("Red: hiding it raised the distance, so it made the pair alike; "
+                     f"blue: hiding it lowered the distance, so it set them apart. Distance {maps.distance:.3f}.")
 
 
 def ready(maps) -> str:
@@ -95,11 +114,12 @@ class WhyJob:
     def start(self, encoder, a, b, shown: Callable[[object, np.ndarray], None],
               current: Callable[[], bool] = lambda: True,
               failed: Callable[[str], None] | None = None) -> bool:
-        """Compute the maps of ``a`` and ``b`` in the background; False when one is already running."""
+        """Compute the maps of ``a`` and ``b`` (see :func:`compute`) in the background; False when one
+        is already running."""
         if self.job is not None:
             return False
         self.button.setEnabled(False)
-        self.status(BUSY)
+        self.status(BUSY_ONE if one_sided(b) else BUSY)
 
         def done(outcome: Outcome) -> None:
             self.job = None

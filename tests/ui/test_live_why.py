@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from conftest import SAMPLES, carded_model, tone
 from siamgui import Encoder
@@ -95,13 +96,73 @@ def test_why_freezes_the_camera_pair_overlays_its_maps_and_goes_back_to_live(liv
     view.stop()
 
 
-def test_why_is_off_for_an_enrolled_persons_average(live_view, qtbot, tmp_path):
-    import numpy as np
+def choose(qtbot, combo, index: int) -> None:
+    """A user's pick in a combo box: click it open, click the item in its popup."""
+    assert combo.isVisible() and combo.isEnabled()
+    qtbot.mouseClick(combo, Qt.MouseButton.LeftButton)
+    popup = combo.view()
+    qtbot.waitUntil(popup.isVisible, timeout=5000)
+    qtbot.wait(QApplication.doubleClickInterval() + 100)  # the popup ignores a release this soon after opening
+    rect = popup.visualRect(popup.model().index(index, 0))
+    qtbot.mouseClick(popup.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
-    view = live_view
-    view.set_encoder(Encoder.load(carded_model(tmp_path / "f.onnx", {"kind": "face", "size": 64}, threshold=0.2)))
-    view._set_reference(np.ones(view.encoder.card.embedding_dim, np.float32), "Ada", None)  # as a person's mean
-    assert not view.why_btn.isEnabled() and "average" in view.why_btn.toolTip()
+
+def test_why_maps_the_live_face_alone_against_an_enrolled_persons_average(qtbot, tmp_path, computed, request):
+    from siamgui.core.gallery import Gallery
+    from siamgui.tasks.enrolment import enrol_files
+    from siamgui.ui import why
+    from siamgui.ui.live_view import LiveView
+
+    enc = Encoder.load(carded_model(tmp_path / "f.onnx", {"kind": "face", "size": 64}, threshold=0.2))
+    gallery = Gallery(tmp_path / "g.db")
+    request.addfinalizer(gallery.close)
+    enrol_files(gallery, enc, "Ada", [SAMPLES / "face" / "same_a.jpg", SAMPLES / "face" / "same_b.jpg"])
+    view = LiveView(gallery_factory=lambda: gallery)
+    qtbot.addWidget(view)
+    view.resize(1100, 700)
+    view.show()
+    request.addfinalizer(view.shutdown)
+    view.set_encoder(enc)
+    qtbot.waitUntil(lambda: view.ref_person.count() == 1, timeout=10000)
+    choose(qtbot, view.ref_person, 0)  # "Ada (2)": the mean of her two samples becomes the reference
+    qtbot.waitUntil(lambda: view.reference is not None, timeout=10000)
+    assert view.reference_source is None and view.reference_samples == 2
+    assert view.ref_thumb.text() == "Ada" and "average of 2 enrolled samples" in view.ref_caption.text()
+    assert not view.why_btn.isEnabled() and "face" in view.why_btn.toolTip()  # no live face yet, and it says so
+    view.start(str(portrait_video(tmp_path / "cam.avi", frames=90)))
+    qtbot.waitUntil(lambda: view.why_btn.isEnabled() and view.verdict.state != "none", timeout=15000)
+    assert view.why_btn.toolTip() == why.TOOLTIP_ONE
+
+    press(qtbot, view.why_btn)
+    assert view.frozen and "live input in turn" in view.why_caption.text()
+    qtbot.waitUntil(lambda: view.why_maps is not None, timeout=20000)
+    assert computed == [False]  # one computation, off the UI thread
+    maps = view.why_maps
+    assert len(maps.sides) == 1 and maps.against.name == "Ada" and maps.against.samples == 2
+    assert maps.sides[0].heat.shape == maps.sides[0].view.shape[:2]
+    image = view.preview.image  # the live overlay, the name where a picture would be, the legend
+    assert image.width() > image.height() and image.height() > 240
+    assert view.live_thumb.pixmap() is not None and not view.live_thumb.pixmap().isNull()
+    assert view.ref_thumb.text() == "Ada"  # no overlay on the reference side: it has no picture
+    text = view.why_caption.text()
+    assert view.why_caption.isVisible() and "average of 2 enrolled samples of Ada" in text, text
+    assert f"Distance {maps.distance:.3f}" in text and "look like Ada" in text
+    assert view.verdict.distance == pytest.approx(maps.distance)
+
+    press(qtbot, view.why_btn)  # Back to live, the camera running: its last verdict at once, not "Waiting"
+    assert view.why_maps is None and view.why_btn.text() == "Why?" and view.verdict.state in ("same", "different")
+    assert view.ref_thumb.text() == "Ada"
+
+    qtbot.waitUntil(lambda: view.why_btn.isEnabled(), timeout=10000)
+    press(qtbot, view.why_btn)
+    qtbot.waitUntil(lambda: view.why_maps is not None, timeout=20000)
+    press(qtbot, view.start_btn)  # Stop, while the maps are shown
+    assert view.loop is None
+    last = view.live_verdict[0]
+    press(qtbot, view.why_btn)  # Back to live: nothing will come to replace the verdict, so it says why
+    assert view.verdict.state in ("same", "different") and view.verdict.distance == pytest.approx(last.distance)
+    assert "camera stopped" in view.verdict.margin_label.text()
+    assert len(computed) == 2
 
 
 def test_why_maps_the_last_utterance_against_the_reference_clip(live_view, qtbot, tmp_path, computed):

@@ -85,6 +85,18 @@ class Progress:
         return True
 
 
+def _preset_loss(preset: str) -> str | None:
+    """The loss a recipe trains with when it names none: its preset's (shown, not passed)."""
+    try:
+        from siamgui.train import presets
+    except ImportError:
+        return None
+    try:
+        return presets.get(preset)["loss"]
+    except KeyError:
+        return None
+
+
 def trainer_available() -> bool:
     """Whether this app can run ``siamgui-train`` (a Python with torch; not a frozen bundle)."""
     return not getattr(sys, "frozen", False) and importlib.util.find_spec("torch") is not None
@@ -252,11 +264,12 @@ class TrainView(View):
             w.setEnabled(own)
         if r is not None:
             self.preset_combo.setCurrentText(r.preset)
-            loss = r.args[r.args.index("--loss") + 1] if "--loss" in r.args else None
+            loss = r.args[r.args.index("--loss") + 1] if "--loss" in r.args else _preset_loss(r.preset)
             if loss:
                 self.loss_combo.setCurrentText(loss)
             self.minutes.setValue(r.minutes)
-            self.about.setText(f"Seed reports {r.reported['figure']}. {r.note}".strip())
+            note = r.note[:1].upper() + r.note[1:]
+            self.about.setText(f"Seed reports {r.reported['figure']}. {note}".strip())
             self.folder_label.setText(", ".join(r.data))
         else:
             self.about.setText("A folder with one sub-folder per class (person, speaker, kind of thing).")

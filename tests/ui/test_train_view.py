@@ -41,6 +41,7 @@ def test_start_draws_curves_and_the_new_model_reaches_the_picker(glyph_window, q
     w.nav.setCurrentRow(w.views.index(view))
     view.recipe_combo.setCurrentIndex(view.recipe_combo.findData("fruit"))
     assert view.preset_combo.currentText() == "image" and "90%" in view.about.text()
+    assert view.loss_combo.currentText() == "proto"  # the preset's, not the previous recipe's
     click(qtbot, view.start_button)
     assert view.cancel_button.isEnabled() and not view.start_button.isEnabled()
     qtbot.waitUntil(lambda: "in the model picker" in view.state.text(), timeout=15000)

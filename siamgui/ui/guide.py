@@ -28,6 +28,15 @@ apart too. <i>Proto</i>: each sample must be nearest to the centre of its own cl
 batch's classes (the prototypical-network and GE2E family). <i>CosFace / ArcFace</i>: a learned
 centre for every training class and a margin on the right one, what face and speaker recognition
 train with. Classes held out of training show whether it learned to compare, not to memorise.</p>
+<p><b>The shipped models.</b> <i>face</i>: people's faces, found and aligned first (dlib's network).
+<i>voice</i>: who is speaking, whatever the words (Resemblyzer's network, fine-tuned here).
+<i>glyph</i>: hand-drawn characters of alphabets it never saw. <i>digit</i>: the ten handwritten
+digits. <i>fruit</i>: varieties of a fruit from one photo each, on a plain light background; a small
+network joined to a colour histogram, because colour alone already tells most varieties apart and the
+network learns what colour gets wrong. <i>sound</i>: cat or dog, a demo trained on clips that state no
+licence, so it ships no samples. Each model's card (its description heads Compare; <tt>siamgui card
+MODEL.onnx</tt> prints all of it) says what it was trained on and how well it did on classes it never
+saw.</p>
 
 <h2>The views</h2>
 <p><b>Compare</b> &mdash; two files side by side: the region the encoder looked at, what it was

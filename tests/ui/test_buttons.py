@@ -130,7 +130,8 @@ def test_help_guide_and_about(glyph_window, qtbot, monkeypatch):
     assert guide.isVisible()
     text = guide.text.toPlainText().lower()
     for idea in ("shared weights", "distance", "threshold", "one-shot", "compare", "live", "gallery", "calibrate",
-                 "few-shot", "k-shot curve", "train", "why?", "contrastive", "triplet", "quadruplet", "arcface"):
+                 "few-shot", "k-shot curve", "train", "why?", "contrastive", "triplet", "quadruplet", "arcface",
+                 "shipped models", "fruit", "colour histogram"):
         assert idea in text, idea
     click(qtbot, guide.close_button)
     assert not guide.isVisible()

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from siamgui.media.errors import MediaError
-from siamgui.media.faces import BORDER, DETECT_MIN_SIDE, Box
+from siamgui.media.faces import Box, rescale, search_canvas
 
 NETS = ("pnet", "rnet", "onet")
 THRESHOLDS = (0.6, 0.7, 0.7)  # face probability kept after P-, R- and O-net
@@ -96,18 +96,9 @@ class CnnFaceDetector:
     def detect(self, image: np.ndarray) -> list[Face]:
         """All faces in a BGR or grey image, largest first, in the image's own pixels."""
         rgb = _to_rgb(image)
-        h, w = rgb.shape[:2]
-        if min(h, w) < 8:
+        if min(rgb.shape[:2]) < 8:
             return []
-        scale = 1.0
-        if min(h, w) < DETECT_MIN_SIDE:
-            scale = DETECT_MIN_SIDE / min(h, w)
-        elif max(h, w) > self.max_side:
-            scale = self.max_side / max(h, w)
-        work = _resize(rgb, scale)
-        pad = int(BORDER * max(work.shape[:2])) if scale > 1 else 0
-        if pad:
-            work = cv2.copyMakeBorder(work, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        work, scale, pad = search_canvas(rgb, self.max_side)
         inner = min(work.shape[:2]) - 2 * pad
         min_side = max(self.min_face_px, self.min_face * inner)
         faces = self._cascade(work, self._proposals(work, _pyramid(min_side, min(work.shape[:2]), self.factor)))
@@ -127,7 +118,7 @@ class CnnFaceDetector:
         if x1 - x0 < 8 or y1 - y0 < 8:
             return []
         f = min(1.0, NEAR_FACE_PX / side)
-        work = _resize(_to_rgb(image[y0:y1, x0:x1]), f)
+        work = rescale(_to_rgb(image[y0:y1, x0:x1]), f)
         face = side * f
         props = self._proposals(work, [12.0 / face * self.factor ** k for k in (-1, 0, 1)])
         prev = box.square()
@@ -205,13 +196,6 @@ def _to_rgb(image: np.ndarray) -> np.ndarray:
 
 def _interp(scale: float) -> int:
     return cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-
-
-def _resize(img: np.ndarray, scale: float) -> np.ndarray:
-    if scale == 1.0:
-        return img
-    h, w = img.shape[:2]
-    return cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=_interp(scale))
 
 
 def _blob(rgb: np.ndarray) -> np.ndarray:

@@ -75,18 +75,9 @@ class FaceDetector:
     def detect(self, image: np.ndarray) -> list[Box]:
         """All faces in a BGR or grey image, largest first, in the image's own pixels."""
         grey = to_grey(image)
-        h, w = grey.shape[:2]
-        if min(h, w) < 8:
+        if min(grey.shape[:2]) < 8:
             return []
-        scale = 1.0
-        if min(h, w) < DETECT_MIN_SIDE:
-            scale = DETECT_MIN_SIDE / min(h, w)
-        elif max(h, w) > DETECT_MAX_SIDE:
-            scale = DETECT_MAX_SIDE / max(h, w)
-        work = _rescale(grey, scale)
-        pad = int(BORDER * max(work.shape)) if scale > 1 else 0
-        if pad:
-            work = cv2.copyMakeBorder(work, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        work, scale, pad = search_canvas(grey, DETECT_MAX_SIDE)
         min_side = max(20, int(self.min_face * min(work.shape[:2]) * (0.5 if pad else 1.0)))
         return self._search(work, scale, min_side, pad=pad)
 
@@ -102,7 +93,7 @@ class FaceDetector:
         if x1 - x0 < 8 or y1 - y0 < 8:
             return []
         scale = NEAR_FACE_PX / max(box.w, box.h, 1.0)
-        work = _rescale(grey[y0:y1, x0:x1], scale)
+        work = rescale(grey[y0:y1, x0:x1], scale)
         lo, hi = int(NEAR_FACE_PX / 1.5), int(NEAR_FACE_PX * 1.5)
         if min(work.shape[:2]) < lo:
             return []
@@ -119,13 +110,32 @@ class FaceDetector:
         return sorted(boxes, key=lambda b: b.area, reverse=True)
 
 
-def _rescale(grey: np.ndarray, scale: float) -> np.ndarray:
-    """``grey`` resized by ``scale`` (area averaging down, bilinear up)."""
+def rescale(img: np.ndarray, scale: float) -> np.ndarray:
+    """``img`` resized by ``scale`` (area averaging down, bilinear up)."""
     if scale == 1.0:
-        return grey
-    h, w = grey.shape[:2]
+        return img
+    h, w = img.shape[:2]
     interp = cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA
-    return cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interp)
+    return cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interp)
+
+
+def search_canvas(img: np.ndarray, max_side: int) -> tuple[np.ndarray, float, int]:
+    """The picture a whole-frame face search runs on, for every detector: a small crop upscaled so
+    its short side is ``DETECT_MIN_SIDE`` and given a replicated border (a tight face crop has no
+    margin for the detector's windows), a large frame downscaled to ``max_side``. Returns
+    (picture, scale, border in pixels); a face found at (x, y) there is at
+    ((x - border) / scale, (y - border) / scale) in ``img``."""
+    h, w = img.shape[:2]
+    scale = 1.0
+    if min(h, w) < DETECT_MIN_SIDE:
+        scale = DETECT_MIN_SIDE / min(h, w)
+    elif max(h, w) > max_side:
+        scale = max_side / max(h, w)
+    work = rescale(img, scale)
+    pad = int(BORDER * max(work.shape[:2])) if scale > 1 else 0
+    if pad:
+        work = cv2.copyMakeBorder(work, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    return work, scale, pad
 
 
 _default_detector: FaceDetector | None = None

@@ -79,6 +79,12 @@ class ColourHistogram(nn.Module):
             self.register_buffer(name, torch.arange(n, dtype=torch.float32).view(1, n, 1, 1), persistent=False)
         self.dim = self.bins[0] * self.bins[1] * self.bins[2]
 
+    @classmethod
+    def from_config(cls, cfg: dict) -> "ColourHistogram":
+        """From a preset's ``colour_hist`` entry ({"bins", "mean", "std", "white"}; other keys ignored)."""
+        return cls(tuple(cfg.get("bins", (12, 12, 12))), float(cfg.get("mean", 0.5)), float(cfg.get("std", 0.5)),
+                   float(cfg.get("white", 0.9)))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = (x * self.std + self.mean).clamp(0, 1)
         r, g, b = x[:, 0], x[:, 1], x[:, 2]
@@ -136,9 +142,8 @@ def build(cfg: dict) -> nn.Module:
     ch = cfg.get("colour_hist")
     if not ch:
         return cnn
-    hist = ColourHistogram(tuple(ch.get("bins", (12, 12, 12))), float(ch.get("mean", 0.5)),
-                           float(ch.get("std", 0.5)), float(ch.get("white", 0.9)))
-    return ColourJoined(cnn, hist, float(ch.get("cnn_weight", 0.3)), bool(ch.get("dihedral", False)))
+    return ColourJoined(cnn, ColourHistogram.from_config(ch), float(ch.get("cnn_weight", 0.3)),
+                        bool(ch.get("dihedral", False)))
 
 
 def _conv(cfg: dict) -> ConvEncoder:

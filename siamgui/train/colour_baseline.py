@@ -33,14 +33,14 @@ def baseline(data_dirs: list[str], seeds: list[int], preset_name: str = "image")
     items = data.scan(data_dirs, preset["modality"], None, skipped)
     source = PhotoSource(items, preset["spec"], skipped, None, progress=False)
     spec = modalities.get(preset["spec"]).spec
-    hist = backbones.ColourHistogram(tuple(cfg["bins"]), float(spec["mean"]), float(spec["std"]),
-                                     float(cfg.get("white", 0.9)))
+    hist = backbones.ColourHistogram.from_config({**cfg, "mean": spec["mean"], "std": spec["std"]})
     inputs, labels = source.eval_inputs(list(range(len(source.items))), np.random.default_rng(0))
     with torch.no_grad():
         emb = np.concatenate([hist(torch.from_numpy(np.ascontiguousarray(x, np.float32))).numpy() for x in inputs])
     out = []
     for seed in seeds:
-        _, val, _ = data.split_classes(source.items, preset["val_fraction"], seed)
+        _, val, _ = data.split_classes(source.items, preset["val_fraction"], seed,
+                                       by_group=preset["split_by_group"])  # the split siamgui-train makes
         keep = [i for i, lab in enumerate(labels) if lab in set(val)]
         figs = evaluate.evaluate(emb[keep], [labels[i] for i in keep], seed=seed)
         out.append({"seed": seed, "val_classes": len(val), **{k: figs[k] for k in ("eer", "way_10_shot_1") if k in figs}})

@@ -23,6 +23,14 @@ from pathlib import Path
 from siamgui.train.losses import LOSSES
 from siamgui.train.presets import PRESETS
 
+def numbers(text: str) -> tuple[float, ...]:
+    """``0.9,1.1`` -> (0.9, 1.1), for the class-variant options; a clear sentence otherwise."""
+    try:
+        return tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, such as 0.9,1.1 (got {text!r})")
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="siamgui-train", description=__doc__.split("\n")[0])
     ap.add_argument("data_dirs", nargs="+", metavar="DATA_DIR", help="folder(s) with one sub-folder per class")
@@ -50,11 +58,11 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--dim", type=int, help="embedding size")
     ap.add_argument("--rotations", type=int, choices=(1, 2, 4),
                     help="glyphs: rotated copies (90 degrees) of each training class as extra classes")
-    ap.add_argument("--speed-classes", type=lambda v: tuple(float(x) for x in v.split(",")), metavar="S,S",
+    ap.add_argument("--speed-classes", type=numbers, metavar="S,S",
                     help="audio: each training speaker played at these speeds (e.g. 0.9,1.1) as extra speakers")
-    ap.add_argument("--hue-classes", type=lambda v: tuple(float(x) for x in v.split(",")), metavar="D,D",
-                    help="photos: each training class with its hue turned by these degrees (e.g. -50,50) as extra "
-                         "classes")
+    ap.add_argument("--hue-classes", type=numbers, metavar="D,D",
+                    help="photos: each training class with its hue turned by these degrees as extra classes (write "
+                         "--hue-classes=-50,50: a value starting with a minus needs the =)")
     ap.add_argument("--groups-per-batch", type=int, metavar="G",
                     help="draw each batch's classes from G groups (alphabets) only: same-alphabet negatives")
     ap.add_argument("--eval-every", type=float, default=120.0, help="seconds between validation checks")

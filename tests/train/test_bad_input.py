@@ -77,3 +77,16 @@ def test_bad_out_and_k(tmp_path, capsys):
     assert "--out" in one_line_error(capsys)
     assert main([str(data), "--preset", "glyph", "--out", str(tmp_path / "m.onnx"), "-K", "1"]) == 2
     one_line_error(capsys)
+
+
+def test_class_variant_options_take_numbers_and_say_so_otherwise(tmp_path, capsys):
+    from siamgui.train.cli import parser
+
+    assert parser().parse_args(["d", "--preset", "image", "--out", "m.onnx", "--hue-classes=-50,50"]).hue_classes == (
+        -50.0, 50.0)
+    for option in ("--hue-classes=-50,abc", "--speed-classes=0.9,x"):
+        with pytest.raises(SystemExit) as stop:
+            run(tmp_path, tmp_path, "image", option)
+        assert stop.value.code == 2
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        assert "expected numbers separated by commas" in err and "Traceback" not in err

@@ -19,7 +19,7 @@ def resolve(spec: dict[str, Any]) -> dict[str, Any]:
 
 def modality(spec: dict[str, Any]) -> str:
     """The medium a spec reads: ``"image"`` or ``"audio"``."""
-    return modalities.get(spec).medium
+    return modalities.get(spec).medium.name
 
 
 def input_shape(spec: dict[str, Any]) -> tuple[int, int, int]:

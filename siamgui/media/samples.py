@@ -35,7 +35,7 @@ def sample_folder(card, root: Path) -> Path | None:
         mod = modalities.get(card.preprocess)
     except modalities.MediaError:
         return None
-    for name in (card.name, mod.samples, mod.medium):
+    for name in (card.name, mod.samples, mod.medium.name):
         if name and (root / name).is_dir():
             return root / name
     return None
@@ -84,7 +84,7 @@ def generated(mod: modalities.Modality, seed: int = 0) -> AudioClip | np.ndarray
     """A made-up input of the modality's medium, for checking a model that ships no samples:
     2 s of a gliding harmonic tone with a swell (audio), or a drawn shape on white (images)."""
     rng = np.random.default_rng(seed)
-    if mod.medium == "audio":
+    if mod.medium.segmentable:  # a sound: a signal over time
         rate = 16000
         t = np.arange(2 * rate) / rate
         f0 = 400 + 200 * np.sin(2 * np.pi * 0.7 * t)  # a glide, like a miaow

@@ -19,9 +19,9 @@ import numpy as np
 from siamgui.media import audio, images
 from siamgui.media.errors import MediaError
 from siamgui.media.faces import Box
+from siamgui.media.medium import AUDIO, IMAGE, Medium
 
 Source = Union[str, Path, np.ndarray, audio.AudioClip]
-Medium = Literal["image", "audio"]
 Colour = Literal["grey", "rgb", "bgr"]
 LiveSource = Literal["camera", "microphone", "none"]
 
@@ -49,7 +49,8 @@ class Modality:
     """
 
     kind: ClassVar[str]  # the card's preprocess.kind
-    medium: ClassVar[Medium] = "image"  # what files it reads
+    medium: ClassVar[Medium] = IMAGE  # what files it reads (IMAGE or AUDIO)
+    scope: ClassVar[str] = ""  # what a gallery of this kind holds ("face", "voice"); defaults to ``kind``
     defaults: ClassVar[dict[str, Any]] = {}
     live_source: ClassVar[LiveSource] = "none"  # the device that can feed it live
     sample_folder: ClassVar[str] = ""  # resources/samples/<folder> (defaults to ``kind``)
@@ -63,13 +64,18 @@ class Modality:
     @property
     def suffixes(self) -> tuple[str, ...]:
         """File name endings this kind opens (lower case, with the dot)."""
-        return tuple(audio.AUDIO_SUFFIXES if self.medium == "audio" else images.IMAGE_SUFFIXES)
+        return self.medium.suffixes
 
     @property
     def file_filter(self) -> str:
         """A Qt-style file-dialog filter, e.g. ``Images (*.png *.jpg)``."""
-        label = "Audio" if self.medium == "audio" else "Images"
-        return f"{label} ({' '.join('*' + s for s in self.suffixes)})"
+        return self.medium.file_filter
+
+    @property
+    def gallery_scope(self) -> str:
+        """The gallery this kind's people live in: models of one scope share enrolled people (a
+        face model A and a face model B), models of another scope never see them."""
+        return self.scope or self.kind
 
     @property
     def samples(self) -> str:
@@ -121,7 +127,8 @@ class Modality:
 class SpeechModality(Modality):
     """What every speech kind shares: audio files, the microphone, (mel bands x frames) windows."""
 
-    medium: ClassVar[Medium] = "audio"
+    medium: ClassVar[Medium] = AUDIO
+    scope: ClassVar[str] = "voice"
     live_source: ClassVar[LiveSource] = "microphone"
     sample_folder: ClassVar[str] = "voice"
     subjects: ClassVar[tuple[str, str]] = ("the same speaker", "different speakers")

@@ -52,6 +52,7 @@ class AlignedFaceModality(Modality):
                                 "min_eye_px": 6.0}
     live_source = "camera"
     sample_folder = "face"
+    scope = "face"  # people enrolled under a cropped-face model are re-embedded, not hidden
     subjects = ("the same person", "different people")
     tracks_faces = True
 

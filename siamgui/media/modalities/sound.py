@@ -22,5 +22,6 @@ class SoundModality(LogMelModality):
 
     kind = "sound"
     sample_folder = "sound"
+    scope = "sound"  # kinds of sound are never mixed with enrolled speakers
     subjects = ("the same kind of sound", "different kinds of sound")
     defaults: dict[str, Any] = {**LogMelModality.defaults, "frames": 100, "step": 50, "min_voiced_s": 0.3}

@@ -61,3 +61,12 @@ def people_for_modality(gallery: Gallery, modality: str) -> tuple[list, int]:
     fits = gallery.sample_counts(modality)  # counts only: the media stay on disk
     people = [replace(p, samples=fits.get(p.id, 0)) for p in everyone if p.id in fits or p.samples == 0]
     return people, len(everyone) - len(people)
+
+
+def enrol_capture(gallery: Gallery, encoder: Encoder, name: str, sample, suffix: str, media: bytes,
+                  source: str) -> int:
+    """Store one live capture (a camera frame, an utterance) under ``name``: ``sample`` is embedded
+    here and ``media`` (its encoded file) is kept, so the stored file and its embedding agree."""
+    vectors = encoder.embed([sample])
+    return gallery.enrol(name, [(encoder.card.modality, suffix, media, source)], vectors, encoder.model_hash,
+                         encoder.name)

@@ -145,8 +145,10 @@ class PeopleSnapshot:
         people: dict[int, str] = {}
         for pid, name in zip(pids.tolist(), names):
             people.setdefault(int(pid), name)
-        return cls(pids, np.asarray(vecs, np.float32).reshape(len(pids), -1), tuple(people), tuple(people.values()),
-                   metric)
+        vecs = np.asarray(vecs, np.float32)
+        if vecs.ndim != 2:  # an empty gallery: no rows, no columns
+            vecs = vecs.reshape(len(pids), -1) if len(pids) else np.zeros((0, 0), np.float32)
+        return cls(pids, vecs, tuple(people), tuple(people.values()), metric)
 
     def __len__(self) -> int:
         return len(self.people)
@@ -408,6 +410,9 @@ class VoiceResult:
     message: str = ""
     clip: AudioClip | None = None
     embedding: np.ndarray | None = None
+    identify: bool = False  # judged against the gallery's people (True) or the reference (False)
+    name: str | None = None  # Identify: the nearest person (known only when the verdict says same)
+    matches: list[tuple[str, float]] = field(default_factory=list)  # Identify: the nearest people
 
 
 class VoiceVerifier:
@@ -421,11 +426,17 @@ class VoiceVerifier:
         self.threshold = encoder.threshold if threshold is None else threshold
         self.segmenter = UtteranceSegmenter(rate=self.rate)
         self.reference: np.ndarray | None = None
+        self.identifying = False
+        self.people: PeopleSnapshot | None = None
         self.rolling_every_s = rolling_every_s
         self._since_rolling = 0.0
 
     def set_reference(self, embedding: np.ndarray | None) -> None:
         self.reference = embedding
+
+    def set_identify(self, identifying: bool, people: PeopleSnapshot | None = None) -> None:
+        """Name the speaker from the gallery's ``people`` (Identify) or judge against the reference."""
+        self.identifying, self.people = identifying, people
 
     def judge(self, clip: AudioClip, kind: str) -> VoiceResult:
         ended = time.perf_counter()
@@ -433,6 +444,17 @@ class VoiceVerifier:
             emb = self.encoder.embed_one(clip)
         except MediaError as exc:
             return VoiceResult(kind, ended, time.perf_counter(), clip.duration, None, None, str(exc), clip)
+        identifying, people = self.identifying, self.people
+        if identifying:
+            if people is None or not len(people):
+                return VoiceResult(kind, ended, time.perf_counter(), clip.duration, None, None,
+                                   "the gallery has nobody enrolled with this model", clip, emb, True)
+            d = people.distances(emb)[0]
+            order = np.argsort(d, kind="stable")[:3]
+            best = int(order[0])
+            return VoiceResult(kind, ended, time.perf_counter(), clip.duration, float(d[best]),
+                               Verdict(float(d[best]), self.threshold), "", clip, emb, True, people.names[best],
+                               [(people.names[i], float(d[i])) for i in order])
         if self.reference is None:
             return VoiceResult(kind, ended, time.perf_counter(), clip.duration, None, None, "no reference", clip, emb)
         d = self.encoder.distance(emb, self.reference)

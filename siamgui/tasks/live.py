@@ -293,6 +293,21 @@ def crowd_frame(faces: list[np.ndarray], size: tuple[int, int] = (640, 480), see
     return frame
 
 
+def bench_faces(model_path, faces_dir, quick: bool = False, faces: int = 3) -> dict:
+    """``siamgui bench``'s "every face in the frame": ``faces`` of the sample portraits in
+    ``faces_dir`` side by side in a 640x480 frame, through Live's Identify loop (``time_identify``)."""
+    from pathlib import Path
+
+    from siamgui.core.encoder import Encoder
+    from siamgui.media.images import load_image
+
+    pictures = [load_image(p) for p in sorted(Path(faces_dir).glob("*.jpg"))[:faces]]
+    if len(pictures) < faces:
+        return {"skipped": f"fewer than {faces} sample portraits in {faces_dir}"}
+    encoder = Encoder.load(model_path, device="cpu")
+    return time_identify(encoder, crowd_frame(pictures), frames=20 if quick else 60)
+
+
 def time_identify(encoder, frame: np.ndarray, frames: int = 60, people: PeopleSnapshot | None = None) -> dict:
     """Live's Identify loop on ``frame`` over and over (tracked faces, one batch, gallery product,
     smoothing): frames per second and how many faces each frame named. What ``siamgui bench``

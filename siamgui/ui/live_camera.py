@@ -132,7 +132,7 @@ class FramePreview(QWidget):
             p.setPen(pen)
             p.drawRect(rect)
             if m.label:
-                text = metrics.elidedText(m.label, Qt.TextElideMode.ElideRight, int(max(rect.width(), 90)))
+                text = metrics.elidedText(m.label, Qt.TextElideMode.ElideRight, int(max(rect.width(), 170)))
                 tw, th = metrics.horizontalAdvance(text) + 10, metrics.height() + 4
                 top = rect.y() - th if rect.y() - th >= target.y() else rect.y() + rect.height()
                 tag = QRectF(rect.x() - 2, top, tw, th)

@@ -384,6 +384,7 @@ class LiveView(View):
         self.recent_frames.clear()  # a new loop counts its frames from 1 again
         self.last_face = None
         self.live_verdict = None
+        self.reference_panel.show_live(None)  # nothing of an earlier run stands for this one
         try:
             if self.listens:
                 self.verifier = VoiceVerifier(self.encoder, self.threshold)
@@ -422,8 +423,8 @@ class LiveView(View):
     def _on_ended(self, reason: str) -> None:
         """The loop stopped by itself (a file that cannot be played): said once, and Start again."""
         self.stop()
-        self.preview.clear(reason)
-        self._say(reason)
+        self.preview.clear("Press Start to open the camera")
+        self._say(reason)  # said once, beside the picture
 
     # --- results (UI thread) -------------------------------------------------------------
     def _on_frame(self, item: tuple) -> None:
@@ -556,7 +557,9 @@ class LiveView(View):
     def _update_stats(self) -> None:
         if self.loop is None or len(self.result_times) < 2:
             self.stats.setText("")
+            self.stats.hide()
             return
+        self.stats.show()
         span = self.result_times[-1] - self.result_times[0]
         rate = (len(self.result_times) - 1) / span if span > 0 else 0.0
         lat = 1000 * float(np.median(self.latencies)) if self.latencies else 0.0

@@ -68,6 +68,16 @@ def face_marks(result: FrameResult | None, threshold: float | None) -> list[Face
     return marks
 
 
+def crop_around(frame: np.ndarray, box: Box, grow: float = 0.6) -> np.ndarray:
+    """The part of ``frame`` around one face (its box grown by ``grow`` of its side on each side),
+    so a sample enrolled from a frame with several people holds the one meant."""
+    h, w = frame.shape[:2]
+    r = box.square(grow)
+    x0, y0 = max(0, int(r.x)), max(0, int(r.y))
+    x1, y1 = min(w, int(r.x + r.w + 0.5)), min(h, int(r.y + r.h + 0.5))
+    return frame[y0:y1, x0:x1].copy()
+
+
 def frame_emitter(emit: Callable[[tuple], None]) -> Callable[[np.ndarray, int], None]:
     """The camera thread's frame callback: ``emit((frame, seq))`` and nothing else."""
 

@@ -40,7 +40,7 @@ from siamgui.tasks.live import (CameraLoop, FaceVerifier, FrameResult, Microphon
 from siamgui.ui import why
 from siamgui.ui.analysis import qimage_from_array, spectrogram_image
 from siamgui.ui.jobs import Jobs, Latest
-from siamgui.ui.live_camera import DeviceCombo, FramePreview, face_marks, frame_emitter
+from siamgui.ui.live_camera import DeviceCombo, FramePreview, crop_around, face_marks, frame_emitter
 from siamgui.ui.live_microphone import LevelFolder, LevelScope
 from siamgui.ui.live_reference import ReferencePanel
 from siamgui.ui.verdict import VerdictPanel
@@ -859,14 +859,19 @@ class LiveView(View):
                 return
             sample, encode, suffix = self.last_clip, encode_wav, ".wav"
         else:
-            if self.last_frame is None or self.last_face is None or self.last_face.box is None:
+            r = self.last_face
+            frame = self._frame_of(r) if r is not None else None  # the frame its boxes were found in
+            frame = self.last_frame if frame is None else frame
+            if frame is None or r is None or r.box is None:
                 self._say("No face in view to enrol.")
                 return
-            if len(self.last_face.faces) > 1:
-                self._say("Several faces in view: the enrolled sample is the whole frame, and the gallery "
-                          "keeps its largest face.")
-            sample, encode, suffix = self.last_frame.copy(), encode_png, ".png"
-        name, ok = QInputDialog.getText(self, "Enrol", "Name of the person:")
+            face = self._face_to_enrol(r)
+            # one face in view: the whole frame, as a photo would be; several: the one meant, cut out
+            sample = frame.copy() if len(r.faces) == 1 else crop_around(frame, face.box)
+            encode, suffix = encode_png, ".png"
+        who = "" if self.listens or len(self.last_face.faces) == 1 else (
+            " (the face marked on the video)" if not self.identifying else " (the largest face not yet named)")
+        name, ok = QInputDialog.getText(self, "Enrol", f"Name of the person{who}:")
         if not ok or not name.strip():
             return
         enc, gallery_factory, source = self.encoder, self.gallery_factory, self.device_word
@@ -883,6 +888,12 @@ class LiveView(View):
                 QMessageBox.warning(self, "Enrol", outcome.error)
 
         self.jobs.submit(work, done)
+
+    def _face_to_enrol(self, r: FrameResult):
+        """Verify: the judged face. Identify: the largest face nobody is named for (else the largest)."""
+        if self.identifying:
+            return next((f for f in r.faces if f.label == "unknown"), r.faces[0])
+        return r.main
 
     def activated(self) -> None:
         self.refresh_people()

@@ -113,3 +113,38 @@ def test_voice_loop_judges_utterances_and_reports_silence(tmp_path):
     assert utt and utt[0].verdict.same, utt and utt[0].distance
     assert not errors
     assert any(not voice for _, voice in levels) and any(voice for _, voice in levels)
+
+
+def test_camera_loop_says_once_that_a_file_is_not_a_video_and_ends(face_model, tmp_path):
+    bogus = tmp_path / "notes.avi"
+    bogus.write_text("not a video")
+    errors, ended = [], []
+    loop = CameraLoop(lambda: CameraSource(str(bogus)), FaceVerifier(face_model), lambda *a: None, lambda r: None,
+                      errors.append, retry_s=0.05, on_end=ended.append)
+    loop.start()
+    deadline = time.time() + 5
+    while time.time() < deadline and not ended:
+        time.sleep(0.02)
+    time.sleep(0.3)  # a retrying loop would have said it again by now
+    assert len(errors) == 1 and "notes.avi is not a video that can be played" in errors[0]
+    assert "retrying" not in errors[0] and ended == errors
+    loop.stop()
+    assert not loop.running
+
+
+def test_voice_verifier_names_the_speaker_from_the_gallery_people(tmp_path):
+    from siamgui.tasks.live import PeopleSnapshot
+
+    enc = Encoder.load(carded_model(tmp_path / "a.onnx", {"kind": "logmel"}, threshold=0.05))
+    said = enc.embed(tone(tmp_path / "t.wav", seconds=1.5))[0]
+    other = enc.embed(tone(tmp_path / "o.wav", freqs=(5000.0, 7000.0), seconds=1.5))[0]
+    people = PeopleSnapshot(np.array([1, 2]), np.stack([said, other]), (1, 2), ("Ada", "Tone"), enc.card.metric)
+    v = VoiceVerifier(enc)
+    from siamgui.media.audio import load_audio
+
+    v.set_identify(True, people)
+    r = v.judge(load_audio(tmp_path / "t.wav"), "utterance")
+    assert r.identify and r.name == "Ada" and r.verdict.same and [n for n, _ in r.matches] == ["Ada", "Tone"]
+    v.set_identify(True, None)
+    r = v.judge(load_audio(tmp_path / "t.wav"), "utterance")
+    assert r.verdict is None and r.message == "the gallery has nobody enrolled with this model"

@@ -102,6 +102,21 @@ def test_live_names_several_people_in_one_frame(live, qtbot, monkeypatch, face_e
                and m.label.split()[0] in names)
     qtbot.waitUntil(lambda: "unknown" in [m.label for m in view.preview.marks], timeout=15000)  # the stranger
     assert view.verdict.state in ("same", "different"), labels
+
+    from PySide6.QtWidgets import QInputDialog
+
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: asked.append(a[2]) or ("Alan", True)))
+    click(qtbot, view.enrol_btn)  # the stranger is enrolled: cut out of the frame, not the whole crowd
+    assert "the largest face not yet named" in asked[0]
+    qtbot.waitUntil(lambda: gallery.person("Alan") is not None, timeout=10000)
+    stored = gallery.samples(gallery.person("Alan").id)[0]
+    import cv2
+    import numpy as np
+
+    crop = cv2.imdecode(np.frombuffer(stored.media, np.uint8), cv2.IMREAD_COLOR)
+    assert crop.shape[0] < 480 and crop.shape[1] < 640 and stored.source == "camera"
+    qtbot.waitUntil(lambda: any(m.label.startswith("Alan") for m in view.preview.marks), timeout=20000)
     click(qtbot, view.start_btn)  # Stop
     assert view.loop is None and "camera stopped" in view.verdict.margin_label.text()
 

@@ -106,6 +106,7 @@ class FrameResult:
     faces: list[FaceResult] = field(default_factory=list)  # largest first
     identify: bool = False  # judged against the gallery (True) or the reference (False)
     message: str = ""  # e.g. "no face in view", "no reference"
+    generation: int = 0  # the verifier's settings it was judged with (see FaceVerifier.generation)
 
     @property
     def main(self) -> FaceResult | None:
@@ -185,7 +186,7 @@ class FaceVerifier:
         self.people: PeopleSnapshot | None = None
         self._smoothers: dict[int, Smoother] = {}
         self._people_windows: dict[int, deque[np.ndarray]] = {}
-        self._generation = 0  # bumped by every setter (UI thread); the worker drops its windows on a change
+        self.generation = 0  # bumped by every setter (UI thread); the worker drops its windows on a change
         self._seen_generation = 0
 
     @property
@@ -196,17 +197,18 @@ class FaceVerifier:
 
     def set_reference(self, embedding: np.ndarray | None) -> None:
         self.reference = embedding
-        self._generation += 1
+        self.generation += 1
 
     def set_identify(self, identifying: bool, people: PeopleSnapshot | None = None) -> None:
         """Judge against the gallery's ``people`` (Identify) or against the reference (Verify)."""
         self.identifying, self.people = identifying, people
-        self._generation += 1
+        self.generation += 1
 
     def process(self, frame: np.ndarray, seq: int = 0, captured: float | None = None) -> FrameResult:
         captured = time.perf_counter() if captured is None else captured
-        if self._seen_generation != self._generation:
-            self._seen_generation = self._generation
+        generation = self.generation
+        if self._seen_generation != generation:
+            self._seen_generation = generation
             self._smoothers.clear()
             self._people_windows.clear()
         identifying, people, reference = self.identifying, self.people, self.reference
@@ -231,7 +233,7 @@ class FaceVerifier:
                     self._smoothers.pop(t.id, None)
                     self._people_windows.pop(t.id, None)
             if not faces:
-                return FrameResult(seq, captured, time.perf_counter(), [], identifying, "no face in view")
+                return FrameResult(seq, captured, time.perf_counter(), [], identifying, "no face in view", generation)
         else:
             p = self.modality.prepare(frame)
             face = FaceResult(0, p.region, judged=not identifying)
@@ -246,7 +248,7 @@ class FaceVerifier:
             message = self._identify(done, people)
         else:
             message = self._verify(done, reference)
-        return FrameResult(seq, captured, time.perf_counter(), faces, identifying, message)
+        return FrameResult(seq, captured, time.perf_counter(), faces, identifying, message, generation)
 
     def _verify(self, faces: list[FaceResult], reference: np.ndarray | None) -> str:
         if reference is None:

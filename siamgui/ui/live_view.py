@@ -446,6 +446,8 @@ class LiveView(View):
     def _on_face(self, r: FrameResult) -> None:
         if self.loop is None:
             return  # stopped: nothing computed after Stop is drawn
+        if self.verifier is not None and r.generation != self.verifier.generation:
+            return  # judged against a reference or mode the user has since changed
         self.last_face = r
         self.result_times.append(r.done)
         self.latencies.append(r.done - r.captured)

@@ -148,3 +148,15 @@ def test_voice_verifier_names_the_speaker_from_the_gallery_people(tmp_path):
     v.set_identify(True, None)
     r = v.judge(load_audio(tmp_path / "t.wav"), "utterance")
     assert r.verdict is None and r.message == "the gallery has nobody enrolled with this model"
+
+
+def test_a_result_says_which_settings_it_was_judged_with(face_model):
+    v = FaceVerifier(face_model, smoothing=3, detect_every=1)
+    first = v.process(portrait_frame())
+    assert first.generation == v.generation and first.message == "no reference"
+    v.set_reference(first.embedding)  # a result judged before this belongs to the old reference
+    assert v.generation == first.generation + 1
+    again = v.process(portrait_frame(shift=2))
+    assert again.generation == v.generation and again.verdict.same and len(v.smoother.values) == 1
+    v.set_identify(True, None)
+    assert v.process(portrait_frame()).identify and v.generation == first.generation + 2

@@ -138,6 +138,15 @@ class PeopleSnapshot:
     names: tuple[str, ...]  # their names
     metric: str
 
+    def __post_init__(self) -> None:
+        # rows grouped by person (in column order), so each person's nearest sample is one reduceat
+        column = {pid: c for c, pid in enumerate(self.people)}
+        cols = np.array([column[int(p)] for p in np.asarray(self.pids).tolist()], np.int64)
+        order = np.argsort(cols, kind="stable")
+        object.__setattr__(self, "pids", np.asarray(self.pids)[order])
+        object.__setattr__(self, "vecs", np.asarray(self.vecs, np.float32)[order])
+        object.__setattr__(self, "_starts", np.searchsorted(cols[order], np.arange(len(self.people))))
+
     @classmethod
     def from_matrix(cls, matrix: tuple, metric: str) -> "PeopleSnapshot":
         """From ``Gallery.matrix(model_hash)`` = (sample ids, person ids, names, vectors)."""
@@ -157,10 +166,7 @@ class PeopleSnapshot:
     def distances(self, embeddings: np.ndarray) -> np.ndarray:
         """(faces, people): each face's distance to each person's nearest enrolled sample."""
         d = from_cosine(np.atleast_2d(embeddings) @ self.vecs.T, self.metric)
-        out = np.full((d.shape[0], len(self.people)), np.inf, np.float32)
-        for col, pid in enumerate(self.people):
-            out[:, col] = d[:, self.pids == pid].min(axis=1)
-        return out
+        return np.minimum.reduceat(d, self._starts, axis=1)
 
 
 class FaceVerifier:

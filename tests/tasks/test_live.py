@@ -160,3 +160,25 @@ def test_a_result_says_which_settings_it_was_judged_with(face_model):
     assert again.generation == v.generation and again.verdict.same and len(v.smoother.values) == 1
     v.set_identify(True, None)
     assert v.process(portrait_frame()).identify and v.generation == first.generation + 2
+
+
+def test_people_snapshot_gives_each_person_their_nearest_sample():
+    from siamgui.core.compare import distance
+    from siamgui.tasks.live import PeopleSnapshot
+
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(7, 8)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    pids = [5, 2, 5, 9, 2, 2, 9]  # rows of three people, interleaved as a gallery stores them
+    names = ["E", "B", "E", "I", "B", "B", "I"]
+    snap = PeopleSnapshot.from_matrix((np.arange(7), np.array(pids), names, vecs), "cosine")
+    assert snap.names == ("E", "B", "I") and len(snap) == 3
+    faces = rng.normal(size=(2, 8)).astype(np.float32)
+    faces /= np.linalg.norm(faces, axis=1, keepdims=True)
+    got = snap.distances(faces)
+    for f in range(2):
+        for col, pid in enumerate((5, 2, 9)):
+            rows = [i for i, p in enumerate(pids) if p == pid]
+            assert got[f, col] == pytest.approx(min(distance(faces[f], vecs[i], "cosine") for i in rows), abs=1e-5)
+    empty = PeopleSnapshot.from_matrix((np.zeros(0), np.zeros(0, int), [], np.zeros((0, 8))), "cosine")
+    assert len(empty) == 0

@@ -169,6 +169,17 @@ class PeopleSnapshot:
         return np.minimum.reduceat(d, self._starts, axis=1)
 
 
+def person_reference(matrix: tuple, person_id: int) -> tuple[np.ndarray, str, int] | None:
+    """(the unit mean of a person's embeddings, their name, how many) from ``Gallery.matrix``; None
+    when they have none for this model. An enrolled person as a Verify reference."""
+    _, pids, names, vecs = matrix
+    rows = np.nonzero(np.asarray(pids) == person_id)[0]
+    if len(rows) == 0:
+        return None
+    mean = np.asarray(vecs)[rows].mean(axis=0)
+    return mean / (np.linalg.norm(mean) + 1e-12), names[rows[0]], len(rows)
+
+
 class FaceVerifier:
     """One frame -> every face's box, crop and embedding (one batch), judged per track.
 

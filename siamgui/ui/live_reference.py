@@ -6,13 +6,44 @@ person) and the view does the work in jobs. Names are shown as plain text, never
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QComboBox, QFrame, QGridLayout, QGroupBox, QLabel, QPushButton
 
+from siamgui.ui.analysis import qimage_from_array, spectrogram_image
 from siamgui.ui.canvas import thumb
 
 THUMB = 112  # px: two thumbnails side by side in a 330 px side panel
+
+
+@dataclass(frozen=True, eq=False)
+class Reference:
+    """What the live input is held against."""
+
+    embedding: np.ndarray
+    name: str
+    image: QImage | None = None  # its picture (a face crop, a spectrogram); None for a person's average
+    source: Any = None  # the input it was embedded from (a path, frame or clip), which Why? maps;
+    #                     None for an enrolled person's average (Why? maps the live side alone)
+    samples: int = 0  # enrolled samples averaged into it
+
+
+def reference_of_file(encoder, path: str) -> Reference:
+    """Embed a file as the reference, with the picture of what the encoder saw (runs in a job).
+    Sound is decoded once, so the spectrogram shown is of the clip embedded."""
+    if not encoder.modality.medium.has_picture:
+        from siamgui.media.audio import load_audio
+
+        clip = load_audio(path)
+        return Reference(encoder.embed_one(clip), Path(path).name, spectrogram_image(clip), path)
+    prepared = encoder.prepare(path)
+    view = qimage_from_array(prepared.view, bgr=prepared.colour == "bgr") if prepared.view is not None else None
+    return Reference(encoder.embed_prepared([prepared])[0], Path(path).name, view, path)
 
 
 class ReferencePanel(QGroupBox):
@@ -71,6 +102,13 @@ class ReferencePanel(QGroupBox):
         thumb(self.live_thumb, None)
         self.live_thumb.setText("live")
         self.caption.setText("No reference yet")
+
+    def show(self, ref: Reference | None, stretch: bool, placeholder: str = "") -> None:
+        """``ref``'s picture and caption; where it has no picture, a person's name (an average) or
+        ``placeholder`` (the medium's sign) stands in."""
+        if ref is None:
+            return
+        self.show_reference(ref.name, ref.image, ref.samples, stretch, ref.name if ref.source is None else placeholder)
 
     def show_reference(self, name: str, image: QImage | None, samples: int, stretch: bool,
                        stand_in: str = "") -> None:

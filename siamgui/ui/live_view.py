@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QInputDialog, Q
                                QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
 from siamgui.core.compare import Verdict
-from siamgui.media.audio import AudioClip, encode_wav, load_audio
+from siamgui.media.audio import AudioClip, encode_wav
 from siamgui.media.camera import CameraSource, camera_from_env, list_cameras
 from siamgui.media.errors import MediaError, named
 from siamgui.media.images import encode_png
@@ -36,13 +36,13 @@ from siamgui.media.microphone import FileMicrophone, MicrophoneError, Microphone
 from siamgui.tasks.enrolment import enrol_capture, people_for_modality
 from siamgui.tasks.explain import Against
 from siamgui.tasks.live import (CameraLoop, FaceVerifier, FrameResult, MicrophoneLoop, PeopleSnapshot, VoiceResult,
-                                VoiceVerifier)
+                                VoiceVerifier, person_reference)
 from siamgui.ui import why
 from siamgui.ui.analysis import qimage_from_array, spectrogram_image
 from siamgui.ui.jobs import Jobs, Latest
 from siamgui.ui.live_camera import DeviceCombo, FramePreview, crop_around, face_marks, frame_emitter
 from siamgui.ui.live_microphone import LevelFolder, LevelScope
-from siamgui.ui.live_reference import ReferencePanel
+from siamgui.ui.live_reference import Reference, ReferencePanel, reference_of_file
 from siamgui.ui.verdict import VerdictPanel
 from siamgui.ui.views import View
 
@@ -99,11 +99,7 @@ class LiveView(View):
         self.stand_in: str | None = None  # the file chosen to stand in for the camera / microphone
         self.loop = None
         self.verifier = None
-        self.reference: np.ndarray | None = None
-        self.reference_name = ""
-        self.reference_source = None  # the input the reference was embedded from (None: a person's mean)
-        self.reference_samples = 0  # enrolled samples averaged into a person's reference
-        self.reference_image: QImage | None = None
+        self.ref: Reference | None = None  # what the live input is held against (Verify)
         # the last live result shown: (verdict, note, the identified name or None), kept for Why? and Stop
         self.live_verdict: tuple[Verdict | None, str, str | None] | None = None
         self.threshold: float | None = None
@@ -253,9 +249,7 @@ class LiveView(View):
         self.back_to_live()
         medium_before = getattr(getattr(self.encoder, "modality", None), "medium", None)
         self.encoder = encoder
-        self.reference = None
-        self.reference_name = ""
-        self.reference_source, self.reference_image, self.reference_samples = None, None, 0
+        self.ref = None
         self.live_verdict = None
         self.people = None
         self._snapshot.forget()
@@ -695,15 +689,22 @@ class LiveView(View):
                                        if r is not None and r.crop is not None else None)
 
     # --- references ----------------------------------------------------------------------
+    reference = property(lambda self: None if self.ref is None else self.ref.embedding)
+    reference_name = property(lambda self: "" if self.ref is None else self.ref.name)
+    reference_source = property(lambda self: None if self.ref is None else self.ref.source)
+    reference_samples = property(lambda self: 0 if self.ref is None else self.ref.samples)
+    reference_image = property(lambda self: None if self.ref is None else self.ref.image)
+
     def _set_reference(self, embedding: np.ndarray, name: str, image: QImage | None, source=None,
                        samples: int = 0) -> None:
-        """``source``: the input ``embedding`` came from (a path, frame or clip), which Why? maps; None
-        for an enrolled person's average of ``samples`` embeddings (Why? maps the live side alone)."""
+        """Hold the live input against a new :class:`Reference` (see its fields)."""
+        self._use_reference(Reference(embedding, name, image, source, samples))
+
+    def _use_reference(self, ref: Reference) -> None:
         self.back_to_live()  # maps of the old reference would explain a pair no longer judged
-        self.reference, self.reference_name = embedding, name
-        self.reference_source, self.reference_image, self.reference_samples = source, image, samples
+        self.ref = ref
         if self.verifier is not None:
-            self.verifier.set_reference(embedding)
+            self.verifier.set_reference(ref.embedding)
         self.live_verdict = None  # a verdict against the old reference says nothing about the new one
         self._show_last_live_verdict()
         self._show_reference_thumb()
@@ -711,12 +712,8 @@ class LiveView(View):
 
     def _show_reference_thumb(self) -> None:
         """The reference's picture; a person's average has none, so their name stands in its place."""
-        if self.reference is None:
-            return
-        stand_in = (self.reference_name if self.reference_source is None else
-                    self.encoder.modality.medium.placeholder if self.encoder is not None else "")
-        self.reference_panel.show_reference(self.reference_name, self.reference_image, self.reference_samples,
-                                            self.listens, stand_in)
+        placeholder = self.encoder.modality.medium.placeholder if self.encoder is not None else ""
+        self.reference_panel.show(self.ref, self.listens, placeholder)
 
     def reference_from_file(self, path: str | None = None) -> None:
         if self.encoder is None:
@@ -727,24 +724,15 @@ class LiveView(View):
                 return
         enc = self.encoder
 
-        def work():
-            if not enc.modality.medium.has_picture:  # decode once: the spectrogram shown is of the clip embedded
-                clip = load_audio(path)
-                return enc.embed_one(clip), spectrogram_image(clip)
-            prepared = enc.prepare(path)
-            view = qimage_from_array(prepared.view, bgr=prepared.colour == "bgr") if prepared.view is not None else None
-            return enc.embed_prepared([prepared])[0], view
-
         def done(outcome):
             if enc is not self.encoder:
                 return
             if not outcome.ok:
                 self._say(f"Reference not usable: {named(Path(path).name, outcome.error)}")
                 return
-            emb, image = outcome.value
-            self._set_reference(emb, Path(path).name, image, path)
+            self._use_reference(outcome.value)
 
-        self.jobs.submit(work, done)
+        self.jobs.submit(lambda: reference_of_file(enc, path), done)
 
     def reference_from_live(self) -> None:
         if self.listens:
@@ -788,14 +776,6 @@ class LiveView(View):
             return
         enc, factory = self.encoder, self.gallery_factory
 
-        def work():
-            _, pids, names, vecs = factory().matrix(enc.model_hash)
-            rows = np.nonzero(pids == person_id)[0]
-            if len(rows) == 0:
-                return None
-            mean = vecs[rows].mean(axis=0)
-            return mean / (np.linalg.norm(mean) + 1e-12), names[rows[0]], len(rows)
-
         def done(outcome) -> None:
             if enc is not self.encoder:
                 return
@@ -807,7 +787,7 @@ class LiveView(View):
                 mean, name, samples = outcome.value
                 self._set_reference(mean, name, None, samples=samples)
 
-        self._person_mean.submit(work, done)
+        self._person_mean.submit(lambda: person_reference(factory().matrix(enc.model_hash), person_id), done)
 
     # --- gallery -------------------------------------------------------------------------
     @property

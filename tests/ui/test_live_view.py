@@ -304,3 +304,28 @@ def test_device_threads_run_no_view_code_and_every_slot_runs_on_the_gui_thread(d
     threading.setprofile(None)
     assert all(on_gui for _, on_gui in slots_on_gui), slots_on_gui
     assert not off_thread_view_calls, f"view code ran on a device thread: {sorted(set(off_thread_view_calls))}"
+
+
+def test_identify_names_the_speaker_from_the_gallery(qtbot, tmp_path, request):
+    from conftest import tone
+    from siamgui.core.gallery import Gallery
+    from siamgui.tasks.enrolment import enrol_files
+    from siamgui.ui.live_view import LiveView
+
+    enc = Encoder.load(carded_model(tmp_path / "v.onnx", {"kind": "logmel"}, threshold=0.05, name="v"))
+    said = tone(tmp_path / "said.wav", seconds=1.5)
+    gallery = Gallery(tmp_path / "g.db")
+    enrol_files(gallery, enc, "<i>Ada</i>", [said])  # a name that looks like markup stays as typed
+    enrol_files(gallery, enc, "Tone", [tone(tmp_path / "far.wav", freqs=(5000.0, 7000.0), seconds=1.5)])
+    view = LiveView(gallery_factory=lambda: gallery)
+    qtbot.addWidget(view)
+    request.addfinalizer(view.shutdown)
+    view.set_encoder(enc)
+    view.mode_combo.setCurrentIndex(1)
+    view.start(str(said))  # the enrolled clip itself, played as the microphone
+    qtbot.waitUntil(lambda: not view.matches.isHidden() and view.matches.count() == 2, timeout=20000)
+    assert view.verdict.state == "same" and view.verdict.verdict_label.text().endswith("<i>Ada</i>")
+    assert view.matches.item(0).text().startswith("<i>Ada</i>")
+    view.stop()
+    assert "microphone stopped" in view.verdict.margin_label.text()
+    gallery.close()

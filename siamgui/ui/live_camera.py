@@ -160,7 +160,16 @@ class DeviceCombo(QComboBox):
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(16)
         self.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.currentIndexChanged.connect(lambda _i: self.setToolTip(self.currentText()))
+        self._own_tip = ""
+        self.currentIndexChanged.connect(lambda _i: self._tip())
+
+    def setToolTip(self, tip: str) -> None:  # noqa: N802 - Qt API
+        """A tooltip of its own (else the current item's full text is the tooltip)."""
+        self._own_tip = tip
+        self._tip()
+
+    def _tip(self) -> None:
+        QComboBox.setToolTip(self, self._own_tip or self.currentText())
 
     def shown_text(self) -> str:
         """The current item's text as drawn at the box's width."""

@@ -91,6 +91,13 @@ class FaceTracker:
         self._primary = best.id
         return best
 
+    def follow(self, track_id: int) -> bool:
+        """Make ``track_id`` the followed face (a user chose it); False when no such face is in view."""
+        if any(t.id == track_id for t in self.tracks):
+            self._primary = track_id
+            return True
+        return False
+
     @property
     def face(self) -> Any:
         t = self.primary

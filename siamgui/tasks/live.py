@@ -205,6 +205,7 @@ class FaceVerifier:
         self._people_windows: dict[int, deque[np.ndarray]] = {}
         self.generation = 0  # bumped by every setter (UI thread); the worker drops its windows on a change
         self._seen_generation = 0
+        self._follow: int | None = None  # a face the user chose to judge, taken up by the next frame
 
     @property
     def smoother(self) -> Smoother:
@@ -221,6 +222,10 @@ class FaceVerifier:
         self.identifying, self.people = identifying, people
         self.generation += 1
 
+    def judge_face(self, track_id: int) -> None:
+        """Verify: judge this face from the next frame on (the user pointed at it), if still in view."""
+        self._follow = track_id
+
     def process(self, frame: np.ndarray, seq: int = 0, captured: float | None = None) -> FrameResult:
         captured = time.perf_counter() if captured is None else captured
         generation = self.generation
@@ -233,6 +238,9 @@ class FaceVerifier:
         prepared: list[tuple[FaceResult, object]] = []
         if self.modality.tracks_faces:
             tracks, _ = self.tracker.update_all(frame)
+            follow, self._follow = self._follow, None
+            if follow is not None:
+                self.tracker.follow(follow)
             primary = self.tracker.primary
             alive = {t.id for t in tracks}
             for store in (self._smoothers, self._people_windows):

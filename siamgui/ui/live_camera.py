@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QComboBox, QSizePolicy, QStyle, QStyleOptionComboBox, QStylePainter, QWidget
 
@@ -33,6 +33,7 @@ class FaceMark:
     box: Box
     colour: str
     label: str = ""  # plain text beside the box
+    track: int = 0  # the face's track (a click on a dimmed face asks to judge that one)
     judged: bool = False  # the face held against the reference: a thick box
     dimmed: bool = False  # in view, not judged: a thin grey box over a darkened face
 
@@ -59,12 +60,12 @@ def face_marks(result: FrameResult | None, threshold: float | None) -> list[Face
                 label = "unknown" if f.embedding is not None and not result.message else ""
             else:
                 label = f"{f.name}  {v.distance:.2f}" if v.same else "unknown"
-            marks.append(FaceMark(f.box, colour, label))
+            marks.append(FaceMark(f.box, colour, label, f.track))
         elif f.judged:
             label = "" if v is None else ("✓ same" if v.same else "✗ different") + f"  {v.distance:.2f}"
-            marks.append(FaceMark(f.box, colour, label, judged=True))
+            marks.append(FaceMark(f.box, colour, label, f.track, judged=True))
         else:
-            marks.append(FaceMark(f.box, DIMMED, dimmed=True))
+            marks.append(FaceMark(f.box, DIMMED, "", f.track, dimmed=True))
     return marks
 
 
@@ -88,7 +89,10 @@ def frame_emitter(emit: Callable[[tuple], None]) -> Callable[[np.ndarray, int], 
 
 
 class FramePreview(QWidget):
-    """The live image, scaled to fit, with the boxes of a recent result."""
+    """The live image, scaled to fit, with the boxes of a recent result. A click on a dimmed face
+    emits ``faceClicked(track)``: Verify judges that face from then on."""
+
+    faceClicked = Signal(int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -119,6 +123,27 @@ class FramePreview(QWidget):
             self.placeholder = placeholder
         self.update()
 
+    def _target(self) -> tuple[QRectF, float]:
+        """Where the image is drawn (scaled to fit, centred) and its scale."""
+        iw, ih = self.image.width(), self.image.height()
+        s = min(self.width() / iw, self.height() / ih)
+        return QRectF((self.width() - iw * s) / 2, (self.height() - ih * s) / 2, iw * s, ih * s), s
+
+    def mark_at(self, x: float, y: float) -> FaceMark | None:
+        """The face drawn at widget point (x, y), if any."""
+        if self.image is None:
+            return None
+        target, s = self._target()
+        fx, fy = (x - target.x()) / s, (y - target.y()) / s
+        return next((m for m in self.marks if m.box.x <= fx <= m.box.x + m.box.w and m.box.y <= fy <= m.box.y + m.box.h),
+                    None)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        mark = self.mark_at(event.position().x(), event.position().y())
+        if mark is not None and mark.dimmed:
+            self.faceClicked.emit(mark.track)
+        super().mousePressEvent(event)
+
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         p = QPainter(self)
         p.fillRect(self.rect(), QColor("#1f2933"))
@@ -126,9 +151,7 @@ class FramePreview(QWidget):
             p.setPen(QColor("#cbd2d9"))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
             return
-        iw, ih = self.image.width(), self.image.height()
-        s = min(self.width() / iw, self.height() / ih)
-        target = QRectF((self.width() - iw * s) / 2, (self.height() - ih * s) / 2, iw * s, ih * s)
+        target, s = self._target()
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         p.drawImage(target, self.image)
         metrics = QFontMetrics(p.font())

@@ -154,6 +154,8 @@ class LiveView(View):
 
         body = QHBoxLayout()
         self.preview = FramePreview()  # the camera panel
+        self.preview.faceClicked.connect(self._judge_face)
+        self.preview.setToolTip("Verify: click a dimmed face to judge that one")
         self.scope = LevelScope()  # the microphone panel
         self.scope.hide()
         left = QVBoxLayout()
@@ -430,6 +432,12 @@ class LiveView(View):
         if self.frozen:
             return  # Why? holds the pair it explains on screen
         self.preview.show_frame(qimage_from_array(frame), self._marks(self.last_face))
+
+    def _judge_face(self, track: int) -> None:
+        """Verify: the user pointed at another face in view; it is judged from the next frame on."""
+        if self.verifier is not None and not self.identifying and not self.frozen:
+            self.verifier.judge_face(track)
+            self.status.emit("Live: judging the face you clicked")
 
     def _marks(self, r: FrameResult | None) -> list:
         """The boxes of ``r`` over the frame on screen, while it is recent enough to be where they are."""
@@ -824,6 +832,7 @@ class LiveView(View):
         self.live_verdict = None
         self._show_verdict(None)
         self.ref_box.setVisible(index == VERIFY)  # identify compares with the gallery, not with a reference
+        self.preview.setToolTip("Verify: click a dimmed face to judge that one" if index == VERIFY else "")
         self.people = None
         self._snapshot.forget()
         self._judge_with_mode()

@@ -40,3 +40,15 @@ def test_max_faces_and_the_primary_face_stays_the_same():
     for f in frames[1:6]:
         face, _ = tracker.update(f)
         assert tracker.primary.id == primary and face is tracker.primary.face
+
+
+def test_follow_makes_another_face_the_primary_one():
+    frames = crowd_frames(orl())
+    tracker = FaceTracker(detector=default_cnn_detector(), max_faces=8)
+    tracks, _ = tracker.update_all(frames[0])
+    first = tracker.primary.id
+    other = next(t.id for t in tracks if t.id != first)
+    assert tracker.follow(other) and tracker.primary.id == other
+    tracker.update_all(frames[1])
+    assert tracker.primary.id == other  # it stays followed
+    assert not tracker.follow(999) and tracker.primary.id == other

@@ -133,6 +133,13 @@ def test_verify_marks_the_judged_face_dims_the_others_and_box_and_verdict_agree(
     judged = [m for m in view.preview.marks if m.judged]
     dimmed = [m for m in view.preview.marks if m.dimmed]
     assert len(judged) == 1 and len(dimmed) == len(view.preview.marks) - 1 and all(m.colour == DIMMED for m in dimmed)
+    other = dimmed[0]  # the user points at another face: it is judged from then on
+    target, scale = view.preview._target()
+    centre = QPoint(int(target.x() + (other.box.x + other.box.w / 2) * scale),
+                    int(target.y() + (other.box.y + other.box.h / 2) * scale))
+    qtbot.mouseClick(view.preview, Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.waitUntil(lambda: any(m.judged and m.track == other.track for m in view.preview.marks), timeout=10000)
+    assert sum(m.judged for m in view.preview.marks) == 1
     for _ in range(20):  # every result draws its box colour and the verdict together
         qtbot.wait(40)
         assert consistent(view), (view.preview.marks, view.verdict.state)

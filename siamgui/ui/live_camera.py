@@ -69,6 +69,20 @@ def face_marks(result: FrameResult | None, threshold: float | None) -> list[Face
     return marks
 
 
+def face_rows(result: FrameResult, threshold: float | None) -> list[str]:
+    """Identify: one line per face in view, judged at ``threshold`` like its box."""
+    rows = []
+    for f in result.faces:
+        v = rejudged(f, threshold)
+        if v is None:
+            rows.append(f"—   {f.message or 'not judged'}")
+        elif v.same:
+            rows.append(f"{f.name}   {v.distance:.3f}")
+        else:
+            rows.append(f"unknown   (nearest: {f.name} {v.distance:.3f})")
+    return rows
+
+
 def crop_around(frame: np.ndarray, box: Box, grow: float = 0.6) -> np.ndarray:
     """The part of ``frame`` around one face (its box grown by ``grow`` of its side on each side),
     so a sample enrolled from a frame with several people holds the one meant."""

@@ -40,7 +40,7 @@ from siamgui.tasks.live import (CameraLoop, FaceVerifier, FrameResult, Microphon
 from siamgui.ui import why
 from siamgui.ui.analysis import qimage_from_array, spectrogram_image
 from siamgui.ui.jobs import Jobs, Latest
-from siamgui.ui.live_camera import DeviceCombo, FramePreview, crop_around, face_marks, frame_emitter
+from siamgui.ui.live_camera import DeviceCombo, FramePreview, crop_around, face_marks, face_rows, frame_emitter
 from siamgui.ui.live_microphone import LevelFolder, LevelScope
 from siamgui.ui.live_reference import Reference, ReferencePanel, reference_of_file
 from siamgui.ui.verdict import VerdictPanel
@@ -307,8 +307,11 @@ class LiveView(View):
         self.threshold = float(value)
         if self.verifier is not None:
             self.verifier.threshold = self.threshold
-        if not self.frozen:
+        if not self.frozen and not self.listens and self.last_face is not None:
             self._show_face_result(self.last_face, panel=False)  # the boxes are re-judged with the panel
+            if self.last_face.identify and self.people_ready and not self.matches.isHidden():
+                self.matches.clear()
+                self.matches.addItems(face_rows(self.last_face, self.threshold))
 
     # --- devices -------------------------------------------------------------------------
     def refresh_devices(self) -> None:
@@ -474,7 +477,8 @@ class LiveView(View):
     def _show_faces(self, r: FrameResult) -> None:
         """Identify: the largest face's name on the panel, every face in view in the list."""
         if not self.people_ready:
-            self._live_verdict(None, "reading the gallery…")
+            self._live_verdict(None, "reading the gallery…" if self.gallery_factory is not None else
+                               "no gallery to identify from")
             return
         main = r.main
         if main is None or main.verdict is None:
@@ -482,13 +486,7 @@ class LiveView(View):
             return
         self._live_verdict(main.verdict, f"{len(r.faces)} faces in view" if len(r.faces) > 1 else "", main.name)
         self.matches.clear()
-        for f in r.faces:
-            if f.verdict is None:
-                self.matches.addItem(f"—   {f.message or 'not judged'}")
-            elif f.label == "unknown":
-                self.matches.addItem(f"unknown   (nearest: {f.name} {f.smoothed:.3f})")
-            else:
-                self.matches.addItem(f"{f.name}   {f.smoothed:.3f}")
+        self.matches.addItems(face_rows(r, self.verdict.threshold))
         self.matches.show()
 
     def _on_chunk(self, item: tuple) -> None:

@@ -249,7 +249,8 @@ def test_level_folder_sends_one_meter_update_per_period():
     assert lo_hi.tolist() == pytest.approx([-0.3, 0.5]) and level == -20.0 and voice is True
 
 
-UI_CLASSES = ("LiveView.", "LevelScope.", "FramePreview.", "_Bridge.", "VerdictPanel.", "DistanceScale.")
+UI_CLASSES = ("LiveView.", "LiveWhy.", "LevelScope.", "FramePreview.", "_Bridge.", "VerdictPanel.", "DistanceScale.",
+              "ReferencePanel.", "DeviceCombo.")
 
 
 @pytest.mark.parametrize("device", ["microphone", "camera"])

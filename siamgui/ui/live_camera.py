@@ -93,6 +93,15 @@ def crop_around(frame: np.ndarray, box: Box, grow: float = 0.6) -> np.ndarray:
     return frame[y0:y1, x0:x1].copy()
 
 
+def camera_items(from_env: str | None, cameras) -> list[tuple[str, str]]:
+    """(label, source) of each camera to offer: ``$SIAMGUI_CAMERA``'s file or index first, then the
+    devices the system lists (``media.camera.list_cameras``)."""
+    from pathlib import Path
+
+    items = [(f"{Path(from_env).name} (SIAMGUI_CAMERA)", from_env)] if from_env else []
+    return items + [(c.name, c.id) for c in cameras]
+
+
 def frame_emitter(emit: Callable[[tuple], None]) -> Callable[[np.ndarray, int], None]:
     """The camera thread's frame callback: ``emit((frame, seq))`` and nothing else."""
 

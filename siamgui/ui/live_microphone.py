@@ -18,6 +18,16 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from siamgui.ui.analysis import waveform
 
 
+def microphone_items(mics) -> list[tuple[str, object]]:
+    """(label, device index) of each microphone to offer, the system default first; ALSA's device
+    named "default" is not called "(default)" a second time."""
+    items = []
+    for m in sorted(mics, key=lambda m: not m.default):
+        said = "default" in m.name.lower()
+        items.append((m.name + (" (default)" if m.default and not said else ""), m.index))
+    return items
+
+
 class LevelFolder:
     """Folds microphone chunks into one meter update per ``period`` seconds (a fast source must not
     flood the UI). Called on the microphone thread: it keeps its own state and hands each fold,

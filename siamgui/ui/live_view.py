@@ -39,10 +39,11 @@ from siamgui.tasks.live import (CameraLoop, FaceVerifier, FrameResult, Microphon
 from siamgui.ui import why
 from siamgui.ui.analysis import qimage_from_array, spectrogram_image
 from siamgui.ui.jobs import Jobs, Latest
-from siamgui.ui.live_camera import DeviceCombo, FramePreview, crop_around, face_marks, face_rows, frame_emitter
-from siamgui.ui.live_microphone import LevelFolder, LevelScope
-from siamgui.ui.live_why import LiveWhy
+from siamgui.ui.live_camera import (DeviceCombo, FramePreview, camera_items, crop_around, face_marks, face_rows,
+                                   frame_emitter)
+from siamgui.ui.live_microphone import LevelFolder, LevelScope, microphone_items
 from siamgui.ui.live_reference import Reference, ReferencePanel, reference_of_file
+from siamgui.ui.live_why import LiveWhy
 from siamgui.ui.verdict import VerdictPanel
 from siamgui.ui.views import View
 
@@ -320,17 +321,10 @@ class LiveView(LiveWhy, View):
             return
         file_item = f"{'Audio' if self.listens else 'Video'} file as {self.device_word}…"
         try:
-            if self.listens:
-                mics = list_microphones()
-                for m in sorted(mics, key=lambda m: not m.default):  # the system default first
-                    said = "default" in m.name.lower()  # ALSA's "default" device needs no "(default)"
-                    self.device_combo.addItem(m.name + (" (default)" if m.default and not said else ""), m.index)
-            else:
-                env = camera_from_env()
-                if env:
-                    self.device_combo.addItem(f"{Path(env).name} (SIAMGUI_CAMERA)", env)
-                for c in list_cameras():
-                    self.device_combo.addItem(c.name, c.id)
+            items = microphone_items(list_microphones()) if self.listens else camera_items(camera_from_env(),
+                                                                                             list_cameras())
+            for label, source in items:
+                self.device_combo.addItem(label, source)
         except MicrophoneError as exc:
             self._add_stand_in()
             self.device_combo.addItem(file_item, FILE_ITEM)

@@ -13,12 +13,13 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QComboBox, QFrame, QGridLayout, QGroupBox, QLabel, QPushButton
+from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
+                               QVBoxLayout)
 
 from siamgui.ui.analysis import qimage_from_array, spectrogram_image
 from siamgui.ui.canvas import thumb
 
-THUMB = 112  # px: two thumbnails side by side in a 330 px side panel
+THUMB = 96  # px: two thumbnails side by side, beside the reference's name and buttons
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,17 +68,26 @@ class ReferencePanel(QGroupBox):
             cap.setObjectName("muted")
             cap.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             grid.addWidget(cap, 1, col, Qt.AlignmentFlag.AlignHCenter)
+        # a strip under the picture: the two thumbnails, then the name and the three ways to choose
         self.caption = QLabel("No reference yet")
         self.caption.setTextFormat(Qt.TextFormat.PlainText)
         self.caption.setWordWrap(True)
-        grid.addWidget(self.caption, 2, 0, 1, 2)
         self.file_btn = QPushButton("From file…")
         self.live_btn = QPushButton("Use live")
         self.person = QComboBox()
         self.person.setPlaceholderText("Enrolled person…")
-        grid.addWidget(self.file_btn, 3, 0)
-        grid.addWidget(self.live_btn, 3, 1)
-        grid.addWidget(self.person, 4, 0, 1, 2)
+        self.person.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.person.setMinimumContentsLength(12)
+        choose = QVBoxLayout()
+        choose.addWidget(self.caption)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.file_btn)
+        buttons.addWidget(self.live_btn)
+        choose.addLayout(buttons)
+        choose.addWidget(self.person)
+        choose.addStretch(1)
+        grid.addLayout(choose, 0, 2, 2, 1)
+        grid.setColumnStretch(2, 1)
         self.file_btn.clicked.connect(lambda: self.fileRequested.emit())
         self.live_btn.clicked.connect(lambda: self.liveRequested.emit())
         self.person.activated.connect(lambda _i: self.personChosen.emit(self.person.currentData()))

@@ -171,6 +171,9 @@ class LiveView(LiveWhy, View):
         self.message.setObjectName("paneNote")
         self.message.setWordWrap(True)
         left.addWidget(self.message)
+        # the reference under the picture (the video's letterbox has the room); the side keeps the verdict
+        self.reference_panel = ReferencePanel()
+        left.addWidget(self.reference_panel)
         body.addLayout(left, 3)
 
         side = QVBoxLayout()
@@ -188,8 +191,6 @@ class LiveView(LiveWhy, View):
         side.addWidget(self.verdict)
         side.addWidget(self.stats)
         side.addWidget(self.matches)
-        self.reference_panel = ReferencePanel()
-        side.addWidget(self.reference_panel)
         self.enrol_btn = QPushButton("Enrol live sample…")  # used in both modes: outside the Reference box
         self.enrol_btn.setToolTip("Store the current face (or the last utterance) in the gallery under a name")
         side.addWidget(self.enrol_btn)
@@ -205,7 +206,7 @@ class LiveView(LiveWhy, View):
         self.side_scroll.setWidgetResizable(True)
         self.side_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.side_scroll.setMinimumWidth(300)  # two 112 px boxes and a scroll bar, nothing cut
+        self.side_scroll.setMinimumWidth(300)  # the compact verdict panel and a scroll bar, nothing cut
         self.side_scroll.setMaximumWidth(380)
         body.addWidget(self.side_scroll, 2)
         outer.addLayout(body, 1)

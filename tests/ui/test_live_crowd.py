@@ -187,22 +187,26 @@ def test_stop_leaves_a_stopped_note_beside_the_last_verdict(live, qtbot, monkeyp
     assert view.verdict.state == "same" and view.verdict.margin_label.text().endswith("camera stopped")
 
 
-def test_side_panel_threshold_and_statistics_fit_a_1024x700_window(make_window, qtbot, tmp_path):
+def test_threshold_statistics_and_reference_buttons_fit_a_1024x700_window(make_window, qtbot, tmp_path, request):
     from onnx_factory import carded_model
+    from test_live_view import portrait_video
 
     w = make_window()
     w.resize(1024, 700)
     w.open_model_path(str(carded_model(tmp_path / "f.onnx", {"kind": "face", "size": 64}, threshold=0.2)))
     qtbot.waitUntil(lambda: not w.loading, timeout=10000)
     w.nav.setCurrentRow(w.views.index(w.live))
-    qtbot.wait(100)
     view = w.live
-    port = view.side_scroll.viewport()
-    for widget in (view.verdict.slider, view.verdict.spin, view.stats):
-        bottom = widget.mapTo(port, QPoint(0, widget.height())).y()
-        assert widget.isVisible() or widget is view.stats
-        assert bottom <= port.height(), f"{widget.objectName() or type(widget).__name__} is below the fold"
+    request.addfinalizer(view.stop)
+    view.start(str(portrait_video(tmp_path / "cam.avi", frames=60)))
+    qtbot.waitUntil(lambda: view.stats.isVisible() and bool(view.stats.text()), timeout=15000)
+    needed = (view.verdict.slider, view.verdict.spin, view.stats, view.ref_file_btn, view.ref_capture_btn,
+              view.ref_person, view.enrol_btn, view.start_btn, view.mode_combo)
+    for widget in needed:  # on screen whole: nothing cut by the window or a scroll area's fold
+        assert widget.isVisible(), widget
+        assert widget.visibleRegion().boundingRect() == widget.rect(), f"{widget} is cut or below the fold"
     assert view.side_scroll.verticalScrollBar().value() == 0
+    assert view.window().frameGeometry().height() <= 700 or view.window().height() <= 700
 
 
 def test_a_long_device_name_is_elided_with_an_ellipsis(live, qtbot, tmp_path, monkeypatch):

@@ -211,7 +211,7 @@ def cmd_enrol(args) -> int:
 
 
 def cmd_identify(args) -> int:
-    from siamgui.tasks.enrolment import identify, sync_embeddings
+    from siamgui.tasks.enrolment import identify, nobody_here, sync_embeddings
 
     enc = _load(args)
     results, failed = [], 0
@@ -221,8 +221,9 @@ def cmd_identify(args) -> int:
             print(f"siamgui: embedded {added} stored sample(s) with {enc.name} first", file=sys.stderr)
         for p in problems:
             print(f"siamgui: warning: {p}", file=sys.stderr)
-        if not g.people():
-            raise UserError(f"the gallery is empty ({g.path}); enrol someone first: siamgui enrol NAME FILES...")
+        why = nobody_here(g, enc)  # a face gallery names nobody under a fruit model, and says so
+        if why:
+            raise UserError(why)
         for f in args.files:
             try:
                 ident = identify(g, enc, enc.embed(f)[0], args.threshold, args.top)
@@ -466,6 +467,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.set_defaults(func=cmd_card)
     from siamgui import bench, calibrate_cmd  # noqa: PLC0415 - their own modules (issue 5)
     calibrate_cmd.add_parser(sub), bench.add_parser(sub)
+    from siamgui import gallery_cmd  # noqa: PLC0415 - gallery list/export/import/rename/remove (issue 19)
+    gallery_cmd.add_parser(sub)
     return p
 
 

@@ -66,7 +66,7 @@ def safe_name(name: str, fallback: str = "person", limit: int = 80) -> str:
     Separators, control and reserved characters become ``_``; leading and trailing dots and
     spaces go (so ``..`` cannot climb); Windows device names (CON, NUL, COM1, ...) get a leading
     ``_``; the result is at most ``limit`` characters, keeping the file ending."""
-    text = UNSAFE.sub("_", unicodedata.normalize("NFC", str(name)))
+    text = re.sub(r"\.{2,}", "_", UNSAFE.sub("_", unicodedata.normalize("NFC", str(name))))
     text = text.strip(" .")
     stem, dot, ext = text.rpartition(".")
     if not dot or not stem or len(ext) > 10:
@@ -81,11 +81,11 @@ def safe_name(name: str, fallback: str = "person", limit: int = 80) -> str:
     return text
 
 
-def unique(name: str, taken: set[str]) -> str:
-    """``name``, or ``name (2)``, ``name (3)``, ... before its ending: the first not in ``taken``
-    (compared without case, as on Windows and macOS); the result is added to ``taken``."""
+def unique(name: str, taken: set[str], ending: bool = True) -> str:
+    """``name``, or ``name (2)``, ``name (3)``, ... (before its file ending when ``ending``): the
+    first not in ``taken`` (compared without case, as on Windows and macOS), added to ``taken``."""
     stem, dot, ext = name.rpartition(".")
-    if not dot or not stem:
+    if not ending or not dot or not stem or len(ext) > 10:
         stem, ext = name, ""
     candidate, n = name, 1
     while candidate.casefold() in taken:
@@ -133,7 +133,7 @@ def export_gallery(gallery: Gallery, target: str | Path, scope: str | None = Non
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as z:
             for person in entries:
-                folder = unique(safe_name(person.name), folders)
+                folder = unique(safe_name(person.name), folders, ending=False)
                 files: set[str] = set()
                 samples = gallery.samples(person.id, person.scope or None) if person.samples else []
                 vectors = gallery.embeddings([s.id for s in samples])
@@ -426,7 +426,7 @@ def _resolve(cur, person: PlannedPerson, on_conflict: str, summary: ImportSummar
         summary.merged.append(person.name)
         return person.name
     taken = {r[0].casefold() for r in cur.execute("SELECT name FROM people")}
-    new = unique(person.name, taken)
+    new = unique(person.name, taken, ending=False)
     summary.renamed.append((person.name, new))
     return new
 

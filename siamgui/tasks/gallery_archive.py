@@ -231,7 +231,7 @@ def read_archive(path: str | Path) -> list[PlannedPerson]:
                 raise _refuse(path, f"it holds a link ({info.filename!r}), which is never followed")
             if info.is_dir():
                 continue
-            if mode and not stat.S_ISREG(mode):
+            if stat.S_IFMT(mode) and not stat.S_ISREG(mode):  # a device, a fifo (0: written without a type)
                 raise _refuse(path, f"it holds {info.filename!r}, which is not a regular file")
             if info.flag_bits & 0x1:
                 raise _refuse(path, "it is encrypted")

@@ -284,8 +284,7 @@ class GalleryView(View):
         if hidden:
             other = (f" ({count(hidden, 'person', 'people')} with no {self._scope()} samples not listed for this "
                      "model)")
-        kind = f" ({self._scope()})" if self.encoder is not None else ""
-        text = f"{count(len(people), 'person', 'people')}{kind}{other} ·"
+        text = f"{count(len(people), 'person', 'people')}{other} ·"
         self.footer.setText(f"{note[:1].upper()}{note[1:]}. {text}" if note else text)
         self.footer.setWordWrap(bool(note))
         self.footer_path.setText(f"stored in {g.path} (readable by you only)")

@@ -864,26 +864,56 @@ class CalibrateView(View):
         self.map_source.setText(f"The calibration data, {len(set(labels)):,} classes; PCA of "
                                 f"{res.embeddings.shape[1]}-d embeddings")
 
-    def map_gallery(self) -> None:
-        """Embed what the gallery holds for this model (missing ones first) and map it, off the UI thread."""
+    def map_gallery(self, reembed: bool | None = None) -> None:
+        """Map what the gallery holds for this model's kind, off the UI thread.
+
+        Samples of this kind that the model has not embedded yet are embedded only when the user
+        says so (``reembed``; None: count them first, on a job, and ask)."""
         if self.encoder is None or self.gallery_factory is None:
             return
         enc, factory = self.encoder, self.gallery_factory
+        if reembed is None:
+            from siamgui.tasks.enrolment import missing_count
+
+            def counted(outcome: Outcome) -> None:
+                if enc is not self.encoder:
+                    return
+                if not outcome.ok:
+                    self.map_source.setText(f"Could not map the gallery: {outcome.error}")
+                    return
+                if not outcome.value:
+                    self.map_gallery(False)
+                    return
+                from PySide6.QtWidgets import QMessageBox
+
+                buttons = QMessageBox.StandardButton
+                answer = QMessageBox.question(
+                    self, "Map the gallery",
+                    f"{outcome.value} enrolled sample(s) of {enc.modality.gallery_scope} people have no embedding from "
+                    f"{enc.name} yet. Embed them now from the stored samples (Yes), or map only the samples "
+                    "already embedded (No)?", buttons.Yes | buttons.No | buttons.Cancel, buttons.No)
+                if answer != buttons.Cancel:
+                    self.map_gallery(answer == buttons.Yes)
+
+            self.jobs.submit(lambda: missing_count(factory(), enc), counted, lane=LANE)
+            return
         if self._map_job is not None:
             self._map_job.cancel()  # the newest request wins
 
         def work(_progress, _cancel) -> CalibrationOutcome:
-            from siamgui.tasks.enrolment import sync_embeddings
-            from siamgui.core.projection import pca_2d, points_from_gallery
+            from siamgui.tasks.enrolment import scope_of, sync_embeddings
+            from siamgui.core.projection import pca_2d
 
             gallery = factory()
-            sync_embeddings(gallery, enc)
-            names, vecs = points_from_gallery(gallery, enc.model_hash)
+            if reembed:
+                sync_embeddings(gallery, enc)
+            _, _, names, vecs = gallery.matrix(enc.model_hash, scope_of(enc))  # this model's kind only
+            names = list(names)
             proj = pca_2d(vecs) if len(vecs) else None
             return CalibrationOutcome(points=None if proj is None else proj.points,
                                       explained=None if proj is None else proj.explained, names=names)
 
-        self.map_source.setText("Embedding the gallery…")
+        self.map_source.setText("Embedding the gallery…" if reembed else "Reading the stored embeddings…")
         self._map_job = self.jobs.start(work, self._gallery_finished, lane=LANE)
 
     def _gallery_finished(self, outcome: Outcome) -> None:
@@ -895,7 +925,7 @@ class CalibrateView(View):
         names = outcome.names or []
         if not names:
             self.map.clear("Nobody is enrolled with this model yet.")
-            self.map_source.setText("The gallery is empty.")
+            self.map_source.setText("Nothing to map: nobody of this model's kind has an embedding from it.")
             return
         self.map.set_points(outcome.points, names, names, outcome.explained,
                             caption=f"{len(names):,} enrolled samples of {len(set(names)):,} people")

@@ -83,6 +83,33 @@ BUSY_TIMEOUT_S = 30.0  # how long a write waits for another process's transactio
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
+_BLAS_LOCK = threading.Lock()
+_blas: list = []  # [threadpoolctl controller or None], made on first use
+
+
+def _similarities(vecs: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``vecs @ q`` on one BLAS thread.
+
+    A matrix-vector product of 10,000 x 512 floats takes well under a millisecond on one core. Split
+    over OpenBLAS's threads it gains nothing, and on a busy machine (two cores, other processes) the
+    calling thread spin-waits for a worker the scheduler has preempted: a whole time slice, 4-24 ms,
+    per query. That, not the search, is why `siamgui bench --quick` once printed 11.9 ms at 10,000
+    samples. threadpoolctl (when installed) pins the product to one thread; the lock keeps two
+    searches from restoring each other's limits."""
+    with _BLAS_LOCK:
+        if not _blas:
+            try:
+                from threadpoolctl import ThreadpoolController
+
+                _blas.append(ThreadpoolController())
+            except Exception:  # noqa: BLE001 - not installed, or no BLAS it knows: numpy's own threads
+                _blas.append(None)
+        if _blas[0] is None:
+            return vecs @ q
+        with _blas[0].limit(limits=1, user_api="blas"):
+            return vecs @ q
+
+
 class GalleryError(UserError, ValueError):
     """A gallery operation the user asked for that cannot be done (message for the user)."""
 
@@ -630,26 +657,27 @@ class Gallery:
             raise GalleryError(f"the query has {q.shape[0]} numbers but the gallery's embeddings from this model "
                                f"have {vecs.shape[1]}")
         q = q / (np.linalg.norm(q) + 1e-12)
-        d = from_cosine(vecs @ q, metric)
+        sims = _similarities(vecs, q)  # both metrics fall as the cosine rises: rank by it, convert the few kept
         # a person has at most MAX_SAMPLES rows, so the top people are among the nearest top x MAX_SAMPLES rows
         k = top * MAX_SAMPLES
-        if k < len(d):
-            near = np.argpartition(d, k - 1)[:k]
-            out = self._best_per_person(near[np.argsort(d[near], kind="stable")], d, ids, pids, names, top)
+        if k < len(sims):
+            near = np.argpartition(-sims, k - 1)[:k]
+            out = self._best_per_person(near[np.argsort(-sims[near], kind="stable")], sims, metric, ids, pids,
+                                        names, top)
             if len(out) >= top:
                 return Identification(out, threshold)
-        out = self._best_per_person(np.argsort(d, kind="stable"), d, ids, pids, names, top)
+        out = self._best_per_person(np.argsort(-sims, kind="stable"), sims, metric, ids, pids, names, top)
         return Identification(out, threshold)
 
     @staticmethod
-    def _best_per_person(order, d, ids, pids, names, top: int) -> list[Match]:
+    def _best_per_person(order, sims, metric, ids, pids, names, top: int) -> list[Match]:
         seen: set[int] = set()
         out: list[Match] = []
         for i in order:
             if pids[i] in seen:
                 continue
             seen.add(int(pids[i]))
-            out.append(Match(names[i], int(pids[i]), float(d[i]), int(ids[i])))
+            out.append(Match(names[i], int(pids[i]), float(from_cosine(sims[i], metric)), int(ids[i])))
             if len(out) >= top:
                 break
         return out

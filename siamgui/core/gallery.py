@@ -24,6 +24,7 @@ import os
 import sqlite3
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -183,6 +184,17 @@ def _file_path(path: str | Path | None) -> Path:
     return p
 
 
+def clean_name(name: str) -> str:
+    """A person's name, trimmed; GalleryError for an empty one or one with a line break or another
+    control character (it would break one-line-per-file output and every list that shows it)."""
+    name = name.strip()
+    if not name:
+        raise GalleryError("a person needs a name")
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise GalleryError(f"a name cannot hold a line break, a tab or another control character ({name!r})")
+    return name
+
+
 def _filename(source: str) -> str:
     """The file name part of an enrolment source ("" for a camera frame, a recording or nothing)."""
     name = source.replace("\\", "/").rsplit("/", 1)[-1] if source else ""
@@ -281,6 +293,7 @@ class Gallery:
         self.read_only = ""  # a sentence saying why changes are refused; "" when writable
         self._cache: dict[tuple, tuple] = {}  # (model hash, scope) -> matrix
         self._data_version = None  # PRAGMA data_version when the cache was filled
+        self._writes = 0  # this object's commits (its own do not move data_version)
         self._lock = threading.RLock()  # one connection, shared by the UI and worker threads
         self._db = self._open()
 
@@ -513,6 +526,7 @@ class Gallery:
                 raise GalleryError(self._explain(exc)) from None
             finally:
                 self._cache.clear()
+                self._writes += 1
             return result
 
     # --- reading -------------------------------------------------------------------------
@@ -604,6 +618,15 @@ class Gallery:
             self._drop_stale_cache()
             return self._matrix(model_hash, scope)
 
+    def version(self) -> tuple[int, int]:
+        """A value that changes whenever anyone commits a change: this object, another connection or
+        another process (a second window polls it to refresh its list)."""
+        with self._lock:
+            try:
+                return int(self._db.execute("PRAGMA data_version").fetchone()[0]), self._writes
+            except sqlite3.DatabaseError as exc:
+                raise GalleryError(self._explain(exc)) from None
+
     def _drop_stale_cache(self) -> None:
         try:
             version = self._db.execute("PRAGMA data_version").fetchone()[0]
@@ -690,9 +713,7 @@ class Gallery:
         samples: (modality, suffix, media, source) or (..., filename). ``scope``: the gallery scope
         of the model (``encoder.modality.gallery_scope``); when not given it is worked out from the
         model (core.scopes). A person has at most MAX_SAMPLES samples per scope."""
-        name = name.strip()
-        if not name:
-            raise GalleryError("a person needs a name")
+        name = clean_name(name)
         if not samples:
             raise GalleryError("enrol at least one sample")
         if len(samples) != len(vectors):
@@ -754,9 +775,7 @@ class Gallery:
             "INSERT OR REPLACE INTO embeddings(sample_id, model_hash, model_name, vector) VALUES (?, ?, ?, ?)", rows))
 
     def rename(self, person_id: int, new_name: str) -> None:
-        new_name = new_name.strip()
-        if not new_name:
-            raise GalleryError("a person needs a name")
+        new_name = clean_name(new_name)
 
         def write(cur):
             if cur.execute("SELECT 1 FROM people WHERE name = ? AND id != ?", (new_name, person_id)).fetchone():

@@ -34,7 +34,7 @@ from typing import Callable
 
 import numpy as np
 
-from siamgui.core.gallery import MAX_SAMPLES, Gallery, GalleryError
+from siamgui.core.gallery import MAX_SAMPLES, Gallery, GalleryError, clean_name
 from siamgui.media.medium import MEDIA
 from siamgui.tasks.metadata import strip_metadata
 
@@ -291,6 +291,10 @@ def _plan(path: Path, manifest: dict, z: zipfile.ZipFile, names: dict[str, zipfi
         name, scope, samples = entry.get("name"), entry.get("kind"), entry.get("samples")
         if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
             raise _refuse(path, f"{MANIFEST}: person {i + 1} has no usable name")
+        try:
+            clean_name(name)
+        except GalleryError:
+            raise _refuse(path, f"{MANIFEST}: the name {name!r} holds a line break or a control character") from None
         if not isinstance(scope, str) or not SCOPE_WORD.match(scope):
             raise _refuse(path, f"{MANIFEST}: {name!r} has no usable kind")
         if (name.strip(), scope) in seen:

@@ -11,7 +11,7 @@ import html
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem,
                                QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget)
@@ -32,6 +32,7 @@ THUMB = 128
 IDENTIFY_HINT = ("Who is in a photo or a recording? Pick a file: the nearest enrolled people, or “unknown” when "
                  "nobody is under the threshold.")
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1  # a person's exact name (the item's text adds the count)
+POLL_MS = 1500  # how often a visible view checks whether someone else changed the gallery
 
 
 def count(n: int, one: str, many: str) -> str:
@@ -77,7 +78,12 @@ class GalleryView(View):
         self._gallery: Gallery | None = None
         self._noticed = False  # the damaged-file notice goes to the status bar once
         self.encoder = None
+        self._seen = None  # the gallery's version() when the list was last read
         self._build()
+        self._poll = QTimer(self)  # another window or process may change the gallery: follow it
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._follow_changes)
+        self._poll.start()
 
     @property
     def gallery(self) -> Gallery:
@@ -252,10 +258,22 @@ class GalleryView(View):
         self.reembed_btn.setVisible(bool(missing))
 
     # --- listing -------------------------------------------------------------------------
+    def _follow_changes(self) -> None:
+        """Refresh when another window or process committed a change (one cheap PRAGMA)."""
+        if self._gallery is None or not self.isVisible():
+            return
+        try:
+            version = self._gallery.version()
+        except GalleryError:
+            return
+        if version != self._seen:
+            self.refresh()
+
     def refresh(self) -> None:
         current = self.people.currentItem().data(Qt.ItemDataRole.UserRole) if self.people.currentItem() else None
         self.people.clear()
         try:
+            self._seen = self.gallery.version()
             everyone = self.gallery.people()
             people, hidden = self._people_for_model(everyone)
         except Exception as exc:
@@ -571,5 +589,6 @@ class GalleryView(View):
         self.refresh()
 
     def shutdown(self) -> None:
+        self._poll.stop()
         if self._gallery is not None:
             self._gallery.close()

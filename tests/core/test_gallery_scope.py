@@ -174,3 +174,14 @@ def test_a_second_gallery_object_sees_the_first_ones_changes(tmp_path):
         assert b.identify(vec(1), "h", "cosine", 0.1, scope="face").label == "Ada"  # b's matrix is cached now
         a.enrol("Bob", [face(2)], np.stack([vec(2)]), "h", "m", scope="face")
         assert b.identify(vec(2), "h", "cosine", 0.1, scope="face").label == "Bob"  # and dropped on a's commit
+
+
+@pytest.mark.parametrize("name", ["Ada\nLovelace", "Tab\there", "Bell\x07"])
+def test_a_name_with_a_line_break_or_control_character_is_refused(tmp_path, name):
+    with Gallery(tmp_path / "g.db") as g:
+        with pytest.raises(GalleryError, match="control character"):
+            g.enrol(name, [face(1)], np.stack([vec(1)]), "h", "m", scope="face")
+        pid = g.enrol("Ada", [face(1)], np.stack([vec(1)]), "h", "m", scope="face")
+        with pytest.raises(GalleryError, match="control character"):
+            g.rename(pid, name)
+        assert [p.name for p in g.people()] == ["Ada"]

@@ -122,3 +122,18 @@ def test_a_name_is_plain_text_in_the_list_the_title_and_identify(qtbot, tmp_path
     doc = QTextDocument()
     doc.setHtml(html)
     assert HOSTILE in doc.toPlainText()
+
+
+def test_a_second_window_sees_the_first_ones_changes(qtbot, tmp_path, glyph_model, glyph_files):
+    from siamgui.ui.gallery_view import GalleryView
+
+    first, _ = make_view(qtbot, tmp_path, glyph_model)
+    other = Gallery(tmp_path / "g.db")  # a second window: its own connection to the same file
+    second = GalleryView(gallery_factory=lambda: other)
+    qtbot.addWidget(second)
+    second.show()
+    second.set_encoder(first.encoder)
+    assert listed(second) == []
+    first.enrol("Ada", [str(glyph_files["a1"])])
+    qtbot.waitUntil(lambda: listed(first) == ["Ada"], timeout=10000)
+    qtbot.waitUntil(lambda: listed(second) == ["Ada"], timeout=5000)

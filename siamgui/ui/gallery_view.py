@@ -552,7 +552,9 @@ class GalleryView(View):
                     picture = qimage_from_array(source)
                 except MediaError:
                     pass  # embedding the path says what is wrong
-            return identify(self.gallery, enc, enc.embed(source)[0]), picture
+            ident = identify(self.gallery, enc, enc.embed(source)[0])
+            why = "" if ident.matches else nobody_here(self.gallery, enc)  # read here, off the UI thread
+            return ident, picture, why
 
         def done(outcome):
             self.identify_verdict.hide()
@@ -560,13 +562,13 @@ class GalleryView(View):
                 self.identify_thumb.setText("?")
                 self.identify_result.setText(plain(named(Path(path).name, outcome.error)))
                 return
-            ident, picture = outcome.value
+            ident, picture, why = outcome.value
             if picture is not None:
                 thumb(self.identify_thumb, picture, size=96)
             else:
                 self.identify_thumb.setText(enc.modality.medium.placeholder)
             if not ident.matches:
-                why = nobody_here(self.gallery, enc) or "nobody is enrolled with this model yet"
+                why = why or "nobody is enrolled with this model yet"
                 self.identify_result.setText(plain(why[:1].upper() + why[1:] + "."))
                 return
             self.identify_verdict.setText(ident.best.name if ident.known else "Unknown")

@@ -137,3 +137,15 @@ def test_a_second_window_sees_the_first_ones_changes(qtbot, tmp_path, glyph_mode
     first.enrol("Ada", [str(glyph_files["a1"])])
     qtbot.waitUntil(lambda: listed(first) == ["Ada"], timeout=10000)
     qtbot.waitUntil(lambda: listed(second) == ["Ada"], timeout=5000)
+
+
+def test_identify_under_another_kind_says_who_is_enrolled_where(qtbot, tmp_path, glyph_model, glyph_files):
+    view, gallery = make_view(qtbot, tmp_path, glyph_model)
+    enrol_files(gallery, view.encoder, "Writer", [glyph_files["a1"]])
+    view.set_encoder(Encoder.load(carded_model(tmp_path / "fruit.onnx", {"kind": "image", "size": 32},
+                                               name="fruitish")))
+    view.identify_file(str(glyph_files["a1"]))
+    qtbot.waitUntil(lambda: "nobody is enrolled" in view.identify_result.text().lower(), timeout=10000)
+    assert view.identify_result.text() == ("Nobody is enrolled for fruitish (image models); 1 person is enrolled "
+                                           "under glyph models, which fruitish never compares with.")
+    assert not view.identify_verdict.isVisibleTo(view)

@@ -75,7 +75,7 @@ def no_samples_note(card) -> str:
     why = no_samples_reason(card)
     if not why:
         return ""
-    what = "sound clips" if card.modality == "audio" else "images"
+    what = modalities.get(card.preprocess).medium.files_word
     return (f"The {card.name} model ships no sample pairs ({why}): open two {what} of your own "
             f"instead with Open… on side A and on side B.")
 

@@ -190,7 +190,7 @@ def _spectrogram_view(feat: np.ndarray) -> np.ndarray:
 
 def side_map(encoder, prepared: Prepared, other: np.ndarray, grid: int = GRID) -> SideMap:
     """One input's map: how hiding each of its regions moves the distance to ``other`` (an embedding)."""
-    if encoder.modality.medium == "audio":
+    if not encoder.modality.medium.has_picture:  # a signal over time: occlude its feature windows
         heat, feat, n = audio_map(encoder, prepared, other)
         return SideMap(heat=heat[::-1].copy(), view=_spectrogram_view(feat)[::-1].copy(), colour="grey",
                        occlusions=n, what="log-mel features: time to the right, pitch upwards", stretch=True)

@@ -56,6 +56,7 @@ class Modality:
     sample_folder: ClassVar[str] = ""  # resources/samples/<folder> (defaults to ``kind``)
     subjects: ClassVar[tuple[str, str]] = ("the same", "different")  # how a verdict is worded
     tracks_faces: ClassVar[bool] = False  # live frames go through a face tracker + prepare_at
+    drawable: ClassVar[bool] = False  # its inputs can be drawn by hand (the views offer a drawing pad)
 
     def __init__(self, spec: dict[str, Any]):
         self.spec: dict[str, Any] = {**self.defaults, **spec, "kind": self.kind}

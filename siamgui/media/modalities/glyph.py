@@ -18,6 +18,7 @@ class GlyphModality(Modality):
     kind = "glyph"
     defaults: dict[str, Any] = {"size": 32, "margin": 0.1}
     subjects = ("the same character", "different characters")
+    drawable = True  # a drawing pad makes its inputs
 
     def input_shape(self) -> tuple[int, int, int]:
         size = int(self.spec["size"])

@@ -34,7 +34,7 @@ class CardError(UserError, ValueError):
 class ModelCard:
     name: str
     modality: str  # "image" | "audio": the kind's medium (written for older readers; optional in a card)
-    preprocess: dict[str, Any]  # see siamgui.media.preprocess
+    preprocess: dict[str, Any]  # see siamgui.kinds (one folder per kind)
     metric: str  # "cosine" | "euclidean" (on L2-normalised embeddings)
     threshold: float  # distance at or below which a pair is judged "same"
     description: str = ""
@@ -92,7 +92,7 @@ class ModelCard:
 
     def validate(self) -> None:
         from siamgui.media.errors import MediaError
-        from siamgui.media.preprocess import modality, resolve
+        from siamgui.kinds.preprocess import modality, resolve
 
         if self.metric not in METRICS:
             raise CardError(f"unknown metric {self.metric!r} (known: {', '.join(METRICS)})")
@@ -112,7 +112,7 @@ def _medium_of(preprocess: Any) -> str:
     """The medium a card's preprocess kind reads, for cards that do not name it ("" when the kind is
     unknown: validate() then says why)."""
     from siamgui.media.errors import MediaError
-    from siamgui.media.preprocess import modality
+    from siamgui.kinds.preprocess import modality
 
     try:
         return modality(preprocess) if isinstance(preprocess, dict) else ""

@@ -37,7 +37,7 @@ import numpy as np
 
 from siamgui.core.compare import distance, l2_normalise
 from siamgui.media.errors import MediaError
-from siamgui.media.modalities import Prepared, Source
+from siamgui.kinds import Prepared, Source
 
 GRID = 7  # patch positions per image axis: 49 occlusions per side (a face pair in about 1 s on 2 cores)
 PATCH = 0.25  # patch side as a share of the input side

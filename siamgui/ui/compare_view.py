@@ -7,8 +7,8 @@ from pathlib import Path
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
 
+from siamgui.kinds.samples import no_samples_note
 from siamgui.ui import resources, why
-from siamgui.media.samples import no_samples_note
 from siamgui.ui.analysis import AudioDisplay, analyse, qimage_from_array
 from siamgui.ui.canvas import thumb
 from siamgui.ui.drawpad import DrawPadPanel

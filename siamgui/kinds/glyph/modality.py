@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from siamgui.media import glyphs
-from siamgui.media.modalities import register
-from siamgui.media.modalities.base import Modality, Prepared, Source
+from siamgui.kinds import register
+from siamgui.kinds.base import Modality, Prepared, Source
 
 
 @register

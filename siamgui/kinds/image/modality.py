@@ -9,8 +9,8 @@ import numpy as np
 
 from siamgui.media import images
 from siamgui.media.faces import Box
-from siamgui.media.modalities import register
-from siamgui.media.modalities.base import Modality, Prepared, Source
+from siamgui.kinds import register
+from siamgui.kinds.base import Modality, Prepared, Source
 
 
 @register

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from siamgui.errors import UserError
+from siamgui.media.medium import MEDIA
 
 PREFIX = "siamgui."
 REQUIRED = ("preprocess", "metric", "threshold")  # the medium follows from the preprocess kind
 METRICS = ("cosine", "euclidean")
-MODALITIES = ("image", "audio")
+MODALITIES = tuple(MEDIA)  # the media a card may name: "image", "audio"
 JSON_FIELDS = ("preprocess", "metrics", "provenance")
 
 

@@ -14,6 +14,7 @@ the Medium (``encoder.modality.medium``) instead of comparing a string, so a thi
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -84,6 +85,14 @@ class Medium:
         if self._duration is None:
             raise MediaError(f"{Path(str(path)).name}: {self.files_word} have no length to cut")
         return self._duration(path)
+
+    def cut(self, decoded: Any, start: float, length: float | None) -> Any:
+        """``length`` seconds of a decoded recording from ``start`` (to its end when None): a
+        segmentable medium decodes to a dataclass with ``samples`` and ``rate`` (an AudioClip)."""
+        rate = decoded.rate
+        a = int(round(start * rate))
+        b = a + int(round(length * rate)) if length else len(decoded.samples)
+        return dataclasses.replace(decoded, samples=np.ascontiguousarray(decoded.samples[a:b]))
 
     @property
     def has_picture(self) -> bool:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -32,7 +32,6 @@ from siamgui.errors import UserError
 from siamgui.core.compare import distance as pair_distance
 from siamgui.core.pairs import PairsError, read_pairs, resolve
 from siamgui.media.classfolders import class_folders
-from siamgui.media.audio import AudioClip, load_audio
 from siamgui.media.errors import MediaError
 from siamgui.media.medium import Medium, medium as medium_of
 
@@ -268,7 +267,8 @@ def embed_items(encoder, items: Sequence[Item], progress: Callable[[int, int], N
     skipped: list[tuple[str, str]] = []
     if progress:
         progress(0, total)
-    audio_cache: dict[Path, AudioClip] = {}
+    audio_cache: dict[Path, Any] = {}
+    medium = encoder.modality.medium
     for start in range(0, total, chunk):
         if cancelled is not None and cancelled():
             raise Cancelled()
@@ -276,7 +276,7 @@ def embed_items(encoder, items: Sequence[Item], progress: Callable[[int, int], N
         for i in range(start, min(start + chunk, total)):
             item = items[i]
             try:
-                prepared.append(encoder.prepare(_cached_source(item, audio_cache)))
+                prepared.append(encoder.prepare(_cached_source(item, audio_cache, medium)))
                 idx.append(i)
             except (MediaError, OSError) as exc:
                 skipped.append((item.name, _reason(exc, item)))
@@ -289,17 +289,15 @@ def embed_items(encoder, items: Sequence[Item], progress: Callable[[int, int], N
     return emb, ok, skipped
 
 
-def _cached_source(item: Item, cache: dict[Path, AudioClip]):
-    """Segments of one recording decode it once."""
+def _cached_source(item: Item, cache: dict[Path, Any], medium: Medium):
+    """Segments of one recording decode it once (by its medium) and are cut from it."""
     if item.start is None:
         return item.path
     clip = cache.get(item.path)
     if clip is None:
         cache.clear()  # segments of one recording are consecutive: keep one decoded file
-        clip = cache[item.path] = load_audio(item.path)
-    a = int(round(item.start * clip.rate))
-    b = a + int(round(item.length * clip.rate)) if item.length else len(clip.samples)
-    return AudioClip(np.ascontiguousarray(clip.samples[a:b]), clip.rate)
+        clip = cache[item.path] = medium.decode(item.path)
+    return medium.cut(clip, item.start, item.length)
 
 
 def _reason(exc: BaseException, item: Item) -> str:

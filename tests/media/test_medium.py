@@ -53,3 +53,10 @@ def test_a_picture_is_shown_only_for_media_that_have_one(tmp_path):
     sf.write(str(wav), np.zeros(800, np.float32), 16000)
     assert IMAGE.picture(png).shape[:2] == (8, 8) and AUDIO.picture(wav) is None
     assert isinstance(AUDIO.decode(wav), audio.AudioClip)
+
+
+def test_a_segment_is_cut_from_a_decoded_recording():
+    clip = audio.AudioClip(np.arange(16000, dtype=np.float32), 8000)
+    part = AUDIO.cut(clip, 0.5, 0.25)
+    assert isinstance(part, audio.AudioClip) and part.rate == 8000 and part.samples[0] == 4000 and len(part.samples) == 2000
+    assert len(AUDIO.cut(clip, 1.5, None).samples) == 4000

@@ -25,8 +25,8 @@ import importlib
 import inspect
 from typing import Any, Sequence, TypeVar
 
-from siamgui.media.errors import MediaError
 from siamgui.kinds.base import Modality, Prepared, Source, SpeechModality
+from siamgui.media.errors import MediaError
 
 _REGISTRY: dict[str, type[Modality]] = {}
 M = TypeVar("M", bound=type[Modality])

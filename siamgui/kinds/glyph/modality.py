@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from siamgui.media import glyphs
 from siamgui.kinds import register
 from siamgui.kinds.base import Modality, Prepared, Source
+from siamgui.media import glyphs
 
 
 @register

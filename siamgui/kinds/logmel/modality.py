@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from siamgui.media import audio
-from siamgui.media.errors import MediaError
 from siamgui.kinds import register
 from siamgui.kinds.base import Prepared, Source, SpeechModality
+from siamgui.media import audio
+from siamgui.media.errors import MediaError
 
 
 @register

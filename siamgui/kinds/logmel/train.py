@@ -6,7 +6,6 @@ Imported only by training (``kinds.source('logmel')``); the app never loads it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 

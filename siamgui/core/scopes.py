@@ -30,9 +30,9 @@ _models: dict[tuple[str, int, int], tuple[str, str]] = {}  # (path, size, mtime_
 
 def scope_of_kind(preprocess: dict | str) -> str:
     """The gallery scope of a card's preprocess spec or kind name."""
-    from siamgui.media import modalities
+    from siamgui import kinds
 
-    return modalities.get(preprocess).gallery_scope
+    return kinds.get(preprocess).gallery_scope
 
 
 def _installed(path: Path) -> tuple[str, str] | None:

@@ -925,7 +925,8 @@ class CalibrateView(View):
         names = outcome.names or []
         if not names:
             self.map.clear("Nobody is enrolled with this model yet.")
-            self.map_source.setText("Nothing to map: nobody of this model's kind has an embedding from it.")
+            self.map_source.setText("Nothing to map: nobody in the gallery has an embedding of this kind from "
+                                    "this model.")
             return
         self.map.set_points(outcome.points, names, names, outcome.explained,
                             caption=f"{len(names):,} enrolled samples of {len(set(names)):,} people")

@@ -205,7 +205,7 @@ def cmd_enrol(args) -> int:
             raise UserError(g.read_only)
         enc = _load(args)
         pid = enrol_files(g, enc, args.name, args.files)
-        person = next(p for p in g.people() if p.id == pid)
+        person = next(p for p in g.people(enc.modality.gallery_scope) if p.id == pid)  # this kind's samples
         print(f"enrolled {person.name}: {person.samples} sample(s) with {enc.name} in {g.path}")
     return 0
 

@@ -273,6 +273,8 @@ def _json(path: Path, data: bytes) -> dict:
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _refuse(path, f"{MANIFEST} is not valid JSON ({exc})") from None
+    except RecursionError:  # "[[[[..." nested past Python's stack
+        raise _refuse(path, f"{MANIFEST} is nested too deeply to be a gallery manifest") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("people"), list):
         raise _refuse(path, f"{MANIFEST} is not a SiamGUI gallery manifest")
     if not isinstance(manifest.get("version"), int) or manifest["version"] > VERSION:

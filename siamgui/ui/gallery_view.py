@@ -468,7 +468,8 @@ class GalleryView(View):
         others = len(self.gallery.people()) - n if scope else 0
         keep = f" The {count(others, 'person', 'people')} of other kinds stay." if others else ""
         if confirmed or self._confirm(
-                "Delete all", f"Delete all {count(n, kind + 'person', kind + 'people')} in the gallery, with their "
+                "Delete all", f"Delete {'the' if n == 1 else 'all'} {count(n, kind + 'person', kind + 'people')} in "
+                              "the gallery, with their "
                               f"{kind}samples and embeddings? This cannot be undone. (Export first to keep a copy.){keep}"):
             removed = []
             if not self._change(lambda: removed.append(self.gallery.delete_all(scope))):

@@ -49,8 +49,9 @@ def _answers(g, enc, files):
 
 def test_export_then_import_gives_every_person_back(tmp_path, glyph_model, glyph_files):
     g, enc = _enrolled(tmp_path, glyph_model, glyph_files)
-    out = ga.export_gallery(g, tmp_path / "out.zip")
-    assert out.people == 3 and out.samples == 4
+    steps = []
+    out = ga.export_gallery(g, tmp_path / "out.zip", progress=lambda done, total: steps.append((done, total)))
+    assert out.people == 3 and out.samples == 4 and steps == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert stat.S_IMODE(os.stat(out.path).st_mode) == 0o600
     with zipfile.ZipFile(out.path) as z:
         names = z.namelist()
@@ -150,6 +151,7 @@ PNG = cv2.imencode(".png", np.zeros((8, 8), np.uint8))[1].tobytes()
     ("no manifest", "has no people.json"),
     ("bad vector", "not a number"),
     ("wrong medium", "is not a 'image' file"),
+    ("deep json", "nested too deeply"),
 ])
 def test_a_hostile_zip_is_refused_in_one_sentence_and_writes_nothing(tmp_path, case, sentence, monkeypatch):
     z = tmp_path / "in.zip"
@@ -185,6 +187,9 @@ def test_a_hostile_zip_is_refused_in_one_sentence_and_writes_nothing(tmp_path, c
         _zip(z, {"Eve/a.png": PNG}, m)
     elif case == "wrong medium":
         _zip(z, {"Eve/a.exe": PNG}, _manifest(["Eve/a.exe"]))
+    elif case == "deep json":
+        with zipfile.ZipFile(z, "w") as f:
+            f.writestr("people.json", "[" * 200_000 + "]" * 200_000)
     g = Gallery(tmp_path / "g.sqlite3")
     g.enrol("Ada", [("image", ".png", PNG, "a.png")], np.ones((1, 4), np.float32), "h", "m", scope="glyph")
     before = [(p.name, p.samples, p.scope) for p in g.entries()]

@@ -59,7 +59,7 @@ def test_a_model_of_another_kind_never_lists_reembeds_or_deletes_them(qtbot, tmp
     asked = []
     answer(monkeypatch, asked)
     click(qtbot, view.delete_all_btn)
-    assert asked == ["Delete all 1 image person in the gallery, with their image samples and embeddings? This "
+    assert asked == ["Delete the 1 image person in the gallery, with their image samples and embeddings? This "
                      "cannot be undone. (Export first to keep a copy.) The 1 person of other kinds stay."]
     assert listed(view) == [] and [p.name for p in gallery.people()] == ["Writer"]
     view.set_encoder(glyph)

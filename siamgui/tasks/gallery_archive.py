@@ -176,9 +176,13 @@ def _entry(name: str) -> zipfile.ZipInfo:
 # --- reading an archive (no writes) ------------------------------------------------------------
 @dataclass
 class PlannedSample:
+    """A checked sample: its bytes stay in the zip (read again, and compared, when written), so an
+    import holds one sample in memory at a time, never the whole archive."""
+
     medium: str
     suffix: str
-    media: bytes
+    entry: str  # its name in the zip
+    digest: bytes  # sha256 of its bytes, as read while checking
     original: str
     embeddings: list[tuple[str, str, bytes]]  # (model hash, model name, float32 bytes)
 
@@ -325,8 +329,8 @@ def _sample(path: Path, s, person: str, z, names, dims: dict[str, int], used: se
     suffix = Path(arc).suffix.lower()
     if medium is None or suffix not in medium.suffixes:
         raise _refuse(path, f"{arc!r} is not a {s.get('medium')!r} file SiamGUI reads")
-    media = _read(z, info, path)
-    if "sha256" in s and s["sha256"] != hashlib.sha256(media).hexdigest():
+    digest = hashlib.sha256(_read(z, info, path))
+    if "sha256" in s and s["sha256"] != digest.hexdigest():
         raise _refuse(path, f"{arc!r} is not the file {MANIFEST} describes (its sha256 differs)")
     original = s.get("original") or ""
     if not isinstance(original, str) or len(original) > 1000:
@@ -344,7 +348,7 @@ def _sample(path: Path, s, person: str, z, names, dims: dict[str, int], used: se
         if dims.setdefault(h, len(vec)) != len(vec):
             raise _refuse(path, f"{MANIFEST}: embeddings of the model {model or h[:12]} differ in length")
         embeddings.append((h, model, vec))
-    return PlannedSample(medium.name, suffix, media, original, embeddings)
+    return PlannedSample(medium.name, suffix, arc, digest.digest(), original, embeddings)
 
 
 # --- import --------------------------------------------------------------------------------
@@ -396,16 +400,20 @@ def import_gallery(gallery: Gallery, source: str | Path, on_conflict: str = "mer
 
     def write(cur):
         done = 0
-        for person in people:
-            name = _resolve(cur, person, on_conflict, summary)
-            if name is not None:
-                summary.scopes.add(person.scope)
-                _add(cur, gallery, name, person, summary)
-            done += len(person.samples)
-            if progress:
-                progress(done, total)
+        with zipfile.ZipFile(Path(source).expanduser()) as z:
+            for person in people:
+                name = _resolve(cur, person, on_conflict, summary)
+                if name is not None:
+                    summary.scopes.add(person.scope)
+                    _add(cur, gallery, z, Path(source), name, person, summary)
+                done += len(person.samples)
+                if progress:
+                    progress(done, total)
 
-    gallery.write(write)
+    try:
+        gallery.write(write)
+    except (OSError, zipfile.BadZipFile) as exc:  # the zip went away or changed between the check and now
+        raise _refuse(Path(source), f"it could not be read again ({exc})") from None
     return summary
 
 
@@ -437,19 +445,23 @@ def _resolve(cur, person: PlannedPerson, on_conflict: str, summary: ImportSummar
     return new
 
 
-def _add(cur, gallery: Gallery, name: str, person: PlannedPerson, summary: ImportSummary) -> None:
+def _add(cur, gallery: Gallery, z: zipfile.ZipFile, path: Path, name: str, person: PlannedPerson,
+         summary: ImportSummary) -> None:
     pid = gallery.person_row(cur, name, person.scope)
     have = {hashlib.sha256(bytes(m)).digest() for (m,) in cur.execute(
         "SELECT media FROM samples WHERE person_id = ? AND scope = ?", (pid, person.scope))}
     room = MAX_SAMPLES - len(have)
     for s in person.samples:
-        digest = hashlib.sha256(s.media).digest()
+        digest = s.digest
         if digest in have or room <= 0:
             summary.left_out += 1
             continue
         have.add(digest)
         room -= 1
-        sid = gallery.insert_sample(cur, pid, person.scope, s.medium, s.suffix, s.media,
+        media = _read(z, z.getinfo(s.entry), path)
+        if hashlib.sha256(media).digest() != digest:
+            raise _refuse(path, f"{s.entry!r} changed while it was being imported")
+        sid = gallery.insert_sample(cur, pid, person.scope, s.medium, s.suffix, media,
                                     f"imported: {s.original or s.suffix}", s.original)
         for h, model, vec in s.embeddings:
             row = cur.execute("SELECT length(vector) FROM embeddings WHERE model_hash = ? LIMIT 1", (h,)).fetchone()

@@ -272,3 +272,27 @@ def test_png_text_chunks_are_removed(tmp_path):
     clean, cleaned = strip_metadata(".png", buf.getvalue())
     assert cleaned and b"alice@example.com" in buf.getvalue() and b"alice@example.com" not in clean
     assert np.array_equal(cv2.imdecode(np.frombuffer(clean, np.uint8), 0), np.full((8, 8), 7, np.uint8))
+
+
+def test_an_import_holds_one_sample_in_memory_at_a_time(tmp_path):
+    """Six 30 MiB samples (180 MiB unpacked, a few hundred KiB zipped): the import's Python memory
+    peak stays near one sample, not the archive."""
+    import tracemalloc
+
+    z = tmp_path / "big.zip"
+    files = [f"Eve/{i}.png" for i in range(6)]
+    m = _manifest(files[:5])  # five for Eve, the sixth for Sam: all six are imported
+    m["people"].append({"name": "Sam", "kind": "glyph", "samples": [{"file": files[5], "medium": "image"}]})
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as f:
+        for i, name in enumerate(files):
+            f.writestr(name, bytes([i]) * (30 * 2**20))
+        f.writestr("people.json", json.dumps(m))
+    g = Gallery(tmp_path / "g.sqlite3")
+    tracemalloc.start()
+    try:
+        summary = ga.import_gallery(g, z)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert summary.samples == 6
+    assert peak < 100 * 2**20, f"peak {peak / 2**20:.0f} MiB"

@@ -93,3 +93,15 @@ def test_a_linked_gallery_and_a_folder_gallery_exit_2(tmp_path, glyph_model, gly
     (tmp_path / "f" / "gallery.sqlite3").mkdir(parents=True)
     r = siamgui("gallery", "list", "--gallery", tmp_path / "f")
     assert r.returncode == 2 and "not a regular file" in r.stderr
+
+
+def test_a_damaged_embedding_blob_is_one_sentence_and_exit_2(tmp_path, enrolled, glyph_model, glyph_files):
+    import sqlite3
+
+    db = sqlite3.connect(enrolled / "gallery.sqlite3")
+    db.execute("UPDATE embeddings SET vector = x'010203' WHERE sample_id = 2")
+    db.commit()
+    db.close()
+    r = siamgui("identify", glyph_files["a1"], glyph_files["b1"], "--model", glyph_model, "--gallery", enrolled)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "damaged embedding" in r.stderr and "3 bytes" in r.stderr and "bug" not in r.stderr

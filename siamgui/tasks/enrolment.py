@@ -77,6 +77,7 @@ def nobody_here(gallery: Gallery, encoder: Encoder) -> str:
     face models, which fruit never compares with"."""
     scope = scope_of(encoder)
     if gallery.people(scope):
+        gallery.matrix(encoder.model_hash, scope)  # read (and cached) now: a damaged embedding is one sentence here
         return ""
     others = {sc: n for sc, n in gallery.scope_counts().items() if sc != scope}
     if not others:

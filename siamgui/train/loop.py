@@ -8,7 +8,6 @@ import math
 import platform
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,50 +16,10 @@ import torch
 from siamgui.core.modelcard import ModelCard
 from siamgui.media import modalities, preprocess
 from siamgui.train import backbones, data, distributed, evaluate, export, importers, losses, presets
+from siamgui.train.checkpoint import load_checkpoint, save_checkpoint
+from siamgui.train.config import Config  # noqa: F401 - the run's options (declared once, there)
 from siamgui.train.modalities import SOURCES
 from siamgui.train.sampling import PKSampler
-
-
-@dataclass
-class Config:
-    data_dirs: list[str]
-    preset: str
-    out: str
-    workdir: str
-    loss: str | None = None
-    minutes: float | None = None
-    steps: int | None = None
-    seed: int = 0
-    resume: str | None = None
-    val_fraction: float | None = None
-    val_groups: list[str] | None = None
-    name_class: str | None = None
-    p: int | None = None
-    k: int | None = None
-    lr: float | None = None
-    size: int | None = None
-    dim: int | None = None
-    margin: float | None = None
-    eval_every: float = 120.0  # seconds between validation checks (a few per run)
-    checkpoint_every: float = 60.0  # seconds
-    progress: bool = True
-    cache: str | None = None
-    name: str | None = None
-    command: str = ""
-    rotations: int | None = None
-    speed_classes: tuple[float, ...] | None = None  # audio: extra virtual speakers at these speeds
-    hue_classes: tuple[float, ...] | None = None  # photos: extra classes with the hue turned by these degrees
-    groups_per_batch: int | None = None
-    device: str = "auto"  # auto | cuda | cpu
-    workers: int = 0  # processes preparing batches (0: in the training process, deterministic with --steps)
-    init: str | None = None  # start from an imported encoder (name or .onnx) or an earlier checkpoint
-    train_layers: str | None = None  # with --init: "all", "head" or "top:N" (the last N layers) are trained
-    exclude_classes_from: str | None = None  # a model whose card's held-out (test) classes are never used here
-    split_by: str | None = None  # "class" (held-out classes) or "sample" (held-out images of every class)
-    log_every: float = 0.0  # seconds between plain "step N (x min) loss L" lines (0: none; for the Train view)
-    reported: dict | None = None  # a recipe's seed figures, written into the card beside ours
-    data_licence: str | None = None  # a recipe's data licence, written into the card's provenance
-    samples_note: str | None = None  # "none: WHY" when no sample pair may ship (provenance.samples)
 
 
 class _Trainee(torch.nn.Module):
@@ -252,6 +211,10 @@ def run(cfg: Config) -> dict:
         log = lambda msg: None  # noqa: E731
         cfg.progress = False
     init = importers.load_init(cfg.init) if cfg.init else None
+    ck = None  # read first: a bad checkpoint is refused before minutes of loading data
+    if cfg.resume:
+        ck = load_checkpoint(cfg.resume, "--resume", needs=("model", "loss", "opt", "step", "elapsed", "history",
+                                                            "np_rng", "torch_rng", "val_classes"))
     preset = _setup(cfg, init)
     spec = preset["spec"]
     log(f"[siamgui-train] device {place.device}" + (f", rank {place.rank} of {place.world}" if place.distributed else ""))
@@ -328,24 +291,28 @@ def run(cfg: Config) -> dict:
     history: dict = {"loss": [], "val": []}
     budget_s = None if cfg.steps else 60.0 * float(cfg.minutes if cfg.minutes is not None else preset["minutes"])
     ckpt_path = work / "checkpoint.pt"
-    if cfg.resume:
-        ck = torch.load(cfg.resume, map_location="cpu", weights_only=False)
+    if ck is not None:
         if ck["val_classes"] != val_cls:
             raise data.TrainError(f"{cfg.resume}: the checkpoint was made with another split (seed or data differ)")
-        model.load_state_dict(ck["model"])
-        crit.load_state_dict(ck["loss"])
-        opt.load_state_dict(ck["opt"])
-        step, elapsed, history = ck["step"], ck["elapsed"], ck["history"]
-        np_rng.bit_generator.state = ck["np_rng"]
-        torch.set_rng_state(ck["torch_rng"])
+        try:
+            model.load_state_dict(ck["model"])
+            crit.load_state_dict(ck["loss"])
+            opt.load_state_dict(ck["opt"])
+            step, elapsed, history = int(ck["step"]), float(ck["elapsed"]), ck["history"]
+            np_rng.bit_generator.state = ck["np_rng"]
+            torch.set_rng_state(ck["torch_rng"])
+        except (RuntimeError, KeyError, ValueError, TypeError) as exc:
+            raise data.TrainError(f"--resume {Path(cfg.resume).name}: the checkpoint does not fit this run's "
+                                  f"network or loss (made with other options? {type(exc).__name__})") from None
         log(f"[siamgui-train] resumed from {cfg.resume} at step {step} ({elapsed / 60:.1f} min trained)")
 
     def save_ckpt():
         if place.main:
-            torch.save({"model": model.state_dict(), "loss": crit.state_dict(), "opt": opt.state_dict(), "step": step,
-                        "elapsed": elapsed, "history": history, "np_rng": np_rng.bit_generator.state,
-                        "torch_rng": torch.get_rng_state(), "val_classes": val_cls, "preset": preset,
-                        "seed": cfg.seed, "init": init.source if init is not None else None}, ckpt_path)
+            save_checkpoint({"model": model.state_dict(), "loss": crit.state_dict(), "opt": opt.state_dict(),
+                             "step": step, "elapsed": elapsed, "history": history,
+                             "np_rng": np_rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+                             "val_classes": val_cls, "preset": preset, "seed": cfg.seed,
+                             "init": init.source if init is not None else None}, ckpt_path)
 
     def torch_run(x: np.ndarray) -> np.ndarray:
         with torch.no_grad():

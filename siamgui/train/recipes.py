@@ -134,13 +134,13 @@ def resolve_then(recipe: Recipe) -> list[Path]:
 
 
 def _mnist_fewshot(recipe: Recipe, out: Path, folders: list[Path], opts: argparse.Namespace) -> None:
-    from siamgui.train import fewshot_digits
+    from siamgui.train import mnist_fewshot
 
     print(f"[siamgui-train] scoring {out.name} on MNIST few-shot ({opts.episodes} episodes a cell, shots "
           f"{' '.join(map(str, opts.shots))}): SVM and nearest class mean", flush=True)
-    figures = fewshot_digits.into_card(out, folders[0], tuple(opts.shots), opts.episodes,
+    figures = mnist_fewshot.into_card(out, folders[0], tuple(opts.shots), opts.episodes,
                                        command=f"siamgui-train recipe {recipe.name}")
-    print(fewshot_digits.summary(figures), flush=True)
+    print(mnist_fewshot.summary(figures), flush=True)
     print(f"[siamgui-train] MNIST few-shot figures written into {out.name}'s card (metrics.mnist_fewshot) beside "
           f"the seed's (metrics.seed_reported)", flush=True)
 

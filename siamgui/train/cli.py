@@ -9,6 +9,7 @@
     siamgui-train import resemblyzer --out models/voice.onnx      see siamgui/train/importers/)
     siamgui-train import mtcnn --out-dir models/detectors
     siamgui-train recipes                         (the seeds' experiments; see siamgui/train/recipes.py)
+    siamgui-train --list [--json]                 (presets, losses and recipes with their notes; the Train view reads it)
     siamgui-train recipe fruit --minutes 8        (run one: the model goes to the user's models folder)
 """
 

@@ -108,7 +108,7 @@ def plain_result(figures: dict, held: str = "", reported: dict | None = None) ->
         text += f" The seed reports {reported.get('figure', 'no figure')}"
         ours = SEED_METRIC.get(reported.get("metric") or "")
         if reported.get("value") is not None and ours and ours[0] in figures:
-            text += f" ({_pct(reported['value'])}); this run: {_pct(figures[ours[0]])} {ours[1]}"
+            text += f"; this run: {_pct(figures[ours[0]])} {ours[1]}"
         text += "."
     return text
 

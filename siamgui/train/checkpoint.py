@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -56,7 +57,9 @@ def load_checkpoint(path: Path | str, option: str, needs: Iterable[str] = ("mode
     if not path.is_file():
         raise TrainError(f"{option} {path}: no such checkpoint file")
     try:
-        ck = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about a foreign pickle's protocol before refusing it
+            warnings.simplefilter("ignore")
+            ck = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         raise TrainError(f"{option} {path.name}: refused: the file holds more than weights and numbers (objects "
                          "that would run code when loaded), so it is not a siamgui-train checkpoint") from None

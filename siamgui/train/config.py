@@ -92,10 +92,17 @@ def json_object(text: str) -> dict:
     return value
 
 
-def option(default: Any = None, *flags: str, help: str, **argparse_kw: Any) -> Any:
-    """A Config field that is also a ``siamgui-train`` option (``flags`` empty: a positional)."""
+def option(default: Any = None, *flags: str, help: str, overrides_preset: bool = False, **argparse_kw: Any) -> Any:
+    """A Config field that is also a ``siamgui-train`` option (``flags`` empty: a positional);
+    ``overrides_preset``: when given, it replaces the preset's value of the same name."""
     kw = {"default": default} if not callable(default) else {"default_factory": default}
-    return field(**kw, metadata={"flags": flags, "help": help, **argparse_kw})
+    return field(**kw, metadata={"flags": flags, "help": help, "overrides_preset": overrides_preset, **argparse_kw})
+
+
+def preset_overrides(cfg: "Config") -> dict[str, Any]:
+    """The options given that replace the preset's value of the same name (loss, batch shape, ...)."""
+    return {f.name: getattr(cfg, f.name) for f in fields(cfg)
+            if f.metadata.get("overrides_preset") and getattr(cfg, f.name) is not None}
 
 
 BUDGET = "budget"  # --minutes and --steps: one or the other
@@ -111,7 +118,7 @@ class Config:
                          choices=sorted(PRESETS))
     out: str = option("", "--out", help="the .onnx to write (the card goes inside it)", required=True)
     workdir: str = option("", "--workdir", help="checkpoints, curve, report (default runs/<out name>)")
-    loss: str | None = option(None, "--loss", help="default: the preset's (see --list)", choices=LOSSES)
+    loss: str | None = option(None, "--loss", overrides_preset=True, help="default: the preset's (see --list)", choices=LOSSES)
     margin: float | None = option(None, "--margin", help="margin of the contrastive / triplet losses",
                                   type=at_least(0.0, float))
     minutes: float | None = option(None, "--minutes", help="train for this long (default: the preset's)",
@@ -121,9 +128,9 @@ class Config:
     seed: int = option(0, "--seed", help="seed of the split, the batches and the weights", type=at_least(0))
     resume: str | None = option(None, "--resume", help="continue from a checkpoint (workdir/checkpoint.pt)",
                                 metavar="CKPT")
-    val_fraction: float | None = option(None, "--val-fraction", type=fraction,
+    val_fraction: float | None = option(None, "--val-fraction", overrides_preset=True, type=fraction,
                                         help="share of classes (or groups) held out for validation")
-    split_by: str | None = option(None, "--split-by", choices=("class", "sample"),
+    split_by: str | None = option(None, "--split-by", overrides_preset=True, choices=("class", "sample"),
                                   help="validate on held-out classes (default; one-shot over unseen classes) or on "
                                        "held-out samples of every class (closed sets such as the ten digits; the "
                                        "digit preset's default)")
@@ -132,25 +139,25 @@ class Config:
     name_class: str | None = option(None, "--name-class", metavar="REGEX", type=regex,
                                     help="class from the file name for files not in class folders (first regex "
                                          "group)")
-    p: int | None = option(None, "-P", "--classes-per-batch", help="classes in a batch",
+    p: int | None = option(None, "-P", "--classes-per-batch", overrides_preset=True, help="classes in a batch",
                            type=at_least(2, why=": a batch needs two classes to tell apart"))
-    k: int | None = option(None, "-K", "--samples-per-class", type=int,  # at least 2: checked in cli.main
+    k: int | None = option(None, "-K", "--samples-per-class", overrides_preset=True, type=int,  # at least 2: checked in cli.main
                            help="samples of each class in a batch (at least 2)")
-    lr: float | None = option(None, "--lr", help="learning rate", type=above(0.0))
+    lr: float | None = option(None, "--lr", overrides_preset=True, help="learning rate", type=above(0.0))
     size: int | None = option(None, "--size", help="input size (image side, or log-mel frames per window)",
                               type=at_least(8))
     dim: int | None = option(None, "--dim", help="embedding size", type=at_least(2))
-    rotations: int | None = option(None, "--rotations", type=int, choices=(1, 2, 4),
+    rotations: int | None = option(None, "--rotations", overrides_preset=True, type=int, choices=(1, 2, 4),
                                    help="glyphs: rotated copies (90 degrees) of each training class as extra "
                                         "classes")
     speed_classes: tuple[float, ...] | None = option(
-        None, "--speed-classes", type=numbers, metavar="S,S",
+        None, "--speed-classes", overrides_preset=True, type=numbers, metavar="S,S",
         help="audio: each training speaker played at these speeds (e.g. 0.9,1.1) as extra speakers")
     hue_classes: tuple[float, ...] | None = option(
-        None, "--hue-classes", type=numbers, metavar="D,D",
+        None, "--hue-classes", overrides_preset=True, type=numbers, metavar="D,D",
         help="photos: each training class with its hue turned by these degrees as extra classes (write "
              "--hue-classes=-50,50: a value starting with a minus needs the =)")
-    groups_per_batch: int | None = option(None, "--groups-per-batch", metavar="G", type=at_least(1),
+    groups_per_batch: int | None = option(None, "--groups-per-batch", overrides_preset=True, metavar="G", type=at_least(1),
                                           help="draw each batch's classes from G groups (alphabets) only: "
                                                "same-alphabet negatives")
     eval_every: float = option(120.0, "--eval-every", type=above(0.0), help="seconds between validation checks")
@@ -199,6 +206,7 @@ def add_options(ap: argparse.ArgumentParser, cls: type = Config) -> argparse.Arg
         if "help" not in meta:
             continue
         flags = meta.pop("flags")
+        meta.pop("overrides_preset", None)
         group = meta.pop("group", None)
         positional = meta.pop("positional", False)
         target = ap

@@ -17,7 +17,7 @@ from siamgui.core.modelcard import ModelCard
 from siamgui.media import modalities, preprocess
 from siamgui.train import backbones, data, distributed, evaluate, export, importers, losses, presets
 from siamgui.train.checkpoint import load_checkpoint, save_checkpoint
-from siamgui.train.config import Config  # noqa: F401 - the run's options (declared once, there)
+from siamgui.train.config import Config, preset_overrides
 from siamgui.train.modalities import SOURCES
 from siamgui.train.sampling import PKSampler
 
@@ -81,10 +81,7 @@ def _setup(cfg: Config, init=None):
             spec["size"] = int(cfg.size)
     if cfg.dim:
         preset["backbone"]["dim"] = int(cfg.dim)
-    for key in ("loss", "p", "k", "lr", "val_fraction", "rotations", "speed_classes", "hue_classes", "groups_per_batch",
-                "split_by"):
-        if getattr(cfg, key) is not None:
-            preset[key] = getattr(cfg, key)
+    preset.update(preset_overrides(cfg))  # the options marked so in config.py
     if preset["loss"] not in losses.LOSSES:
         raise data.TrainError(f"unknown loss {preset['loss']!r} (known: {', '.join(losses.LOSSES)})")
     preset["spec"] = preprocess.resolve(spec)

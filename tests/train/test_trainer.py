@@ -50,3 +50,13 @@ def test_every_option_is_one_config_field():
     for f in flagged:
         if f.name not in ("data_dirs", "preset", "out", "workdir"):
             assert getattr(parsed, f.name) == getattr(defaults, f.name), f.name
+
+
+def test_an_option_marked_so_replaces_the_presets_value():
+    from siamgui.train.config import preset_overrides
+    from siamgui.train.loop import _setup
+
+    cfg = Config(data_dirs=["d"], preset="glyph", out="m.onnx", workdir="w", lr=0.01, p=3, loss="triplet-hard")
+    assert preset_overrides(cfg) == {"loss": "triplet-hard", "p": 3, "lr": 0.01}
+    preset = _setup(cfg)
+    assert (preset["lr"], preset["p"], preset["loss"], preset["k"]) == (0.01, 3, "triplet-hard", 4)  # k: the preset's

@@ -404,7 +404,8 @@ class TrainView(View):
         else:
             preset = self.listing["presets"].get(self.preset_combo.currentText())
             self.about.setText("A folder with one sub-folder per class (person, speaker, kind of thing). "
-                               + (preset["description"] if preset else ""))
+                               + (f"{preset['description']} Its defaults: loss {preset['loss']}, "
+                                  f"{preset['minutes']:g} min." if preset else ""))
             self.folder_label.setText(str(self.folder) if self.folder else "no folder chosen")
         for combo in (self.preset_combo, self.loss_combo):
             combo.blockSignals(False)

@@ -280,3 +280,19 @@ def test_with_no_model_the_train_view_still_opens_and_its_model_is_loaded(make_w
     assert w.encoder.path.resolve() == view.out.resolve()
     open_view(w.compare)
     assert w.content.currentWidget() is w.view_stack and w.view_stack.currentWidget() is w.compare
+
+
+def test_a_preset_brings_its_own_defaults_from_the_trainer(qtbot, tmp_path):
+    view = TrainView(command=FAKE, models_dir=tmp_path / "models")
+    qtbot.addWidget(view)
+    view.show()
+    ready(qtbot, view)
+    view.recipe_combo.setCurrentIndex(view.recipe_combo.findData(OWN_FOLDER))
+    view.preset_combo.setCurrentText("digit")
+    assert view.loss_combo.currentText() == view.listing["presets"]["digit"]["loss"] == "contrastive"
+    assert "Its defaults: loss contrastive, 10 min." in view.about.text()
+    view.preset_combo.setCurrentText("voice")
+    assert view.loss_combo.currentText() == "proto" and "Speaker verification" in view.about.text()
+    assert view.loss_combo.toolTip() == view.listing["losses"]["proto"]  # the trainer's note on the loss
+    presets = [view.preset_combo.itemText(i) for i in range(view.preset_combo.count())]
+    assert "face-finetune" not in presets  # needs --init: offered on the command line only

@@ -128,6 +128,7 @@ class _Asker(QObject):
         self.proc = QProcess(self)
         self.proc.finished.connect(lambda code, _status: self._finished(code))
         self.proc.errorOccurred.connect(self._error)
+        QCoreApplication.instance().aboutToQuit.connect(self.proc.kill)
         program, *pre = command
         self.proc.start(program, [*pre, "--list", "--json"])
 
@@ -139,11 +140,15 @@ class _Asker(QObject):
 
     def _error(self, err) -> None:
         if err == QProcess.ProcessError.FailedToStart:
-            self._end(None, f"Could not start the trainer ({self.proc.program()}). {INSTALL_HINT}")
+            self._end(None, f"Could not start the trainer ({' '.join(self.key[:1])}). {INSTALL_HINT}")
 
     def _finished(self, code: int) -> None:
-        out = bytes(self.proc.readAllStandardOutput()).decode("utf-8", "replace")
-        err = bytes(self.proc.readAllStandardError()).decode("utf-8", "replace").strip()
+        try:
+            out = bytes(self.proc.readAllStandardOutput()).decode("utf-8", "replace")
+            err = bytes(self.proc.readAllStandardError()).decode("utf-8", "replace").strip()
+        except RuntimeError:  # the application is closing and took the process with it
+            _ASKING.pop(self.key, None)
+            return
         try:
             listing = json.loads(out)
             if code != 0 or not all(isinstance(listing.get(k), dict) for k in ("presets", "losses", "recipes")):
@@ -321,11 +326,16 @@ class TrainView(View):
         self.tick.timeout.connect(self._tick)
         self.available = self.command is not None or trainer_available()
         self.start_button.setEnabled(False)  # until the trainer said what it offers
+        self._asked = False  # the trainer is asked when the view is first shown (no process before)
         if not self.available:
             self.state.setText(INSTALL_HINT)
-        else:
-            self._ask_trainer()
         self._recipe_changed()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt
+        super().showEvent(event)
+        if self.available and not self._asked:
+            self._asked = True
+            self._ask_trainer()
 
     # --- choices: the trainer's own, read from `siamgui-train --list --json` ------------------------
     def trainer_command(self) -> list[str]:

@@ -102,6 +102,7 @@ def test_the_view_builds_without_the_training_package(qtbot):
     """The packaged app leaves siamgui.train out: the trainer cannot answer, the view says how to get it."""
     view = TrainView(command=[sys.executable, "-c", "import siamgui.no_such_training_package"])
     qtbot.addWidget(view)
+    view.show()
     qtbot.waitUntil(lambda: view.state.text() == INSTALL_HINT, timeout=15000)
     assert view.listing is None and view.recipes == {}
     assert not view.start_button.isEnabled() and not view.recipe_combo.isEnabled()
@@ -114,7 +115,7 @@ def test_the_view_imports_nothing_from_the_trainer(tmp_path):
 
     code = ("import sys; from PySide6.QtWidgets import QApplication; app = QApplication([]);"
             "from siamgui.ui.train_view import TrainView; v = TrainView(models_dir=__import__('pathlib').Path("
-            f"{str(tmp_path)!r}));"
+            f"{str(tmp_path)!r})); v.show();"
             "import time; t = time.time()\n"
             "while v.listing is None and time.time() - t < 30: app.processEvents(); time.sleep(0.02)\n"
             "print(v.preset_combo.count(), v.loss_combo.count(), sorted(m for m in sys.modules "

@@ -85,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     cfg = from_args(args, workdir=args.workdir or str(Path("runs") / out.stem),
                     command="siamgui-train " + shlex.join(argv))
     work = Path(cfg.workdir)
+    if work.exists() and not work.is_dir():
+        print(f"siamgui-train: error: --workdir {work} is a file, not a folder", file=sys.stderr)
+        return 2
     made = [p for p in (work, Path(cfg.cache) if cfg.cache else work.parent / "cache", work.parent)
             if not p.exists()]
     import signal

@@ -111,7 +111,11 @@ def test_a_failed_start_leaves_no_empty_run_folder(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main(args(tmp_path, tmp_path / "empty", "--steps", "1")) == 2
     one_sentence(capsys)
-    assert not (tmp_path / "runs" / "m").exists()
+    assert not (tmp_path / "runs").exists()  # neither runs/m nor runs/ (nothing was cached)
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "m").write_text("a file where the run folder goes")
+    assert main(args(tmp_path, tmp_path / "empty", "--steps", "1")) == 2
+    assert "is a file, not a folder" in one_sentence(capsys)
 
 
 def test_the_checkpoint_is_written_whole_and_reads_as_data_only(tmp_path, glyphs, monkeypatch):

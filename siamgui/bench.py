@@ -180,8 +180,8 @@ def bench_model(name: str, path: Path, quick: bool) -> dict:
                                                                                     5 if quick else 20))}
             except Exception as exc:  # noqa: BLE001
                 row["preprocess_sample"] = {"file": sample.name, "error": str(exc)}
-        if first.modality.medium == "audio":
-            row["unit"] = "window"  # audio items are feature windows; a clip has several
+        if first.modality.medium.segmentable:
+            row["unit"] = first.modality.medium.unit  # audio items are feature windows; a clip has several
         out[dev] = row
     return out
 
@@ -452,28 +452,29 @@ def collect(quick: bool = False, models: list[str] | None = None, skip: tuple[st
     else:
         chosen = installed
     report["models"] = []
-    if "models" not in skip:
+    run = {section: section not in skip for section in SECTIONS}  # the sections asked for, by name
+    if run["models"]:
         for name, path in chosen.items():
             log(f"model {name}")
             report["models"].append(bench_model(name, path, quick))
     dim = 128
-    if "face" not in skip or "gallery" not in skip:
+    if run["face"] or run["gallery"]:
         face_pick = _pick(chosen, "camera", "face", faces=True)
         for m in report["models"]:
             if face_pick and m.get("name") == face_pick[0] and m.get("embedding_dim"):
                 dim = int(m["embedding_dim"])
-    if "face" not in skip:
+    if run["face"]:
         pick = face_pick
         log("face pipeline")
         report["face_pipeline"] = bench_face(*pick, quick) if pick else {"skipped": "no face model installed"}
-    if "audio" not in skip:
+    if run["audio"]:
         pick = _pick(chosen, "microphone", "voice")
         log("audio")
         report["audio"] = bench_audio(*pick, quick) if pick else {"skipped": "no audio model installed"}
-    if "app" not in skip:
+    if run["app"]:
         log("app start")
         report["app_start"] = bench_app(quick)
-    if "gallery" not in skip:
+    if run["gallery"]:
         log("gallery")
         report["gallery"] = bench_gallery(quick, dim)
     report["memory"] = memory(app_ran="app_start" in report)

@@ -461,7 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
     k = sub.add_parser("card", help="show or set the SiamGUI card stored in an .onnx")
     k.add_argument("model", metavar="MODEL.onnx")
     k.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="modality, preprocess (JSON), metric, threshold, name, description, ...")
+                   help="preprocess (JSON), metric, threshold, name, description, ... (modality follows from the kind)")
     k.add_argument("--out", metavar="OUT.onnx", help="write to a new file instead of in place")
     k.set_defaults(func=cmd_card)
     from siamgui import bench, calibrate_cmd  # noqa: PLC0415 - their own modules (issue 5)

@@ -61,7 +61,7 @@ def _run_calibration(encoder, source: str, max_pairs: int, segment_s: float | No
                      cancel: threading.Event, progress) -> CalibrationOutcome:
     from siamgui.core.projection import pca_2d
 
-    plan = calibration.plan(source, encoder.card.modality, max_files=calibration.DEFAULT_MAX_FILES,
+    plan = calibration.plan(source, encoder.modality.medium, max_files=calibration.DEFAULT_MAX_FILES,
                             seed=0, segment_s=segment_s)
     result = calibration.calibrate(encoder, plan, max_pairs=max_pairs, seed=0, progress=progress,
                                    cancelled=cancel.is_set)
@@ -612,9 +612,9 @@ class CalibrateView(View):
 
         changed = key(encoder) != key(self.encoder)  # a reload on another device keeps the distances
         self.encoder = encoder
-        audio = encoder is not None and encoder.card.modality == "audio"
-        self.segment_check.setVisible(audio)
-        self.segment_spin.setVisible(audio)
+        segmentable = encoder is not None and encoder.modality.medium.segmentable  # long recordings cut
+        self.segment_check.setVisible(segmentable)
+        self.segment_spin.setVisible(segmentable)
         for w in (self.folder_button, self.csv_button):
             w.setEnabled(encoder is not None)
         if encoder is None:
@@ -664,7 +664,7 @@ class CalibrateView(View):
             self.cancel()
         self.source = str(source)
         enc = self.encoder
-        segment = self.segment_spin.value() if (enc.card.modality == "audio" and self.segment_check.isChecked()) \
+        segment = self.segment_spin.value() if (enc.modality.medium.segmentable and self.segment_check.isChecked()) \
             else None
         max_pairs = self.pairs_spin.value()
         src = self.source

@@ -7,10 +7,10 @@ from typing import Any
 import cv2
 import numpy as np
 
+from siamgui.kinds import register
+from siamgui.kinds.base import Modality, Prepared, Source
 from siamgui.media import faces
 from siamgui.media.faces import Box
-from siamgui.media.modalities import register
-from siamgui.media.modalities.base import Modality, Prepared, Source
 
 
 @register

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from siamgui.media.modalities import register
-from siamgui.media.modalities.logmel import LogMelModality
+from siamgui.kinds import register
+from siamgui.kinds.logmel.modality import LogMelModality
 
 
 @register

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from siamgui.core.modelcard import ModelCard
-from siamgui.media import modalities, samples
+from siamgui import kinds as modalities
+from siamgui.kinds import samples
 from siamgui.media.audio import AudioClip
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from siamgui.kinds import register
+from siamgui.kinds.base import Prepared, Source, SpeechModality
 from siamgui.media import ge2e
-from siamgui.media.modalities import register
-from siamgui.media.modalities.base import Prepared, Source, SpeechModality
 
 
 @register

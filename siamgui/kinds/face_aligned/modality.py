@@ -14,11 +14,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from siamgui.kinds import register
+from siamgui.kinds.base import Modality, Prepared, Source
 from siamgui.media import align
 from siamgui.media.errors import MediaError
 from siamgui.media.face_detect import CnnFaceDetector, Face
-from siamgui.media.modalities import register
-from siamgui.media.modalities.base import Modality, Prepared, Source
 
 _DETECTORS: dict[tuple[str, ...], CnnFaceDetector] = {}
 _LOCK = threading.Lock()

@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from siamgui.kinds import register
+from siamgui.kinds.base import Prepared, Source, SpeechModality
 from siamgui.media import audio
 from siamgui.media.errors import MediaError
-from siamgui.media.modalities import register
-from siamgui.media.modalities.base import Prepared, Source, SpeechModality
 
 
 @register

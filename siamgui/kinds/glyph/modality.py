@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from siamgui.kinds import register
+from siamgui.kinds.base import Modality, Prepared, Source
 from siamgui.media import glyphs
-from siamgui.media.modalities import register
-from siamgui.media.modalities.base import Modality, Prepared, Source
 
 
 @register
@@ -18,6 +18,7 @@ class GlyphModality(Modality):
     kind = "glyph"
     defaults: dict[str, Any] = {"size": 32, "margin": 0.1}
     subjects = ("the same character", "different characters")
+    drawable = True  # a drawing pad makes its inputs
 
     def input_shape(self) -> tuple[int, int, int]:
         size = int(self.spec["size"])

@@ -869,8 +869,8 @@ def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_wi
         "Draw a query", "Add drawing to a class…",
         # drawing pads (Compare, Few-shot)
         "Draw B", "Undo stroke", "Clear drawing",
-        # Train (tests/ui/test_train_view.py presses Start, Cancel, Resume and Folder of classes…)
-        "Resume",
+        # Train (tests/ui/test_train_view.py presses Start, Cancel, Resume, Folder of classes… and Remove…)
+        "Resume", "Remove a trained model…",
     }
     found = set()
     for w in (glyph_window, audio_window):

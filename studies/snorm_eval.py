@@ -1,6 +1,6 @@
 """Does score normalisation help a speaker encoder? Plain cosine vs S-norm on held-out speakers.
 
-    python -m siamgui.train.snorm_eval models/voice.onnx [runs/ft.onnx ...] --data ../shared/data/voices/librispeech_251 \
+    python -m studies.snorm_eval models/voice.onnx [runs/ft.onnx ...] --data ../shared/data/voices/librispeech_251 \
         --fsdd ../shared/data/voices/fsdd/recordings --out snorm.json
 
 S-norm (symmetric score normalisation): the score of a pair (a, b) is measured against how each
@@ -101,7 +101,7 @@ def compare(emb: np.ndarray, labels: Sequence[str], cohorts: dict[str, np.ndarra
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m siamgui.train.snorm_eval", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m studies.snorm_eval", description=__doc__.split("\n")[0])
     ap.add_argument("models", nargs="+", metavar="MODEL.onnx")
     ap.add_argument("--data", required=True, help="LibriSpeech speaker folders (halved with --seed: tune / test)")
     ap.add_argument("--fsdd", help="FSDD recordings folder (speakers halved with --seed the same way)")
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         tune, test = imp.split_speakers(imp.fsdd_items(args.fsdd), args.seed)
         sets.update({"fsdd_tune": tune, "fsdd_test": test})
         fsdd_tune = {i.label for i in tune}
-    report: dict[str, Any] = {"seed": args.seed, "command": "python -m siamgui.train.snorm_eval " + " ".join(argv or sys.argv[1:]),
+    report: dict[str, Any] = {"seed": args.seed, "command": "python -m studies.snorm_eval " + " ".join(argv or sys.argv[1:]),
                               "fsdd_tune_speakers": sorted(fsdd_tune), "models": {}}
     for model in args.models:
         from siamgui.core.modelcard import read_card

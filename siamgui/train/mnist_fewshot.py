@@ -1,20 +1,17 @@
-"""Omniglot-to-MNIST and the digit model, measured with the app's few-shot task (dev tool).
-
-    python -m siamgui.train.fewshot_digits ../shared/data/glyphs/mnist_train [--episodes 20] [--json]
+"""The MNIST few-shot score of an encoder: the digit preset's held-out images, the app's own few-shot
+classifiers (``siamgui fewshot --classifier centroid|svm``). The ``omniglot-mnist-svm`` recipe runs
+it after training and writes the figures into the card; ``python -m studies.fewshot_digits``
+compares the shipped models with it.
 
 Both models are scored on the same images: the 20% of each class that ``siamgui-train --preset
 digit`` held out for validation (``split_samples``, seed 0), so the digit model never trained on
 them and the glyph model (trained on Omniglot only) never saw a digit. In every episode the
 queries are a fixed half of those images (100 a class) and the k support examples of each
-class are drawn (seeded) from the other half: support and query never share an image. The
-classifiers are the task's own (``siamgui fewshot --classifier centroid|svm``).
+class are drawn (seeded) from the other half: support and query never share an image.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
 from pathlib import Path
 
@@ -94,35 +91,3 @@ def summary(figures: dict) -> str:
     return "\n".join(f"{c:8s} " + "  ".join(f"{k}-shot {figures[f'{c}_{k}']['mean']:.1%} ± "
                                             f"{100 * figures[f'{c}_{k}']['std']:.1f}" for k in figures["shots"])
                      for c in ("svm", "centroid"))
-
-
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mnist", help="folder of digit class folders (../shared/data/glyphs/mnist_train)")
-    ap.add_argument("--models", nargs="+", default=["glyph", "digit"])
-    ap.add_argument("--episodes", type=int, default=20)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args(argv)
-    images = validation_images(args.mnist)
-    classifiers = ["centroid"] + (["svm"] if fs.svm_available() else [])
-    if "svm" not in classifiers:
-        print(f"note: {fs.SVM_HINT}", file=sys.stderr)
-    results = {}
-    for m in args.models:
-        t0 = time.perf_counter()
-        results[m] = score(m, images, (1, 5, 10), classifiers, args.episodes, args.seed)
-        results[m]["seconds"] = round(time.perf_counter() - t0, 1)
-    if args.json:
-        print(json.dumps(results, indent=2))
-        return 0
-    print(f"10-way, {results[args.models[0]]['queries']} queries, {args.episodes} episodes per cell (mean ± sd)")
-    for m, r in results.items():
-        for c in classifiers:
-            print(f"{m:6s} {c:8s} " + "  ".join(f"{k}-shot {r[f'{c}_{k}']['mean']:.1%} ± {r[f'{c}_{k}']['std']:.1%}"
-                                                for k in (1, 5, 10)))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,7 @@
 """What a colour histogram alone scores on the held-out kinds of a photo training run: the bar a
 learned encoder for photos of things must clear (for fruit varieties it is a high one).
 
-    python -m siamgui.train.colour_baseline ../shared/data/objects/fruits360_3body --seeds 0 1 2 3 4
+    python -m studies.colour_baseline ../shared/data/objects/fruits360_3body --seeds 0 1 2 3 4
 
 For each seed, the classes ``siamgui-train --preset image --seed S`` holds out (the same split
 rule), embedded by the image preset's fixed histogram branch alone; prints EER and N-way one-shot
@@ -48,7 +48,7 @@ def baseline(data_dirs: list[str], seeds: list[int], preset_name: str = "image")
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m siamgui.train.colour_baseline", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m studies.colour_baseline", description=__doc__.split("\n\n")[0])
     ap.add_argument("data_dirs", nargs="+")
     ap.add_argument("--seeds", nargs="+", type=int, default=[0])
     ap.add_argument("--preset", default="image")

@@ -1,6 +1,6 @@
 """A shipped model's figures on its own held-out classes, per data set (group).
 
-    python -m siamgui.train.per_group models/face.onnx ../shared/data/faces [--name-class REGEX]
+    python -m studies.per_group models/face.onnx ../shared/data/faces [--name-class REGEX]
 
 The held-out classes are the ones the card's ``provenance.split`` names, so nothing the model
 trained on is scored. Pairs are formed within each group, which is harder to flatter than the
@@ -21,7 +21,7 @@ from siamgui.train.modalities import SOURCES
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m siamgui.train.per_group", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m studies.per_group", description=__doc__.splitlines()[0])
     ap.add_argument("model")
     ap.add_argument("data_dirs", nargs="+")
     ap.add_argument("--name-class", help="as given to siamgui-train")

@@ -6,7 +6,7 @@ cascade (``faces.FaceDetector``), and, when dlib is importable, dlib's HOG detec
 picture the other two search (small crops upscaled with a replicated border, see
 ``face_template.work_image``). Timings are medians on a 640x480 frame with one face pasted in.
 
-    PYTHONPATH=.:/path/to/dlib-target nice -n 10 python -m siamgui.train.detector_bench /work/shared/data/faces
+    PYTHONPATH=.:/path/to/dlib-target nice -n 10 python -m studies.detector_bench /work/shared/data/faces
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def timing(fn, runs: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m siamgui.train.detector_bench", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m studies.detector_bench", description=__doc__.split("\n")[0])
     ap.add_argument("faces_dir")
     ap.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads")
     ap.add_argument("--runs", type=int, default=50)

@@ -47,6 +47,16 @@ def load_audio(path: str | Path) -> AudioClip:
     return AudioClip(np.ascontiguousarray(data.mean(axis=1), dtype=np.float32), int(rate))
 
 
+def duration(path: str | Path) -> float:
+    """Seconds a file lasts, from its header alone (no decoding); MediaError when unreadable.
+
+    The sentence names no file: callers list it beside the file's name."""
+    try:
+        return float(sf.info(str(path)).duration)
+    except Exception as exc:  # noqa: BLE001 - libsndfile's own error types
+        raise MediaError(f"not a readable audio file ({str(exc).strip().splitlines()[0][:120]})") from None
+
+
 def encode_wav(clip: AudioClip) -> bytes:
     """A clip as 16-bit PCM WAV bytes, for storing a sample (a live utterance enrolled in the
     gallery) in a file every tool reads; load_audio reads it back at the same rate."""

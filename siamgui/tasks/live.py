@@ -149,7 +149,7 @@ class PeopleSnapshot:
 
     @classmethod
     def from_matrix(cls, matrix: tuple, metric: str) -> "PeopleSnapshot":
-        """From ``Gallery.matrix(model_hash)`` = (sample ids, person ids, names, vectors)."""
+        """From ``Gallery.matrix(model_hash, scope)`` = (sample ids, person ids, names, vectors)."""
         _, pids, names, vecs = matrix
         pids = np.asarray(pids)
         people: dict[int, str] = {}

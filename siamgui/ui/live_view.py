@@ -33,7 +33,7 @@ from siamgui.media.camera import CameraSource, camera_from_env, list_cameras
 from siamgui.media.errors import MediaError, named
 from siamgui.media.images import encode_png
 from siamgui.media.microphone import FileMicrophone, MicrophoneError, MicrophoneSource, list_microphones
-from siamgui.tasks.enrolment import enrol_capture, people_for_modality
+from siamgui.tasks.enrolment import enrol_media, people_for_scope, scope_of
 from siamgui.tasks.live import (CameraLoop, FaceVerifier, FrameResult, MicrophoneLoop, PeopleSnapshot, VoiceResult,
                                 VoiceVerifier, person_reference)
 from siamgui.ui import why
@@ -636,7 +636,7 @@ class LiveView(LiveWhy, View):
         if self.encoder is None or self.gallery_factory is None:
             self._people_list.forget()
             return
-        factory, modality = self.gallery_factory, self.encoder.card.modality
+        factory, scope = self.gallery_factory, scope_of(self.encoder)  # this kind's people only
 
         def done(outcome) -> None:
             if not outcome.ok:
@@ -644,7 +644,7 @@ class LiveView(LiveWhy, View):
                 return
             self.reference_panel.set_people([(f"{p.name} ({p.samples})", p.id) for p in outcome.value])
 
-        self._people_list.submit(lambda: people_for_modality(factory(), modality)[0], done)
+        self._people_list.submit(lambda: people_for_scope(factory(), scope)[0], done)
         if self.identifying:
             self._read_people()
 
@@ -665,7 +665,8 @@ class LiveView(LiveWhy, View):
                 mean, name, samples = outcome.value
                 self._set_reference(mean, name, None, samples=samples)
 
-        self._person_mean.submit(lambda: person_reference(factory().matrix(enc.model_hash), person_id), done)
+        self._person_mean.submit(lambda: person_reference(factory().matrix(enc.model_hash, scope_of(enc)), person_id),
+                                 done)
 
     # --- gallery -------------------------------------------------------------------------
     @property
@@ -689,7 +690,8 @@ class LiveView(LiveWhy, View):
             self.people = outcome.value
             self._judge_with_mode()
 
-        self._snapshot.submit(lambda: PeopleSnapshot.from_matrix(factory().matrix(enc.model_hash), enc.card.metric),
+        self._snapshot.submit(lambda: PeopleSnapshot.from_matrix(factory().matrix(enc.model_hash, scope_of(enc)),
+                                                                 enc.card.metric),
                               done)
 
     def _judge_with_mode(self) -> None:
@@ -738,7 +740,7 @@ class LiveView(LiveWhy, View):
         enc, gallery_factory, source = self.encoder, self.gallery_factory, self.device_word
 
         def work():  # encoding, embedding and the write all happen here, off the UI thread
-            enrol_capture(gallery_factory(), enc, name, sample, suffix, encode(sample), source)
+            enrol_media(gallery_factory(), enc, name, suffix, encode(sample), source, enc.embed([sample])[0])
             return name
 
         def done(outcome):

@@ -11,7 +11,7 @@ from conftest import ROOT
 from crowd import AWAY, PEOPLE, crowd_frames, enrolment_files, orl
 from siamgui import Encoder
 from siamgui.core.gallery import Gallery
-from siamgui.tasks.enrolment import enrol_files
+from siamgui.tasks.enrolment import enrol_files, scope_of
 from siamgui.tasks.live import FaceVerifier, PeopleSnapshot, crowd_frame, time_identify
 
 
@@ -29,7 +29,7 @@ def people(face_encoder, tmp_path):
     gallery = Gallery(tmp_path / "g.db")
     for name, files in enrolment_files(root).items():
         enrol_files(gallery, face_encoder, name, files)
-    snap = PeopleSnapshot.from_matrix(gallery.matrix(face_encoder.model_hash), face_encoder.card.metric)
+    snap = PeopleSnapshot.from_matrix(gallery.matrix(face_encoder.model_hash, scope_of(face_encoder)), face_encoder.card.metric)
     gallery.close()
     return root, snap
 

@@ -38,6 +38,12 @@ GRID = QColor("#e5e7eb")
 RIGHT = QColor("#16a34a")
 WRONG = QColor("#dc2626")
 NEIGHBOURS = 3
+CLASSIFIER_TITLES = {"centroid": "Nearest class mean", "knn": "Nearest example", "svm": "Linear SVM"}
+
+
+def svm_missing_sentence() -> str:
+    """The install hint as the one sentence the view shows (capitalised, with a full stop)."""
+    return fs.SVM_HINT[0].upper() + fs.SVM_HINT[1:] + "."
 
 
 def drawings_dir() -> Path:
@@ -248,7 +254,7 @@ class FewShotView(View):
         row1.addWidget(self.support_label, 1)
 
         self.classifier_combo = QComboBox()
-        for name, text in (("centroid", "Nearest class mean"), ("knn", "Nearest example"), ("svm", "Linear SVM")):
+        for name, text in CLASSIFIER_TITLES.items():
             self.classifier_combo.addItem(text, name)
         self.classifier_combo.setToolTip("How a query is named from the support embeddings")
         self.classifier_combo.currentIndexChanged.connect(lambda _i: self._classifier_changed())
@@ -341,23 +347,28 @@ class FewShotView(View):
     def classifier(self) -> str:
         return str(self.classifier_combo.currentData())
 
+    @property
+    def svm_missing(self) -> bool:
+        """The chosen classifier is the SVM and scikit-learn is not installed: nothing can be classified."""
+        return self.classifier == "svm" and not fs.svm_installed()
+
     def _update_buttons(self) -> None:
         has_model = self.encoder is not None
         self.support_button.setEnabled(has_model and not self.busy)
         self.add_button.setEnabled(has_model and not self.busy)
         self.clear_button.setEnabled(bool(self.by_class) and not self.busy)
+        svm_missing = self.svm_missing
         ready = has_model and self.support is not None and not self.busy
-        self.query_folder_button.setEnabled(ready)
-        self.query_files_button.setEnabled(ready)
-        self.curve_button.setEnabled(ready)
+        self.query_folder_button.setEnabled(ready and not svm_missing)  # nothing to run them with
+        self.query_files_button.setEnabled(ready and not svm_missing)
+        self.curve_button.setEnabled(ready and not svm_missing)
         self.cancel_button.setVisible(self.busy)
         drawable = has_model and reads_drawings(self.encoder.modality)
         self.draw_button.setVisible(drawable)
         self.draw_button.setEnabled(ready or self.draw_button.isChecked() or (drawable and not self.busy))
         self.add_drawing_button.setVisible(drawable and self.draw_button.isChecked())
         self.add_drawing_button.setEnabled(not self.busy and not self.drawpad.pad.empty)
-        svm_missing = self.classifier == "svm" and not fs.svm_installed()
-        self.note_label.setText(fs.SVM_HINT[0].upper() + fs.SVM_HINT[1:] + "." if svm_missing else "")
+        self.note_label.setText(svm_missing_sentence() if svm_missing else "")
         self.note_label.setVisible(svm_missing)
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
@@ -444,6 +455,11 @@ class FewShotView(View):
         """Name the pad's drawing from the support set, in a job; its nearest examples beside it."""
         enc, support, name, panel = self.encoder, self.support, self.classifier, self.drawpad
         if not self.drawing or enc is None:
+            return
+        if self.svm_missing:
+            self._req["drawing"] += 1
+            thumb(panel.seen, None)
+            panel.caption.setText("Choose another classifier to classify the drawing.")
             return
         if support is None or panel.pad.empty:
             self._req["drawing"] += 1
@@ -643,8 +659,18 @@ class FewShotView(View):
             self.classify(files)
 
     def _classifier_changed(self) -> None:
+        """Results of the other classifier go (never shown under the new one's name); then run again."""
+        if self.result is not None and self.result.classifier != self.classifier:
+            self.result = None
+            self._show_result()
+        if self.curve is not None:
+            self.curve = None
+            self.chart.set_curve(0, [])
+        self._show_error("")
         self._update_buttons()
         self.classify_drawing()
+        if self.svm_missing:
+            return  # the note says what to install, once
         if self.last_query and self.support is not None and not self.busy:
             self.classify(self.last_query)
 
@@ -664,6 +690,11 @@ class FewShotView(View):
             self._set_busy(False)
             if not outcome.ok:
                 self._show_error(outcome.error)
+                return
+            if outcome.value.classifier != self.classifier:  # the classifier changed while it ran
+                self._update_buttons()
+                if not self.svm_missing:
+                    self.classify(sources)
                 return
             self.result = outcome.value
             self._show_result()
@@ -694,7 +725,7 @@ class FewShotView(View):
         if r.labelled:
             n = int(r.confusion.sum())
             self.summary_label.setText(f"Accuracy {r.accuracy:.1%}  ({int(np.trace(r.confusion))} of {n} right, "
-                                       f"{len(r.classes)} classes, {self.classifier_combo.currentText().lower()}; "
+                                       f"{len(r.classes)} classes, {CLASSIFIER_TITLES.get(r.classifier, r.classifier).lower()}; "
                                        f"{r.seconds:.2f} s{skipped})")
         else:
             self.summary_label.setText(f"{len(r.predictions)} file(s) classified ({r.seconds:.2f} s{skipped})")
@@ -750,6 +781,8 @@ class FewShotView(View):
             self._set_busy(False)
             if not outcome.ok:
                 self._show_error(outcome.error)
+                return
+            if name != self.classifier:  # drawn with the classifier the user has since left
                 return
             self.curve = outcome.value
             self.chart.set_curve(*self.curve)

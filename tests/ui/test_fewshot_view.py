@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtGui import QColor
 
 from siamgui.tasks.fewshot import CurvePoint
@@ -61,3 +62,86 @@ def test_a_model_of_another_kind_drops_the_support(qtbot, tmp_path):
     view.set_encoder(voice)
     assert view.support is None and not view.by_class and "reads other files" in view.support_label.text()
     jobs.shutdown()
+
+
+# --- the classifier picker: no stale results, one sentence when the SVM cannot run ---------------
+def _press(qtbot, button) -> None:
+    from PySide6.QtCore import Qt
+
+    assert button.isVisible() and button.isEnabled(), button.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def _answer_folder(monkeypatch, path) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(path)))
+
+
+def _pick(combo, data) -> None:
+    """Choose an entry as the user does (the popup's choice sets the current index)."""
+    combo.setCurrentIndex(combo.findData(data))
+
+
+@pytest.fixture
+def classified(make_window, qtbot, tmp_path, monkeypatch):
+    """The Few-shot view after a nearest-example run on a folder of class folders (glyph model)."""
+    from conftest import ROOT, wait_model
+    from tasks.test_fewshot import letters
+
+    w = make_window()
+    w.open_model_path(str(ROOT / "models" / "glyph.onnx"))
+    wait_model(qtbot, w)
+    w.nav.setCurrentRow(w.views.index(w.fewshot))
+    fv = w.fewshot
+    _answer_folder(monkeypatch, letters(tmp_path / "support", 3))
+    _press(qtbot, fv.support_button)
+    qtbot.waitUntil(lambda: fv.support is not None and not fv.busy, timeout=20000)
+    _pick(fv.classifier_combo, "knn")
+    _answer_folder(monkeypatch, letters(tmp_path / "queries", 2, seed0=60))
+    _press(qtbot, fv.query_folder_button)
+    qtbot.waitUntil(lambda: fv.result is not None and not fv.busy, timeout=20000)
+    assert fv.result.classifier == "knn" and "nearest example" in fv.summary_label.text()
+    _press(qtbot, fv.curve_button)
+    qtbot.waitUntil(lambda: fv.curve is not None and not fv.busy, timeout=20000)
+    return w
+
+
+def test_svm_without_scikit_learn_clears_the_old_results_and_says_so_once(classified, qtbot, monkeypatch):
+    import sys
+
+    from siamgui.tasks import fewshot as fs
+    from siamgui.ui.fewshot_view import svm_missing_sentence
+
+    monkeypatch.setattr(fs, "svm_installed", lambda: False)
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # `import sklearn` now fails, as when it is absent
+    monkeypatch.setitem(sys.modules, "sklearn.svm", None)
+    fv = classified.fewshot
+    _pick(fv.classifier_combo, "svm")
+    assert fv.result is None and fv.predictions.count() == 0 and fv.matrix.matrix is None
+    assert fv.summary_label.text() == "" and not fv.chart.points and fv.curve is None
+    assert fv.note_label.isVisible() and fv.note_label.text() == svm_missing_sentence()
+    assert fv.note_label.text().startswith("The svm classifier needs scikit-learn")
+    assert not fv.error_label.isVisible() and "scikit-learn" not in fv.error_label.text()
+    for b in (fv.query_folder_button, fv.query_files_button, fv.curve_button):
+        assert not b.isEnabled(), b.text()
+    wait = classified.jobs
+    qtbot.waitUntil(lambda: wait.in_flight == 0, timeout=10000)
+    assert not fv.error_label.isVisible() and fv.result is None  # nothing ran behind the note
+    _pick(fv.classifier_combo, "centroid")  # back to one that runs: the last queries are classified again
+    assert not fv.note_label.isVisible()
+    qtbot.waitUntil(lambda: fv.result is not None and not fv.busy, timeout=20000)
+    assert fv.query_folder_button.isEnabled() and fv.curve_button.isEnabled()
+    assert fv.result.classifier == "centroid" and "nearest class mean" in fv.summary_label.text()
+
+
+def test_svm_with_scikit_learn_classifies_again_under_its_own_name(classified, qtbot):
+    pytest.importorskip("sklearn.svm", reason="scikit-learn (the test extra) is not installed")
+    fv = classified.fewshot
+    _pick(fv.classifier_combo, "svm")
+    assert fv.result is None or fv.result.classifier == "svm"  # never the knn result under the SVM's name
+    assert not fv.note_label.isVisible() and fv.curve is None
+    qtbot.waitUntil(lambda: fv.result is not None and not fv.busy, timeout=30000)
+    assert fv.result.classifier == "svm" and fv.result.score_kind == "score"
+    assert "linear svm" in fv.summary_label.text() and fv.result.accuracy == 1.0
+    assert fv.curve_button.isEnabled() and fv.query_files_button.isEnabled()

@@ -134,7 +134,8 @@ def test_help_guide_and_about(glyph_window, qtbot, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "about", staticmethod(lambda parent, title, text: shown.append(text)))
     trigger(w, "Help", "About SiamGUI")
-    assert shown and "SiamGUI" in shown[0]
+    qtbot.waitUntil(lambda: bool(shown), timeout=10000)  # the cards are read off the UI thread first
+    assert "SiamGUI" in shown[0]
 
 
 def test_empty_state_open_model_button(make_window, qtbot, tmp_path, monkeypatch):

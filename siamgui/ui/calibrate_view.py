@@ -10,6 +10,8 @@ map tab shows the same embeddings (or the gallery's) on a 2-D PCA projection.
 
 from __future__ import annotations
 
+import html
+
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +47,18 @@ def pct(x: float) -> str:
     return f"{100 * x:.2f}%" if x < 0.1 else f"{100 * x:.1f}%"
 
 
+def auc_text(auc: float) -> str:
+    """The ROC AUC to three places, with more only where three would round a non-perfect AUC up to
+    1 (an AUC of 1.0000 beside an EER of 0.30% reads as a contradiction)."""
+    if auc >= 1.0:
+        return "1"
+    for places in range(3, 7):
+        text = f"{auc:.{places}f}"
+        if float(text) < 1.0:
+            return text
+    return "> 0.999999"
+
+
 # --- background work (on the window's job runner, in a lane of its own) -------------------
 LANE = "calibrate"  # one calibration (or gallery map) at a time; the shared pool stays free for the views
 
@@ -58,10 +72,11 @@ class CalibrationOutcome:
 
 
 def _run_calibration(encoder, source: str, max_pairs: int, segment_s: float | None,
-                     cancel: threading.Event, progress) -> CalibrationOutcome:
+                     cancel: threading.Event, progress,
+                     max_files: int = calibration.DEFAULT_MAX_FILES) -> CalibrationOutcome:
     from siamgui.core.projection import pca_2d
 
-    plan = calibration.plan(source, encoder.card.modality, max_files=calibration.DEFAULT_MAX_FILES,
+    plan = calibration.plan(source, encoder.card.modality, max_files=max_files,
                             seed=0, segment_s=segment_s)
     result = calibration.calibrate(encoder, plan, max_pairs=max_pairs, seed=0, progress=progress,
                                    cancelled=cancel.is_set)
@@ -104,6 +119,7 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 class DistanceHistogram(_Plot):
     """Same-pair and different-pair distance histograms with a draggable threshold line."""
 
+    MARGINS = (52, 46, 16, 36)  # the legend has a row of its own above the bars (never over them)
     thresholdChanged = Signal(float)
 
     def __init__(self, parent: QWidget | None = None):
@@ -118,6 +134,7 @@ class DistanceHistogram(_Plot):
         self.default_threshold: float | None = None
         self.lo, self.hi = 0.0, 2.0
         self._dragging = False
+        self.legend_rects: list[QRectF] = []  # where the legend was last drawn (kept off the bars)
 
     def sizeHint(self) -> QSize:
         return QSize(560, 320)
@@ -220,12 +237,10 @@ class DistanceHistogram(_Plot):
         p.drawRoundedRect(QRectF(lx, r.top() - 12, w, 17), 4, 4)
         p.setPen(QColor("#3730a3"))
         p.drawText(QRectF(lx, r.top() - 12, w, 17), Qt.AlignmentFlag.AlignCenter, label)
-        # legend
-        legend = [(SAME, f"same pairs ({len(self.same)})"), (DIFF, f"different pairs ({len(self.different)})")]
-        x = r.right() - max(fm.horizontalAdvance(t) for _, t in legend) - 22
-        y = r.top() + 10
-        if xt > x - 10:  # keep the legend clear of the threshold label
-            x = r.left() + 8
+        # legend: one row above the plot, clear of the bars and of the threshold label
+        legend = [(SAME, f"same pairs ({len(self.same):,})"), (DIFF, f"different pairs ({len(self.different):,})")]
+        x, y = r.left(), 2.0
+        self.legend_rects = []
         for colour, text in legend:
             fill = QColor(colour)
             fill.setAlpha(110)
@@ -233,8 +248,10 @@ class DistanceHistogram(_Plot):
             p.setBrush(fill)
             p.drawRect(QRectF(x, y + 3, 11, 11))
             p.setPen(INK)
-            p.drawText(QRectF(x + 16, y, 260, 17), Qt.AlignmentFlag.AlignVCenter, text)
-            y += 18
+            width = fm.horizontalAdvance(text) + 4
+            p.drawText(QRectF(x + 16, y, width, 17), Qt.AlignmentFlag.AlignVCenter, text)
+            self.legend_rects.append(QRectF(x, y, 16 + width, 17))
+            x += 16 + width + 18
 
     # --- dragging --------------------------------------------------------------------------
     def _near_line(self, x: float) -> bool:
@@ -277,6 +294,7 @@ class RocPlot(_Plot):
         self.tpr = np.zeros(0)
         self.auc = self.eer = 0.0
         self.point: tuple[float, float] | None = None  # (far, tpr) at the threshold
+        self.eer_label_rect: QRectF | None = None  # where the EER label was last drawn (kept off the curve)
 
     def sizeHint(self) -> QSize:
         return QSize(340, 320)
@@ -341,7 +359,21 @@ class RocPlot(_Plot):
         p.setPen(QPen(MUTED, 1.2))
         p.setBrush(QColor("#ffffff"))
         p.drawEllipse(e, 4, 4)
-        p.drawText(QRectF(e.x() + 7, e.y() - 4, 120, 16), Qt.AlignmentFlag.AlignLeft, f"EER {pct(self.eer)}")
+        # the label goes below and right of the point, inside the curve: a good model's EER point
+        # sits in the curve's corner, where a label to its right would lie on the curve's top edge
+        text = f"EER {pct(self.eer)}"
+        tw = p.fontMetrics().horizontalAdvance(text) + 8
+        box = QRectF(e.x() + 8, e.y() + 8, tw, 16)
+        if box.right() > s.right():
+            box.moveRight(e.x() - 8)
+        if box.bottom() > s.bottom():
+            box.moveBottom(e.y() - 8)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(255, 255, 255, 230))
+        p.drawRoundedRect(box, 3, 3)
+        p.setPen(MUTED)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        self.eer_label_rect = box
         if self.point is not None:
             q = self.to_xy(*self.point, s)
             p.setPen(QPen(ACCENT, 1, Qt.PenStyle.DotLine))
@@ -355,7 +387,7 @@ class RocPlot(_Plot):
         bold.setBold(True)
         p.setFont(bold)
         p.drawText(QRectF(8, 4, self.width() - 16, 20), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
-                   f"ROC  ·  AUC {self.auc:.4f}")
+                   f"ROC  ·  AUC {auc_text(self.auc)}")
 
 
 # --- the view ------------------------------------------------------------------------------
@@ -411,6 +443,14 @@ class CalibrateView(View):
         self.pairs_spin.setValue(calibration.DEFAULT_MAX_PAIRS)
         self.pairs_spin.setToolTip("At most this many pairs from a folder, half same and half different")
         self.pairs_caption = QLabel("pairs")
+        self.files_spin = QSpinBox()
+        self.files_spin.setRange(20, 1_000_000)
+        self.files_spin.setSingleStep(1000)
+        self.files_spin.setGroupSeparatorShown(True)
+        self.files_spin.setValue(calibration.DEFAULT_MAX_FILES)
+        self.files_spin.setToolTip("At most this many files from a folder: a larger folder is sampled at random "
+                                   "(a fixed seed, an equal share per class); raise it to use more")
+        self.files_caption = QLabel("files,")
         self.segment_check = QCheckBox("cut recordings into")
         self.segment_check.setChecked(True)
         self.segment_check.setToolTip("Audio: cut each recording into segments, so one recording per speaker "
@@ -438,6 +478,8 @@ class CalibrateView(View):
         src.addWidget(self.source_label, 1)
         src.addWidget(self.segment_check)
         src.addWidget(self.segment_spin)
+        src.addWidget(self.files_spin)
+        src.addWidget(self.files_caption)
         src.addWidget(self.pairs_spin)
         src.addWidget(self.pairs_caption)
         src.addWidget(self.run_button)
@@ -667,6 +709,7 @@ class CalibrateView(View):
         segment = self.segment_spin.value() if (enc.card.modality == "audio" and self.segment_check.isChecked()) \
             else None
         max_pairs = self.pairs_spin.value()
+        max_files = self.files_spin.value()
         src = self.source
         self.source_label.setText(src)
         self.source_label.setToolTip(src)
@@ -675,7 +718,7 @@ class CalibrateView(View):
         self.progress.setRange(0, 0)
         self.progress_label.setText("Finding files…")
         self._job = self.jobs.start(
-            lambda progress, cancel: _run_calibration(enc, src, max_pairs, segment, cancel, progress),
+            lambda progress, cancel: _run_calibration(enc, src, max_pairs, segment, cancel, progress, max_files),
             self._finished, progress=self._progress, lane=LANE)
 
     def cancel(self) -> None:
@@ -694,6 +737,7 @@ class CalibrateView(View):
         self.cancel_button.setVisible(on)
         self.run_button.setVisible(not on and self.source is not None)
         self.pairs_spin.setEnabled(not on)
+        self.files_spin.setEnabled(not on)
         self.segment_spin.setEnabled(not on and self.segment_check.isChecked())
         self.segment_check.setEnabled(not on)
 
@@ -749,8 +793,10 @@ class CalibrateView(View):
         skipped = f", {len(res.skipped):,} skipped" if res.skipped else ""
         self.figures.setText(
             f"<b>{what}</b> (embedded in {res.seconds:.1f} s{skipped}) &nbsp;·&nbsp; {int(res.labels.sum()):,} same "
-            f"and {int((~res.labels).sum()):,} different pairs &nbsp;·&nbsp; ROC AUC <b>{res.auc:.4f}</b> &nbsp;·&nbsp; "
-            f"EER <b>{pct(res.eer)}</b> at {res.eer_threshold:.3f}")
+            f"and {int((~res.labels).sum()):,} different pairs &nbsp;·&nbsp; ROC AUC <b>{auc_text(res.auc)}</b> "
+            f"&nbsp;·&nbsp; EER <b>{pct(res.eer)}</b> at {res.eer_threshold:.3f}"
+            + (f"<br><span style='color:#92400e'>{html.escape(note)}</span>"
+               if (note := calibration.sampling_note(res)) else ""))
         self.roc.set_curve(res.roc.far, res.roc.tpr, res.auc, res.eer)
         start = self.encoder.threshold if self.encoder is not None else res.default_threshold
         self.histogram.set_data(res.same, res.different, start, res.default_threshold)

@@ -141,6 +141,14 @@ class CurveChart(QWidget):
         def at(k: float, acc: float) -> QPointF:
             return QPointF(left + (k - 1) / (kmax - 1) * w, top + (1 - acc) * h)
 
+        last = self.points[-1].k
+        if last < kmax:  # the ks the support cannot give an episode for: shaded, and said so (note below)
+            shade = QRectF(at(last + 0.5, 1.0), at(kmax, 0.0))
+            p.fillRect(shade, QColor("#f3f4f6"))
+            if shade.width() > 70:
+                p.setPen(MUTED)
+                p.drawText(shade.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                           "too few examples per class")
         p.setPen(GRID)
         for acc in (0.0, 0.25, 0.5, 0.75, 1.0):
             p.drawLine(at(1, acc), at(kmax, acc))
@@ -320,7 +328,17 @@ class FewShotView(View):
         grid = QGridLayout()
         grid.addWidget(self.predictions, 0, 0, 2, 1)
         grid.addWidget(near_box, 0, 1)
-        grid.addWidget(self.chart, 1, 1)
+        self.curve_note = QLabel("")  # why the k-shot curve ends before k = 10
+        self.curve_note.setObjectName("muted")
+        self.curve_note.setWordWrap(True)
+        self.curve_note.hide()
+        chart_box = QWidget()
+        chart_lay = QVBoxLayout(chart_box)
+        chart_lay.setContentsMargins(0, 0, 0, 0)
+        chart_lay.setSpacing(2)
+        chart_lay.addWidget(self.chart, 1)
+        chart_lay.addWidget(self.curve_note)
+        grid.addWidget(chart_box, 1, 1)
         grid.addWidget(self.matrix, 0, 2, 2, 1)
         self.drawpad = DrawPadPanel("Your query")
         self.drawpad.pad.changed.connect(lambda: (self._update_buttons(), self.classify_drawing()))
@@ -421,7 +439,7 @@ class FewShotView(View):
             self.cancel()
             self.support, self.result, self.curve = None, None, None
             self._show_result()
-            self.chart.set_curve(0, [])
+            self._show_curve(None)
             self._show_error("")
             if encoder is not None and self.by_class:
                 suffixes = set(encoder.modality.suffixes)
@@ -608,7 +626,7 @@ class FewShotView(View):
             self.by_class, self.support = by_class, outcome.value
             self.result, self.curve = None, None
             self._show_result()
-            self.chart.set_curve(0, [])
+            self._show_curve(None)
             self._show_support()
             self._update_buttons()
             self.classify_drawing()
@@ -635,7 +653,7 @@ class FewShotView(View):
         self.by_class, self.support, self.result, self.curve = {}, None, None, None
         self._show_support()
         self._show_result()
-        self.chart.set_curve(0, [])
+        self._show_curve(None)
         self._show_error("")
         self._update_buttons()
 
@@ -665,7 +683,7 @@ class FewShotView(View):
             self._show_result()
         if self.curve is not None:
             self.curve = None
-            self.chart.set_curve(0, [])
+            self._show_curve(None)
         self._show_error("")
         self._update_buttons()
         self.classify_drawing()
@@ -768,6 +786,14 @@ class FewShotView(View):
         self._submit("near", work, done)
 
     # --- curve -----------------------------------------------------------------------------
+    def _show_curve(self, curve: tuple[int, list[fs.CurvePoint]] | None) -> None:
+        """Draw the curve, and say under it why it stops short of k = 10 when it does."""
+        n, points = curve if curve is not None else (0, [])
+        self.chart.set_curve(n, points)
+        note = fs.curve_stop_reason(self.support, n, points) if points and self.support is not None else ""
+        self.curve_note.setText(note)
+        self.curve_note.setVisible(bool(note))
+
     def draw_curve(self) -> None:
         support, name = self.support, self.classifier
         if support is None:
@@ -785,7 +811,7 @@ class FewShotView(View):
             if name != self.classifier:  # drawn with the classifier the user has since left
                 return
             self.curve = outcome.value
-            self.chart.set_curve(*self.curve)
+            self._show_curve(self.curve)
 
         self._show_error("")
         self._set_busy(True, "drawing episodes…")

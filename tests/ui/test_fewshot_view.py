@@ -145,3 +145,22 @@ def test_svm_with_scikit_learn_classifies_again_under_its_own_name(classified, q
     assert fv.result.classifier == "svm" and fv.result.score_kind == "score"
     assert "linear svm" in fv.summary_label.text() and fv.result.accuracy == 1.0
     assert fv.curve_button.isEnabled() and fv.query_files_button.isEnabled()
+
+
+def test_the_k_shot_curve_says_why_it_stops_before_ten(classified, qtbot):
+    fv = classified.fewshot  # 3 classes of 3 examples: k = 1, 2 only
+    assert [p.k for p in fv.curve[1]] == [1, 2]
+    assert fv.curve_note.isVisible()
+    assert fv.curve_note.text() == ("The curve stops at k = 2: the support set has 3 examples per class, and "
+                                    "k = 3 needs 4 (k to learn from, one to test).")
+
+
+def test_curve_stop_reason_names_the_classes_short_of_examples():
+    from siamgui.tasks import fewshot as fs
+
+    support = fs.SupportSet(["a", "b", "c"], [], np.array([0] * 8 + [1] * 8 + [2] * 4), np.zeros((20, 2)))
+    points = [fs.CurvePoint(k, 0.9, 10) for k in (1, 2, 3, 4, 5, 6)]
+    assert fs.curve_stop_reason(support, 3, points) == (
+        "The curve stops at k = 6: k = 7 needs 3 classes with 8 examples or more (k to learn from, one to test), "
+        "and only 2 of the support's classes have that many.")
+    assert fs.curve_stop_reason(support, 3, [fs.CurvePoint(k, 1.0, 10) for k in range(1, 11)]) == ""

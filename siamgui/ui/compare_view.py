@@ -303,13 +303,22 @@ class CompareView(View):
                 self.verdict.set_distance(None, "Open file A and draw B" if ea is None else "Draw on the pad")
             return
         if self.encoder is not None and ea is not None and eb is not None:
-            self.verdict.set_distance(self.encoder.distance(ea, eb))
+            self.verdict.set_distance(self.encoder.distance(ea, eb), note=self._same_file_note())
             return
         busy = any(self.panes[s].path is not None and self.panes[s].analysis is None
                    and self.panes[s].message == "" for s in SIDES)
         failed = any(self.panes[s].message for s in SIDES)
         text = "Working…" if busy else ("No verdict (see message)" if failed else "Waiting for two files")
         self.verdict.set_distance(None, text)
+
+    def _same_file_note(self) -> str:
+        """A distance of 0 is no finding when A and B are one file: say so beside the verdict."""
+        a, b = (self.panes[s].path for s in SIDES)
+        try:
+            same = a is not None and b is not None and a.samefile(b)
+        except OSError:
+            same = False
+        return "A and B are the same file" if same else ""
 
     # --- playback --------------------------------------------------------------------------
     def toggle_play(self, side: str) -> None:

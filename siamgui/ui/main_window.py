@@ -469,20 +469,27 @@ class MainWindow(QMainWindow):
 
     # --- screen ----------------------------------------------------------------------------
     def available_geometry(self):
-        """The screen area a window may use (less task bars): where this window is, else the primary."""
+        """The screen area a window may use (less task bars): where this window is, else the primary.
+        None on Qt's offscreen platform, whose 800x800 "screen" is a placeholder, not a display."""
         from PySide6.QtGui import QGuiApplication
 
+        if QGuiApplication.platformName() == "offscreen":
+            return None
         screen = self.screen() or QGuiApplication.primaryScreen()
-        return screen.availableGeometry()
+        return screen.availableGeometry() if screen is not None else None
 
     def place_on_screen(self) -> None:
         """Open inside the available screen: the saved geometry (or 1280x800) clamped to it."""
         from PySide6.QtCore import QRect
 
-        from siamgui.ui.screen_fit import fit_within, minimum_within
+        from siamgui.ui.screen_fit import DEFAULT_SIZE, MINIMUM_SIZE, fit_within, minimum_within
 
         available = self.available_geometry()
         saved = self.settings.geometry
+        if available is None:  # no screen to fit: the default size, or the saved one as it was
+            self.setMinimumSize(MINIMUM_SIZE)
+            self.resize(QRect(*saved).size() if saved else DEFAULT_SIZE)
+            return
         self.setMinimumSize(minimum_within(available))
         self.setGeometry(fit_within(available, QRect(*saved) if saved else None))
 

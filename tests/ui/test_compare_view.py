@@ -204,7 +204,7 @@ def test_latest_input_wins_over_a_slow_older_one(glyph_window, qtbot, glyphs, mo
     wait_idle(qtbot, glyph_window)
     qtbot.wait(50)
     assert view.panes["A"].analysis.path.name == "b1.png"
-    assert view.panes["A"].name_label.text() == "b1.png"
+    assert view.panes["A"].name_label.text().endswith("/b1.png")
 
 
 def test_drop_a_file_on_a_pane(glyph_window, qtbot, glyphs):
@@ -471,3 +471,48 @@ def test_threshold_stored_by_calibrate_is_used_and_shown(glyph_window, qtbot, gl
     thresholds.clear(w.encoder.model_hash)
     w.calibrate.thresholdStored.emit(None)
     assert panel.threshold == pytest.approx(0.05) and "model default" in panel.threshold_caption.text()
+
+
+# --- which file is which ------------------------------------------------------------------------
+def _open(qtbot, monkeypatch, pane, path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    qtbot.mouseClick(pane.open_button, Qt.MouseButton.LeftButton)
+
+
+def test_panes_name_the_folder_too_so_two_1_pgm_differ(glyph_window, qtbot, glyphs, tmp_path, monkeypatch):
+    import shutil
+
+    view = glyph_window.compare
+    for person, key in (("s1", "a1"), ("s2", "b1")):  # ORL's layout: s1/1.pgm, s2/1.pgm
+        (tmp_path / person).mkdir()
+        shutil.copy(glyphs[key], tmp_path / person / "1.png")
+    _open(qtbot, monkeypatch, view.panes["A"], tmp_path / "s1" / "1.png")
+    _open(qtbot, monkeypatch, view.panes["B"], tmp_path / "s2" / "1.png")
+    qtbot.waitUntil(lambda: view.verdict.distance is not None, timeout=10000)
+    a, b = view.panes["A"].name_label, view.panes["B"].name_label
+    assert (a.text(), b.text()) == ("s1/1.png", "s2/1.png")
+    assert a.elided_text() != b.elided_text()
+    assert "same file" not in view.verdict.margin_label.text()
+    long = tmp_path / ("a_folder_with_a_very_long_name_" * 4) / "photo_of_someone.png"
+    long.parent.mkdir()
+    shutil.copy(glyphs["a1"], long)
+    _open(qtbot, monkeypatch, view.panes["A"], long)
+    qtbot.waitUntil(lambda: view.panes["A"].analysis is not None, timeout=10000)
+    shown = view.panes["A"].name_label.elided_text()
+    assert shown.startswith("…") and shown.endswith("/photo_of_someone.png")  # elided, the name kept
+    assert view.panes["A"].name_label.toolTip() == str(long)
+
+
+def test_the_same_file_on_both_sides_is_said(glyph_window, qtbot, glyphs, monkeypatch):
+    view = glyph_window.compare
+    _open(qtbot, monkeypatch, view.panes["A"], glyphs["o1"])
+    _open(qtbot, monkeypatch, view.panes["B"], glyphs["o1"])
+    qtbot.waitUntil(lambda: view.verdict.distance is not None, timeout=10000)
+    assert view.verdict.distance == pytest.approx(0.0, abs=1e-5)
+    assert "A and B are the same file" in view.verdict.margin_label.text()
+    _open(qtbot, monkeypatch, view.panes["B"], glyphs["a1"])
+    qtbot.waitUntil(lambda: view.verdict.distance is not None and view.verdict.distance > 1e-4, timeout=10000)
+    assert "same file" not in view.verdict.margin_label.text()

@@ -218,6 +218,8 @@ def test_compare_why_button_shows_occlusion_maps_of_both_inputs(glyph_window, qt
         assert side.heat.shape == side.view.shape[:2] and abs(side.heat).max() > 0
     assert cv.why_dialog.isVisible() and not cv.why_picture.pixmap().isNull()
     assert "made the pair alike" in cv.why_caption.text() and cv.why_button.isEnabled()
+    assert cv.why_caption.text().startswith("Each region of the 32x32 px picture the model sees was hidden in "
+                                            "turn, one at a time (")
 
 
 def test_compare_why_button_maps_time_and_frequency_for_audio(audio_window, qtbot, tmp_path):
@@ -231,6 +233,9 @@ def test_compare_why_button_maps_time_and_frequency_for_audio(audio_window, qtbo
     side = cv.why_maps.sides[0]
     assert side.heat.shape == side.view.shape and side.heat.shape[0] == audio_window.encoder.modality.input_shape()[1]
     assert "log-mel" in side.what
+    text = cv.why_caption.text()
+    assert text.startswith("Each region of the log-mel spectrogram the model hears was hidden in turn")
+    assert "Time runs to the right, pitch upwards. Red:" in text and "upwards was" not in text
 
 
 def test_switching_model_reruns_fitting_files_and_clears_the_others(glyph_window, qtbot, glyphs, tmp_path):

@@ -398,15 +398,13 @@ def sampling_note(res: Calibration) -> str:
     notes = []
     if res.kind == "folder" and res.found_items > res.planned_items:
         classes = len({it.label for it in res.items})
-        each = "" if not classes else f", about {max(1, round(res.planned_items / classes))} from each"
-        notes.append(f"Sampled {res.planned_items:,} of the {res.found_items:,} files ({classes:,} of "
-                     f"{res.found_classes:,} classes, chosen at random with a fixed seed{each}): raise "
-                     f"the file limit above {res.max_files:,} to use more")
+        notes.append(f"Sampled {res.planned_items:,} of {res.found_items:,} files ({classes:,} of "
+                     f"{res.found_classes:,} classes, at random with a fixed seed, an equal share each): "
+                     f"raise the file limit to use more")
     same = int(res.labels.sum())
-    asked_more = res.max_pairs > DEFAULT_MAX_PAIRS or bool(notes)  # the default says nothing on a small folder
-    if res.kind == "folder" and asked_more and 2 * same < res.max_pairs - 1:
-        notes.append(f"{res.max_pairs:,} pairs asked, but these files give only {same:,} same pairs, and as many "
-                     "different ones are drawn to match")
+    if res.kind == "folder" and res.max_pairs > DEFAULT_MAX_PAIRS and 2 * same < res.max_pairs - 1:
+        notes.append(f"{res.max_pairs:,} pairs asked, but these files give only {same:,} same pairs "
+                     "(and as many different ones)")
     return ". ".join(notes) + ("." if notes else "")
 
 

@@ -38,6 +38,8 @@ GRID = QColor("#e5e7eb")
 RIGHT = QColor("#16a34a")
 WRONG = QColor("#dc2626")
 NEIGHBOURS = 3
+THUMB = 96  # a neighbour thumbnail's side
+THUMB_DRAWING = 72  # in Draw mode the pad takes the matrix's column: smaller thumbnails fit at 1024 px
 CLASSIFIER_TITLES = {"centroid": "Nearest class mean", "knn": "Nearest example", "svm": "Linear SVM"}
 
 
@@ -303,7 +305,10 @@ class FewShotView(View):
         self.matrix = ConfusionMatrix()
         self.chart = CurveChart()
         self.predictions = QListWidget()
-        self.predictions.setMinimumWidth(220)
+        self.predictions.setMinimumWidth(180)
+        self.predictions.setToolTip("file → predicted class, then its distance (or the SVM's score)")
+        self.predictions.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # "…" in the name, never a cut score
+        self.predictions.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.predictions.currentRowChanged.connect(self._prediction_selected)
         near_box = QFrame()
         near_box.setObjectName("pane")
@@ -317,7 +322,7 @@ class FewShotView(View):
         self.query_caption = QLabel("query")
         for col, (t, c) in enumerate(zip([self.query_thumb, *self.near_thumbs],
                                          [self.query_caption, *self.near_captions])):
-            t.setFixedSize(96, 96)
+            t.setFixedSize(THUMB, THUMB)
             t.setAlignment(Qt.AlignmentFlag.AlignCenter)
             t.setFrameShape(QFrame.Shape.StyledPanel)
             c.setObjectName("caption")
@@ -341,6 +346,9 @@ class FewShotView(View):
         grid.addWidget(chart_box, 1, 1)
         grid.addWidget(self.matrix, 0, 2, 2, 1)
         self.drawpad = DrawPadPanel("Your query")
+        self.drawpad.title.hide()  # the neighbours' title says "Your drawing": the room goes to the buttons
+        for b in (self.drawpad.undo_button, self.drawpad.clear_button):  # never cut to "Jndo strok"
+            b.setMinimumWidth(b.sizeHint().width())
         self.drawpad.pad.changed.connect(lambda: (self._update_buttons(), self.classify_drawing()))
         self.drawpad.hide()
         grid.addWidget(self.drawpad, 0, 2, 2, 1)
@@ -461,10 +469,18 @@ class FewShotView(View):
     def drawing(self) -> bool:
         return self.draw_button.isChecked()
 
+    @property
+    def thumb_side(self) -> int:
+        return THUMB_DRAWING if self.drawing else THUMB
+
     def set_drawing(self, on: bool) -> None:
-        """The drawing pad takes the confusion matrix's place (and gives it back)."""
+        """The drawing pad takes the confusion matrix's place (and gives it back); the thumbnails
+        shrink so the three columns fit a 1024 px screen."""
         self.drawpad.setVisible(on)
         self.matrix.setVisible(not on)
+        for t in (self.query_thumb, *self.near_thumbs):
+            t.setFixedSize(self.thumb_side, self.thumb_side)
+        self._clear_neighbours()
         self._update_buttons()
         if on:
             self.classify_drawing()
@@ -507,9 +523,9 @@ class FewShotView(View):
             panel.caption.setText(f"Your drawing → {predicted}  ({kind} {score:.3f})")
             self.drawn_prediction = predicted
             self.near_title.setText("Your drawing: nearest support examples")
-            thumb(self.query_thumb, seen, 96)
+            thumb(self.query_thumb, seen, self.thumb_side)
             for t, c, (f, cls, d, pic) in zip(self.near_thumbs, self.near_captions, rows):
-                thumb(t, None if pic is None else qimage_from_array(pic), 96)
+                thumb(t, None if pic is None else qimage_from_array(pic), self.thumb_side)
                 c.setText(f"{cls}  {d:.3f}")
                 c.setToolTip(str(f))
 
@@ -732,12 +748,12 @@ class FewShotView(View):
         what = "distance" if r.score_kind == "distance" else "score"
         for p in r.predictions:
             mark = "" if p.truth is None else ("✓ " if p.truth == p.predicted else "✗ ")
-            item = QListWidgetItem(f"{mark}{Path(p.file).name} → {p.predicted}  ({what} {p.score:.3f})")
+            item = QListWidgetItem(f"{mark}{Path(p.file).name} → {p.predicted}  {p.score:.3f}")
             if p.truth is not None:
                 item.setForeground(RIGHT if p.truth == p.predicted else WRONG)
-                item.setToolTip(f"{p.file}\ntrue class {p.truth}")
+                item.setToolTip(f"{p.file}\ntrue class {p.truth}; {what} {p.score:.3f}")
             else:
-                item.setToolTip(p.file)
+                item.setToolTip(f"{p.file}\n{what} {p.score:.3f}")
             self.predictions.addItem(item)
         skipped = f"; {len(r.skipped)} left out" if r.skipped else ""
         if r.labelled:
@@ -775,9 +791,9 @@ class FewShotView(View):
                 return
             nb: _Neighbours = outcome.value
             self.near_title.setText(f"{Path(pred.file).name}: nearest support examples ({support.metric} distance)")
-            thumb(self.query_thumb, None if nb.query is None else qimage_from_array(nb.query), 96)
+            thumb(self.query_thumb, None if nb.query is None else qimage_from_array(nb.query), self.thumb_side)
             for t, c, (f, cls, d, pic) in zip(self.near_thumbs, self.near_captions, nb.rows):
-                thumb(t, None if pic is None else qimage_from_array(pic), 96)
+                thumb(t, None if pic is None else qimage_from_array(pic), self.thumb_side)
                 if pic is None:
                     t.setText(Path(f).name)
                 c.setText(f"{cls}  {d:.3f}")

@@ -221,8 +221,8 @@ def test_a_sampled_folder_says_so_and_more_files_can_be_asked_for(qtbot, view, t
     n = len(res.items)
     assert n <= 20 and res.found_items == 40  # an equal share per class: 2 of each of the 8
     text = view.figures.text()
-    assert f"Sampled {n} of the 40 files" in text and "chosen at random with a fixed seed" in text
-    assert "raise the file limit above 20 to use more" in text
+    assert f"Sampled {n} of 40 files (8 of 8 classes, at random with a fixed seed" in text
+    assert "raise the file limit to use more" in text
     view.files_spin.setValue(1000)
     run = view.run_button
     assert isinstance(run, QPushButton) and run.isVisible() and run.isEnabled()
@@ -238,7 +238,8 @@ def test_fewer_pairs_than_asked_says_why(qtbot, view, tmp_path):
     run_to_end(qtbot, view, classes)
     same = int(view.result.labels.sum())
     assert same == 9
-    assert f"5,000 pairs asked, but these files give only {same} same pairs" in view.figures.text()
+    assert f"5,000 pairs asked, but these files give only {same} same pairs (and as many different ones)" \
+        in view.figures.text()
 
 
 @pytest.mark.parametrize("auc, text", [(0.99996, "0.99996"), (0.9871, "0.987"), (1.0, "1"), (0.5, "0.500"),

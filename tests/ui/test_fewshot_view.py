@@ -164,3 +164,44 @@ def test_curve_stop_reason_names_the_classes_short_of_examples():
         "The curve stops at k = 6: k = 7 needs 3 classes with 8 examples or more (k to learn from, one to test), "
         "and only 2 of the support's classes have that many.")
     assert fs.curve_stop_reason(support, 3, [fs.CurvePoint(k, 1.0, 10) for k in range(1, 11)]) == ""
+
+
+def test_draw_mode_fits_a_1024x700_screen(make_window, qtbot, tmp_path, monkeypatch):
+    """Buttons whole, neighbour thumbnails side by side, prediction lines readable without scrolling."""
+    from PySide6.QtCore import QRect
+
+    from conftest import ROOT, wait_model
+    from tasks.test_fewshot import letters
+    from test_buttons import SEVEN, draw_stroke
+
+    w = make_window()
+    w.resize(1024, 668)  # a 1024x700 screen less the title bar
+    w.open_model_path(str(ROOT / "models" / "glyph.onnx"))
+    wait_model(qtbot, w)
+    w.nav.setCurrentRow(w.views.index(w.fewshot))
+    fv = w.fewshot
+    _answer_folder(monkeypatch, letters(tmp_path / "support", 3))
+    _press(qtbot, fv.support_button)
+    qtbot.waitUntil(lambda: fv.support is not None and not fv.busy, timeout=20000)
+    _answer_folder(monkeypatch, letters(tmp_path / "queries", 2, seed0=60))
+    _press(qtbot, fv.query_folder_button)
+    qtbot.waitUntil(lambda: fv.result is not None and not fv.busy, timeout=20000)
+    _press(qtbot, fv.draw_button)
+    draw_stroke(qtbot, fv.drawpad.pad, SEVEN)
+    qtbot.waitUntil(lambda: fv.drawn_prediction is not None, timeout=10000)
+    qtbot.wait(50)
+    assert w.width() == 1024
+    for b in (fv.drawpad.undo_button, fv.drawpad.clear_button):
+        assert b.isVisible() and b.width() >= b.sizeHint().width(), b.text()
+    boxes = [t.geometry() for t in (fv.query_thumb, *fv.near_thumbs)]
+    assert all(r.width() == r.height() == fv.thumb_side for r in boxes)
+    assert all(a.right() < b.left() for a, b in zip(boxes, boxes[1:]))  # side by side, none squeezed over another
+    frame = fv.query_thumb.parentWidget().contentsRect()
+    assert all(frame.contains(r) for r in boxes)
+    assert not fv.predictions.horizontalScrollBar().isVisible()
+    fm = fv.predictions.fontMetrics()
+    room = fv.predictions.viewport().width()
+    for i in range(fv.predictions.count()):
+        assert fm.horizontalAdvance(fv.predictions.item(i).text()) + 8 <= room, fv.predictions.item(i).text()
+    pad = fv.drawpad.geometry()
+    assert QRect(0, 0, fv.width(), fv.height()).contains(pad)

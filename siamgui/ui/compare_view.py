@@ -23,6 +23,7 @@ from siamgui.ui.verdict import VerdictPanel
 from siamgui.ui.views import View
 
 SIDES = ("A", "B")
+SAME_FILE_NOTE = "The same file as A: a file's distance to itself is 0 whatever the model, so this tells nothing."
 
 
 class CompareView(View):
@@ -303,7 +304,8 @@ class CompareView(View):
                 self.verdict.set_distance(None, "Open file A and draw B" if ea is None else "Draw on the pad")
             return
         if self.encoder is not None and ea is not None and eb is not None:
-            self.verdict.set_distance(self.encoder.distance(ea, eb), note=self._same_file_note())
+            self.verdict.set_distance(self.encoder.distance(ea, eb))
+            self._show_same_file_note()
             return
         busy = any(self.panes[s].path is not None and self.panes[s].analysis is None
                    and self.panes[s].message == "" for s in SIDES)
@@ -311,14 +313,19 @@ class CompareView(View):
         text = "Working…" if busy else ("No verdict (see message)" if failed else "Waiting for two files")
         self.verdict.set_distance(None, text)
 
-    def _same_file_note(self) -> str:
-        """A distance of 0 is no finding when A and B are one file: say so beside the verdict."""
+    def _show_same_file_note(self) -> None:
+        """A distance of 0 is no finding when A and B are one file: B's pane says so (and stops
+        saying so once they differ; other notes of the pane are left alone)."""
         a, b = (self.panes[s].path for s in SIDES)
         try:
             same = a is not None and b is not None and a.samefile(b)
         except OSError:
             same = False
-        return "A and B are the same file" if same else ""
+        pane = self.panes["B"]
+        if same:
+            pane.show_note(SAME_FILE_NOTE)
+        elif pane.note_label.text() == SAME_FILE_NOTE:
+            pane.show_note("")
 
     # --- playback --------------------------------------------------------------------------
     def toggle_play(self, side: str) -> None:

@@ -495,7 +495,7 @@ def test_panes_name_the_folder_too_so_two_1_pgm_differ(glyph_window, qtbot, glyp
     a, b = view.panes["A"].name_label, view.panes["B"].name_label
     assert (a.text(), b.text()) == ("s1/1.png", "s2/1.png")
     assert a.elided_text() != b.elided_text()
-    assert "same file" not in view.verdict.margin_label.text()
+    assert not view.panes["B"].note_label.isVisible()
     long = tmp_path / ("a_folder_with_a_very_long_name_" * 4) / "photo_of_someone.png"
     long.parent.mkdir()
     shutil.copy(glyphs["a1"], long)
@@ -512,7 +512,8 @@ def test_the_same_file_on_both_sides_is_said(glyph_window, qtbot, glyphs, monkey
     _open(qtbot, monkeypatch, view.panes["B"], glyphs["o1"])
     qtbot.waitUntil(lambda: view.verdict.distance is not None, timeout=10000)
     assert view.verdict.distance == pytest.approx(0.0, abs=1e-5)
-    assert "A and B are the same file" in view.verdict.margin_label.text()
+    note = view.panes["B"].note_label
+    assert note.isVisible() and note.text().startswith("The same file as A: a file's distance to itself is 0")
     _open(qtbot, monkeypatch, view.panes["B"], glyphs["a1"])
     qtbot.waitUntil(lambda: view.verdict.distance is not None and view.verdict.distance > 1e-4, timeout=10000)
-    assert "same file" not in view.verdict.margin_label.text()
+    assert not view.panes["B"].note_label.isVisible()

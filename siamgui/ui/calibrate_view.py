@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from siamgui.core import thresholds
 from siamgui.tasks import calibration
+from siamgui.tasks.calibration import auc_text  # noqa: F401 - the view's figures and ROC title
 from siamgui.ui.elided import ElidedLabel
 from siamgui.ui.embedding_map import EmbeddingMap
 from siamgui.ui.jobs import Job, Jobs, Outcome
@@ -45,18 +46,6 @@ NO_VALUE = -1.0  # the threshold box's "no value" (shown as a dash) before any c
 
 def pct(x: float) -> str:
     return f"{100 * x:.2f}%" if x < 0.1 else f"{100 * x:.1f}%"
-
-
-def auc_text(auc: float) -> str:
-    """The ROC AUC to three places, with more only where three would round a non-perfect AUC up to
-    1 (an AUC of 1.0000 beside an EER of 0.30% reads as a contradiction)."""
-    if auc >= 1.0:
-        return "1"
-    for places in range(3, 7):
-        text = f"{auc:.{places}f}"
-        if float(text) < 1.0:
-            return text
-    return "> 0.999999"
 
 
 # --- background work (on the window's job runner, in a lane of its own) -------------------

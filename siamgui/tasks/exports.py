@@ -27,7 +27,8 @@ def _open(path: str | Path):
 
 
 def write_rates_csv(calibration, path: str | Path) -> Path:
-    """One row per distinct distance of a calibration: the rates a threshold there gives.
+    """One row per distinct distance of a calibration: the rates a threshold there gives (the
+    threshold written in full, so the rates recomputed from it match).
 
     Columns: threshold, false_accept_rate, false_reject_rate, true_accept_rate, accuracy. The
     ROC and every threshold choice can be redrawn from it in a spreadsheet."""
@@ -41,7 +42,7 @@ def write_rates_csv(calibration, path: str | Path) -> Path:
         w.writerow(["threshold", "false_accept_rate", "false_reject_rate", "true_accept_rate", "accuracy"])
         for t, far, frr in zip(roc.thresholds, roc.far, roc.frr):
             acc = (n_same * (1 - frr) + n_diff * (1 - far)) / max(1, n_same + n_diff)
-            w.writerow([f"{t:.6f}", f"{far:.6f}", f"{frr:.6f}", f"{1 - frr:.6f}", f"{acc:.6f}"])
+            w.writerow([repr(float(t)), f"{far:.6f}", f"{frr:.6f}", f"{1 - frr:.6f}", f"{acc:.6f}"])
     return Path(path)
 
 

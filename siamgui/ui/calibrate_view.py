@@ -583,7 +583,9 @@ class CalibrateView(View):
         dl = QVBoxLayout(distances)
         dl.setContentsMargins(0, 8, 0, 0)
         dl.setSpacing(12)
-        dl.addLayout(plots, 1)
+        self.plots_box = QWidget()  # the two plots, as Save plots… writes them
+        self.plots_box.setLayout(plots)
+        dl.addWidget(self.plots_box, 1)
         dl.addWidget(panel)
 
         # map tab
@@ -612,6 +614,19 @@ class CalibrateView(View):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(distances, "Distances and ROC")
         self.tabs.addTab(mapw, "Embedding map")
+        self.save_plots_button = QPushButton("Save plots…")
+        self.save_plots_button.setToolTip("The histograms and the ROC curve as a PNG picture")
+        self.save_plots_button.clicked.connect(lambda: self.save_plots())
+        self.save_rates_button = QPushButton("Save rates…")
+        self.save_rates_button.setToolTip("False-accept, false-reject and accuracy at every threshold, as a CSV table")
+        self.save_rates_button.clicked.connect(lambda: self.save_rates())
+        corner = QWidget()
+        cl = QHBoxLayout(corner)
+        cl.setContentsMargins(0, 0, 0, 4)
+        cl.setSpacing(6)
+        cl.addWidget(self.save_plots_button)
+        cl.addWidget(self.save_rates_button)
+        self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
@@ -795,6 +810,39 @@ class CalibrateView(View):
         self.set_threshold(start)
         self._update_buttons()
 
+    def _save_name(self, ending: str) -> str:
+        name = Path(self.result.source).stem if self.result is not None else "calibration"
+        model = self.encoder.name if self.encoder is not None else "model"
+        return f"calibration-{model}-{name}{ending}"
+
+    def save_plots(self) -> None:
+        """The plots as they are on screen (threshold line included) to a PNG the user names."""
+        from siamgui.ui import saving
+
+        if self.result is None:
+            return
+        path = saving.ask_path(self, "Save the plots", self._save_name(".png"), saving.PNG, ".png")
+        if path is not None:
+            self.status.emit(saving.write_png(self.plots_box.grab(), path))
+
+    def save_rates(self) -> None:
+        """The rates at every distinct threshold to a CSV (tasks/exports.py, as the CLI would write them)."""
+        from siamgui.errors import user_message
+        from siamgui.tasks.exports import write_rates_csv
+        from siamgui.ui import saving
+
+        if self.result is None:
+            return
+        path = saving.ask_path(self, "Save the rates", self._save_name("-rates.csv"), saving.CSV, ".csv")
+        if path is None:
+            return
+        try:
+            write_rates_csv(self.result, path)
+        except Exception as exc:  # noqa: BLE001 - one sentence in the status line, never a crash
+            self.status.emit(f"Not saved: {user_message(exc)}")
+            return
+        self.status.emit(f"Saved {path}")
+
     def set_threshold(self, value: float) -> None:
         """Move the threshold (line, spin box, rates, ROC point) without re-embedding anything."""
         value = float(value)
@@ -884,6 +932,8 @@ class CalibrateView(View):
             self.use_button.setEnabled(False)
         self.map_folder_button.setEnabled(self.result is not None)
         self.map_gallery_button.setEnabled(self.encoder is not None)
+        for b in (self.save_plots_button, self.save_rates_button):
+            b.setEnabled(self.result is not None)
 
     # --- map -------------------------------------------------------------------------------
     _map_points: tuple = (None, None)

@@ -363,7 +363,18 @@ class FewShotView(View):
         lay.addLayout(row2)
         lay.addWidget(self.note_label)
         lay.addWidget(self.error_label)
-        lay.addWidget(self.summary_label)
+        self.save_predictions_button = QPushButton("Save predictions…")
+        self.save_predictions_button.setToolTip("One row per query: file, predicted class, distance (or score), "
+                                                "true class; a CSV table")
+        self.save_predictions_button.clicked.connect(lambda: self.save_predictions())
+        self.save_matrix_button = QPushButton("Save matrix…")
+        self.save_matrix_button.setToolTip("The confusion matrix as a PNG picture")
+        self.save_matrix_button.clicked.connect(lambda: self.save_matrix())
+        summary_row = QHBoxLayout()
+        summary_row.addWidget(self.summary_label, 1)
+        summary_row.addWidget(self.save_predictions_button)
+        summary_row.addWidget(self.save_matrix_button)
+        lay.addLayout(summary_row)
         lay.addLayout(grid, 1)
         for w in (self.predictions, self.matrix, self.chart):
             w.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -741,6 +752,8 @@ class FewShotView(View):
         r = self.result
         self.predictions.clear()
         self._clear_neighbours()
+        self.save_predictions_button.setVisible(r is not None)
+        self.save_matrix_button.setVisible(r is not None and r.labelled)
         if r is None:
             self.summary_label.setText("")
             self.matrix.set_matrix([], None)
@@ -764,6 +777,46 @@ class FewShotView(View):
         else:
             self.summary_label.setText(f"{len(r.predictions)} file(s) classified ({r.seconds:.2f} s{skipped})")
         self.matrix.set_matrix(r.classes, r.confusion)
+
+    # --- saving ----------------------------------------------------------------------------
+    def _save_name(self, ending: str) -> str:
+        model = self.encoder.name if self.encoder is not None else "model"
+        return f"fewshot-{model}-{self.result.classifier if self.result else 'result'}{ending}"
+
+    def save_predictions(self) -> None:
+        """The predictions as a CSV (tasks/exports.py: what ``siamgui fewshot --out`` writes)."""
+        from siamgui.errors import user_message
+        from siamgui.tasks.exports import write_predictions_csv
+        from siamgui.ui import saving
+
+        if self.result is None:
+            return
+        path = saving.ask_path(self, "Save the predictions", self._save_name(".csv"), saving.CSV, ".csv")
+        if path is None:
+            return
+        try:
+            write_predictions_csv(self.result, path)
+        except Exception as exc:  # noqa: BLE001 - one sentence in the status line, never a crash
+            self.status.emit(f"Not saved: {user_message(exc)}")
+            return
+        self.status.emit(f"Saved {path}")
+
+    def save_matrix(self) -> None:
+        """The confusion matrix drawn at a size where every class has room, as a PNG."""
+        from siamgui.ui import saving
+
+        r = self.result
+        if r is None or not r.labelled:
+            return
+        path = saving.ask_path(self, "Save the confusion matrix", self._save_name("-confusion.png"), saving.PNG,
+                               ".png")
+        if path is None:
+            return
+        picture = ConfusionMatrix()  # off screen: the view's own may be small, or hidden by the drawing pad
+        picture.set_matrix(r.classes, r.confusion)
+        side = 56 + 36 * len(r.classes) + 12
+        picture.resize(max(320, side), max(300, side))
+        self.status.emit(saving.write_png(picture.grab(), path))
 
     def _clear_neighbours(self) -> None:
         self.near_title.setText("Pick a query to see its nearest examples")

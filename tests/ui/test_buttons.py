@@ -854,6 +854,8 @@ def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_wi
         # Compare
         # ("Use last utterance" is the "Use live face" button under a voice model)
         "Open…", "Swap", "Clear", "Samples", "▶  Play", "Back to N", "Why?",
+        # (test_compare_view.py presses these: the Why? maps saved, one file against a folder)
+        "Save PNG…", "Against a folder…", "Open as B", "Close",
         # Gallery
         "Enrol…", "Rename…", "Delete…", "Export…", "Delete all…", "Add samples…", "Remove sample",
         "Identify a file…", "Re-embed now",
@@ -865,9 +867,13 @@ def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_wi
         "Folder of classes…", "Pairs CSV…", "Run again", "Cancel", "Equal error", "Model card's value",
         "Use this threshold", "Forget my threshold", "Map the gallery", "Map the calibration data",
         "cut recordings into",
+        # (test_calibrate_view.py presses these)
+        "Save plots…", "Save rates…",
         # Few-shot ("Cancel" as in Calibrate)
         "Support folder…", "Add examples…", "Clear support", "Classify folder…", "Classify files…", "k-shot curve",
         "Draw a query", "Add drawing to a class…",
+        # (test_fewshot_view.py presses these)
+        "Save predictions…", "Save matrix…",
         # drawing pads (Compare, Few-shot)
         "Draw B", "Undo stroke", "Clear drawing",
         # Train (tests/ui/test_train_view.py presses Start, Cancel, Resume and Folder of classes…)

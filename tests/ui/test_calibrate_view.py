@@ -266,3 +266,44 @@ def test_the_eer_label_stays_off_the_curve_and_the_legend_off_the_bars(qtbot, vi
         plot = view.histogram.plot_rect()
         assert view.histogram.legend_rects and all(not r.intersects(plot) for r in view.histogram.legend_rects)
         assert all(view.histogram.rect().contains(r.toRect()) for r in view.histogram.legend_rects)
+
+
+def test_save_plots_and_rates(qtbot, view, tmp_path, monkeypatch):
+    import csv
+
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QFileDialog
+
+    assert not view.save_plots_button.isEnabled() and not view.save_rates_button.isEnabled()  # nothing yet
+    run_to_end(qtbot, view, make_classes(tmp_path / "c"))
+    lines, asked = [], []
+    view.status.connect(lines.append)
+
+    def answer(target):
+        def fake(parent, title, name, filt):
+            asked.append(name)
+            return str(target), filt
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake))
+
+    answer(tmp_path / "plots.png")
+    assert view.save_plots_button.isVisible() and view.save_plots_button.isEnabled()
+    qtbot.mouseClick(view.save_plots_button, Qt.MouseButton.LeftButton)  # Save plots…
+    img = QImage(str(tmp_path / "plots.png"))
+    assert asked[-1] == "calibration-glyphtest-c.png" and lines[-1] == f"Saved {tmp_path / 'plots.png'}"
+    assert (img.width(), img.height()) == (view.plots_box.width(), view.plots_box.height())
+
+    answer(tmp_path / "rates")  # no ending: .csv is added
+    qtbot.mouseClick(view.save_rates_button, Qt.MouseButton.LeftButton)  # Save rates…
+    rows = list(csv.DictReader((tmp_path / "rates.csv").open(encoding="utf-8")))
+    res = view.result
+    assert len(rows) == len(res.roc.thresholds) and asked[-1] == "calibration-glyphtest-c-rates.csv"
+    assert list(rows[0]) == ["threshold", "false_accept_rate", "false_reject_rate", "true_accept_rate", "accuracy"]
+    mid = rows[len(rows) // 2]
+    expect = res.rates_at(float(mid["threshold"]))
+    assert float(mid["false_accept_rate"]) == pytest.approx(expect["far"], abs=1e-6)
+    assert float(mid["false_reject_rate"]) == pytest.approx(expect["frr"], abs=1e-6)
+    assert float(mid["accuracy"]) == pytest.approx(expect["accuracy"], abs=1e-6)
+
+    answer(tmp_path / "missing" / "r.csv")
+    qtbot.mouseClick(view.save_rates_button, Qt.MouseButton.LeftButton)
+    assert lines[-1].startswith("Not saved:") and "does not exist" in lines[-1]

@@ -517,3 +517,81 @@ def test_the_same_file_on_both_sides_is_said(glyph_window, qtbot, glyphs, monkey
     _open(qtbot, monkeypatch, view.panes["B"], glyphs["a1"])
     qtbot.waitUntil(lambda: view.verdict.distance is not None and view.verdict.distance > 1e-4, timeout=10000)
     assert not view.panes["B"].note_label.isVisible()
+
+
+# --- keeping and widening what Compare found --------------------------------------------------------
+def test_why_maps_are_saved_as_a_png(glyph_window, qtbot, glyphs, tmp_path, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QFileDialog
+
+    view = glyph_window.compare
+    view.load_pair(glyphs["a1"], glyphs["b1"])
+    qtbot.waitUntil(lambda: view.verdict.distance is not None, timeout=10000)
+    qtbot.mouseClick(view.why_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.why_maps is not None, timeout=20000)
+    asked = []
+    target = tmp_path / "maps"  # no ending given: .png is added
+
+    def answer(parent, title, name, filt):
+        asked.append(name)
+        return str(target), filt
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(answer))
+    lines = []
+    view.status.connect(lines.append)
+    assert view.why_save_button.isVisible()
+    qtbot.mouseClick(view.why_save_button, Qt.MouseButton.LeftButton)
+    saved = tmp_path / "maps.png"
+    assert asked == ["why-a1-b1.png"] and saved.is_file() and lines[-1] == f"Saved {saved}"
+    img = QImage(str(saved))
+    expected = view.why_picture.pixmap().toImage()
+    assert (img.width(), img.height()) == (expected.width(), expected.height())
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(tmp_path / "gone" / "x.png"), "")))
+    qtbot.mouseClick(view.why_save_button, Qt.MouseButton.LeftButton)
+    assert lines[-1].startswith("Not saved: the folder") and "does not exist" in lines[-1]
+
+
+def test_one_file_against_a_folder_lists_its_files_nearest_first_with_verdicts(glyph_window, qtbot, glyphs,
+                                                                               tmp_path, monkeypatch):
+    import shutil
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog
+
+    view = glyph_window.compare
+    lines = []
+    view.status.connect(lines.append)
+    qtbot.mouseClick(view.folder_button, Qt.MouseButton.LeftButton)  # no A yet: says what it needs
+    assert "Open file A first" in lines[-1] and view.rank_dialog is None
+    folder = tmp_path / "candidates"
+    for name, key in (("x/1.png", "a2"), ("y/1.png", "b1"), ("z/1.png", "o1"), ("a1.png", "a1")):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(glyphs[key], folder / name)
+    (folder / "notes.txt").write_text("not a picture")
+    _open(qtbot, monkeypatch, view.panes["A"], folder / "a1.png")  # A itself lives in the folder: left out
+    qtbot.waitUntil(lambda: view.panes["A"].embedding is not None, timeout=10000)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
+    qtbot.mouseClick(view.folder_button, Qt.MouseButton.LeftButton)
+    dialog = view.rank_dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: view.ranking is not None, timeout=20000)
+    rows = view.ranking.rows
+    assert [r.file.parent.name for r in rows][0] == "x"  # the other A is nearest
+    assert [r.distance for r in rows] == sorted(r.distance for r in rows) and len(rows) == 3
+    texts = [dialog.rows.item(i).text() for i in range(dialog.rows.count())]
+    assert texts[0].startswith("1.  x/1.png") and all(("SAME" in t) != ("DIFFERENT" in t) for t in texts)
+    for r, t in zip(rows, texts):
+        assert ("✓ SAME" in t) == (r.distance <= view.verdict.threshold)
+    assert f"3 files, {view.ranking.same_count} judged the same at threshold" in dialog.summary.text()
+    assert not dialog.open_button.isEnabled()  # nothing picked yet
+    rect = dialog.rows.visualItemRect(dialog.rows.item(1))
+    qtbot.mouseClick(dialog.rows.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert dialog.rows.currentRow() == 1 and dialog.open_button.isEnabled()
+    qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)  # Open as B
+    qtbot.waitUntil(lambda: view.panes["B"].path == rows[1].file and view.verdict.distance is not None,
+                    timeout=10000)
+    assert view.verdict.distance == pytest.approx(rows[1].distance, abs=1e-5)
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()

@@ -205,3 +205,34 @@ def test_draw_mode_fits_a_1024x700_screen(make_window, qtbot, tmp_path, monkeypa
         assert fm.horizontalAdvance(fv.predictions.item(i).text()) + 8 <= room, fv.predictions.item(i).text()
     pad = fv.drawpad.geometry()
     assert QRect(0, 0, fv.width(), fv.height()).contains(pad)
+
+
+def test_save_predictions_csv_and_confusion_png(classified, qtbot, tmp_path, monkeypatch):
+    import csv
+
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QFileDialog
+
+    fv = classified.fewshot
+    lines = []
+    fv.status.connect(lines.append)
+
+    def answer(target):
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+
+    answer(tmp_path / "preds")
+    _press(qtbot, fv.save_predictions_button)  # Save predictions…
+    rows = list(csv.DictReader((tmp_path / "preds.csv").open(encoding="utf-8")))
+    assert lines[-1] == f"Saved {tmp_path / 'preds.csv'}"
+    assert len(rows) == fv.predictions.count() == 6
+    assert [r["predicted"] for r in rows] == [p.predicted for p in fv.result.predictions]
+    assert set(rows[0]) == {"file", "predicted", "distance", "truth", "correct"}
+    answer(tmp_path / "matrix.png")
+    _press(qtbot, fv.save_matrix_button)  # Save matrix…
+    img = QImage(str(tmp_path / "matrix.png"))
+    assert not img.isNull() and img.width() >= 320
+    from siamgui.ui.fewshot_view import RIGHT
+
+    assert _has_colour(img, RIGHT)  # the diagonal of a perfect run
+    _press(qtbot, fv.clear_button)
+    assert not fv.save_predictions_button.isVisible() and not fv.save_matrix_button.isVisible()

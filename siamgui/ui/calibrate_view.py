@@ -620,9 +620,11 @@ class CalibrateView(View):
         self.save_rates_button = QPushButton("Save rates…")
         self.save_rates_button.setToolTip("False-accept, false-reject and accuracy at every threshold, as a CSV table")
         self.save_rates_button.clicked.connect(lambda: self.save_rates())
+        for b in (self.save_plots_button, self.save_rates_button):
+            b.setObjectName("compactButton")  # as tall as the tabs beside them
         corner = QWidget()
         cl = QHBoxLayout(corner)
-        cl.setContentsMargins(0, 0, 0, 4)
+        cl.setContentsMargins(0, 0, 0, 2)
         cl.setSpacing(6)
         cl.addWidget(self.save_plots_button)
         cl.addWidget(self.save_rates_button)

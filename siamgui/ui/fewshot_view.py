@@ -303,9 +303,10 @@ class FewShotView(View):
         self.summary_label.setWordWrap(True)
 
         self.matrix = ConfusionMatrix()
+        self.matrix.setMinimumWidth(200)  # leaves the prediction list its room at 1024 px
         self.chart = CurveChart()
         self.predictions = QListWidget()
-        self.predictions.setMinimumWidth(180)
+        self.predictions.setMinimumWidth(200)  # "✓ 00056.png → 0  0.001" whole at 1024 px
         self.predictions.setToolTip("file → predicted class, then its distance (or the SVM's score)")
         self.predictions.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # "…" in the name, never a cut score
         self.predictions.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -31,6 +31,8 @@ NO_MODELS = "No models installed — open an .onnx model file with a SiamGUI car
 def model_summaries() -> list[tuple[str, str]]:
     """(name, what it compares) for every installed model, read from the registry and the cards
     (the About box lists them all, never a hand-kept list)."""
+    import re
+
     from siamgui.core.modelcard import CardError, read_card  # onnxruntime: off the UI thread
 
     rows = []
@@ -39,7 +41,7 @@ def model_summaries() -> list[tuple[str, str]]:
             text = read_card(path).description.strip()
         except CardError as exc:
             text = f"unusable ({exc})"
-        first = text.split(". ")[0].rstrip(".")
+        first = re.split(r"\.\s+(?=[A-Z])", text)[0].rstrip(".")  # "(e.g. cat or dog)" stays whole
         if len(first) > 90:
             first = first[:90].rsplit(" ", 1)[0].rstrip(",;:(") + "…"
         rows.append((name, first))

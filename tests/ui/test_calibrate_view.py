@@ -307,3 +307,19 @@ def test_save_plots_and_rates(qtbot, view, tmp_path, monkeypatch):
     answer(tmp_path / "missing" / "r.csv")
     qtbot.mouseClick(view.save_rates_button, Qt.MouseButton.LeftButton)
     assert lines[-1].startswith("Not saved:") and "does not exist" in lines[-1]
+
+
+def test_the_source_row_fits_1024_px_for_a_sound_model(audio_window, qtbot):
+    """With the recording cut and both limits shown, no control is squeezed and the path has room."""
+    from PySide6.QtCore import QPoint, QRect
+
+    w = audio_window
+    w.resize(1024, 668)  # a 1024x700 screen less the title bar
+    w.nav.setCurrentRow(w.views.index(w.calibrate))
+    cv = w.calibrate
+    qtbot.wait(50)
+    assert cv.segment_check.isVisible()
+    for b in (cv.folder_button, cv.csv_button, cv.segment_check, cv.segment_spin, cv.files_spin, cv.pairs_spin):
+        assert b.isVisible() and b.width() >= b.sizeHint().width(), type(b).__name__
+        assert cv.rect().contains(QRect(b.mapTo(cv, QPoint(0, 0)), b.size()))
+    assert cv.source_label.width() > 200

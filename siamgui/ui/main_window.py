@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(resources.icon_path())))
         remembered_view = self.settings.last_view  # read before the first view is selected below
         self._first_launch = not self.settings.last_model
+        self._samples_on_load = False  # set by a first launch: Compare gets the model's sample pair
         self.place_on_screen()
 
         self._build_header()
@@ -459,7 +460,7 @@ class MainWindow(QMainWindow):
         for view in self.views:
             view.set_encoder(self.encoder)
         self._show_content()
-        if getattr(self, "_samples_on_load", False):
+        if self._samples_on_load:
             self._samples_on_load = False
             self.load_first_sample_pair()
 

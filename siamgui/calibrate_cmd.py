@@ -136,7 +136,10 @@ def _print_text(s: dict, enc, providers: list[str]) -> None:
     skipped = f" ({s['skipped']} skipped)" if s["skipped"] else ""
     print(f"{enc.name} on {', '.join(providers)}: {what}{skipped}, "
           f"{s['pairs']['same']} same + {s['pairs']['different']} different pairs, {s['seconds']:.1f} s")
-    print(f"ROC AUC {s['auc']:.4f}   EER {_pct(s['eer'])} at threshold {s['eer_threshold']:.4f}   ({s['metric']})")
+    from siamgui.tasks.calibration import auc_text  # never "1.0000" beside a non-zero EER
+
+    print(f"ROC AUC {auc_text(s['auc'])}   EER {_pct(s['eer'])} at threshold {s['eer_threshold']:.4f}   "
+          f"({s['metric']})")
     r = s["rates"]
     why = f"false accepts at most {_pct(s['target_far'])}" if s["target_far"] is not None else "given"
     print(f"threshold {s['threshold']:.4f} ({why}):  false accepts {_pct(r['far'])}   "

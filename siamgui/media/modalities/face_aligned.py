@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from siamgui.media import align
+from siamgui.media import align, face_detectors
 from siamgui.media.errors import MediaError
 from siamgui.media.face_detect import CnnFaceDetector, Face
 from siamgui.media.modalities import register
@@ -31,6 +31,19 @@ def shared_detector(providers: Sequence[str]) -> CnnFaceDetector:
         if key not in _DETECTORS:
             _DETECTORS[key] = CnnFaceDetector(providers=key)
         return _DETECTORS[key]
+
+
+_CHOSEN: dict[tuple, Any] = {}
+
+
+def chosen_detector(providers: Sequence[str], name: str):
+    """The detector called ``name`` (``media.face_detectors``), one per providers, over the shared MTCNN."""
+    key = (tuple(providers), name)
+    mtcnn = shared_detector(providers)
+    with _LOCK:
+        if key not in _CHOSEN:
+            _CHOSEN[key] = face_detectors.make(name, tuple(providers), mtcnn)
+        return _CHOSEN[key]
 
 
 def is_profile(landmarks: np.ndarray) -> bool:
@@ -65,8 +78,9 @@ class AlignedFaceModality(Modality):
         return (3, size, size)
 
     def detector(self) -> CnnFaceDetector:
-        """The face detector this kind uses (shared, on the encoder's execution providers)."""
-        return shared_detector(self.providers)
+        """The face detector this kind uses (shared, on the encoder's execution providers): the one
+        named by $SIAMGUI_FACE_DETECTOR or the card's ``detector``, else BlazeFace (face_detectors)."""
+        return chosen_detector(self.providers, face_detectors.chosen(self.spec))
 
     def prepare(self, source: Source) -> Prepared:
         img = self.image_of(source)

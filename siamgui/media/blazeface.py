@@ -128,7 +128,7 @@ class BlazeFaceDetector:
 
     def __init__(self, model_dir: str | Path | None = None, providers: Sequence[str] = ("CPUExecutionProvider",),
                  variant: str = "short_range", landmarks: str = "onet", fallback: CnnFaceDetector | None = None,
-                 min_score: float | None = None, threads: int = 0, onet_passes: int = 1):
+                 min_score: float | None = None, threads: int = 0, onet_passes: int = 1, rnet: bool = False):
         """``landmarks``: "onet" (MTCNN's O-net on each box) or "keypoints" (BlazeFace's own);
         ``fallback``: the MTCNN detector that gives O-net and searches when BlazeFace finds
         nothing (default: one on the same providers)."""
@@ -136,7 +136,7 @@ class BlazeFaceDetector:
             raise MediaError(f"unknown BlazeFace variant {variant!r} (known: {', '.join(VARIANTS)})")
         if landmarks not in ("onet", "keypoints"):
             raise MediaError(f"landmarks must be 'onet' or 'keypoints', not {landmarks!r}")
-        self.variant, self.landmarks, self.onet_passes = variant, landmarks, onet_passes
+        self.variant, self.landmarks, self.onet_passes, self.rnet = variant, landmarks, onet_passes, rnet
         v = VARIANTS[variant]
         self.size = int(v["size"])
         self.min_score = float(v["min_score"] if min_score is None else min_score)
@@ -221,9 +221,9 @@ class BlazeFaceDetector:
         nh, nw = max(1, round(h * fit)), max(1, round(w * fit))
         small = cv2.resize(work, (nw, nh), interpolation=cv2.INTER_AREA if fit < 1 else cv2.INTER_LINEAR)
         top, left = (self.size - nh) // 2, (self.size - nw) // 2
-        canvas = np.zeros((self.size, self.size, 3), np.float32)
-        canvas[top:top + nh, left:left + nw] = small
-        blob = np.ascontiguousarray((canvas * (1.0 / 127.5) - 1.0).transpose(2, 0, 1)[None])
+        canvas = cv2.copyMakeBorder(small, top, self.size - nh - top, left, self.size - nw - left,
+                                    cv2.BORDER_CONSTANT, value=(0, 0, 0))  # letterboxed on black, as MediaPipe does
+        blob = cv2.dnn.blobFromImage(canvas, 1.0 / 127.5, mean=(127.5, 127.5, 127.5))  # NCHW, in [-1, 1]
         regressors, logits = self._run(blob)
         boxes, scores, points = decode(regressors, logits, self.anchor_xy, self.size, self.min_score)
         if not len(boxes):
@@ -248,6 +248,6 @@ class BlazeFaceDetector:
             faces = [Face(bx, s, keypoints_to_landmarks(k)) for bx, s, k in found]
         else:
             refined = self.fallback.landmarks_in(image, [bx for bx, _, _ in found], ONET_GROW,
-                                                 passes=self.onet_passes)
+                                                 passes=self.onet_passes, rnet=self.rnet)
             faces = [Face(bx, s, f.landmarks) for (bx, s, _), f in zip(found, refined) if f.score >= ONET_MIN_PROB]
         return sorted(faces, key=lambda f: f.box.area, reverse=True)

@@ -128,18 +128,22 @@ class CnnFaceDetector:
         return _back(rows, f, 0, (x0, y0))
 
     def landmarks_in(self, image: np.ndarray, boxes: Sequence[Box], grow: float = 0.0,
-                     min_prob: float = 0.0, passes: int = 1) -> list[Face]:
+                     min_prob: float = 0.0, passes: int = 1, rnet: bool = False) -> list[Face]:
         """O-net alone on boxes found by another detector (BlazeFace): each box made square (grown
         by ``grow`` of its side), cut out at 48x48, and given O-net's regressed box, face
         probability and five landmarks. One O-net batch per pass, no pyramid: a small fraction of
         :meth:`detect`. With ``passes`` 2, O-net runs again on its own regressed box, squared, as
         the cascade gives it R-net's (the framing its landmarks were trained on). Faces under
-        ``min_prob`` are left out; the rest keep the input order."""
+        ``min_prob`` are left out; the rest keep the input order. With ``rnet``, R-net first
+        regresses each box, as in the cascade (BlazeFace then stands in for P-net alone)."""
         if not len(boxes):
             return []
         rgb = _to_rgb(image)
         rows = np.array([[b.x, b.y, b.x + b.w, b.y + b.h, 1.0] for b in (box.square(grow) for box in boxes)],
                         np.float32)
+        if rnet:
+            offsets, _ = self._run("rnet", _crops(rgb, rows, 24))
+            rows = _square(_regress(rows, offsets))
         for k in range(max(1, passes)):
             if k:
                 rows = _square(rows)

@@ -13,7 +13,8 @@ the mean of every other face, checked on the rest) -> ``blazeface.KEYPOINT_TEMPL
 ``align``: face verification with the face model on one set (default ORL): every same-person
 pair and as many different-person pairs, embedded from chips aligned on (a) MTCNN's own
 detection, (b) MTCNN's O-net landmarks on BlazeFace's box, (c) the same with O-net run twice
-(the second time on its own box), (d) BlazeFace's keypoints; EER and AUC of each, on the
+(the second time on its own box), (d) R-net then O-net on BlazeFace's box (MTCNN's cascade with
+BlazeFace for P-net), (e) BlazeFace's keypoints; EER and AUC of each, on the
 pictures where all of them found the face.
 
     PYTHONPATH=. nice -n 10 python -m siamgui.train.blazeface_study /work/shared/data/faces recall template align
@@ -96,13 +97,16 @@ def verification(root: Path, set_name: str, mtcnn: CnnFaceDetector, model: str, 
     mod = enc.modality
     onet = BlazeFaceDetector(fallback=mtcnn, landmarks="onet")
     onet2 = BlazeFaceDetector(fallback=mtcnn, landmarks="onet", onet_passes=2)
+    rnet = BlazeFaceDetector(fallback=mtcnn, landmarks="onet", rnet=True)
     keyp = BlazeFaceDetector(fallback=mtcnn, landmarks="keypoints")
-    ways = {"mtcnn": [], "blazeface + O-net": [], "blazeface + O-net x2": [], "blazeface keypoints": []}
+    ways = {"mtcnn": [], "blazeface + O-net": [], "blazeface + O-net x2": [], "blazeface + R-net + O-net": [],
+            "blazeface keypoints": []}
     labels = []
     skipped = 0
     for p in pictures(root, set_name):
         img = load_image(p)
-        found = (mtcnn.detect(img), onet.detect_own(img), onet2.detect_own(img), keyp.detect_own(img))
+        found = (mtcnn.detect(img), onet.detect_own(img), onet2.detect_own(img), rnet.detect_own(img),
+                 keyp.detect_own(img))
         if not all(found):
             skipped += 1
             continue

@@ -104,10 +104,13 @@ def test_the_shipped_conversion_records_its_parity_with_tflite(blaze):
 
 def test_the_detector_is_a_setting(monkeypatch):
     monkeypatch.delenv(face_detectors.ENV, raising=False)
-    assert face_detectors.chosen({}) == face_detectors.DEFAULT == "blazeface"
+    assert face_detectors.chosen({}) == face_detectors.DEFAULT == "blazeface"  # video frames
+    assert face_detectors.chosen({}, role="pictures") == "mtcnn"  # files: the face figures' landmarks
     assert face_detectors.chosen({"detector": "mtcnn"}) == "mtcnn"
+    assert face_detectors.chosen({"detector": "blazeface"}, role="pictures") == "blazeface"
     monkeypatch.setenv(face_detectors.ENV, "blazeface-keypoints")
     assert face_detectors.chosen({"detector": "mtcnn"}) == "blazeface-keypoints"  # the environment wins
+    assert face_detectors.chosen({}, role="pictures") == "blazeface-keypoints"
     monkeypatch.setenv(face_detectors.ENV, "hog")
     with pytest.raises(MediaError, match="unknown face detector 'hog' in \\$SIAMGUI_FACE_DETECTOR"):
         face_detectors.chosen({})
@@ -116,3 +119,19 @@ def test_the_detector_is_a_setting(monkeypatch):
     card_mtcnn = modalities.get({"kind": "face_aligned", "detector": "mtcnn"}).detector()
     assert isinstance(card_mtcnn, CnnFaceDetector)
     assert modalities.get("face_aligned").detector().fallback is card_mtcnn  # one MTCNN per providers
+    assert modalities.get("face_aligned").picture_detector() is card_mtcnn
+
+
+def test_pictures_are_found_by_mtcnn_and_frames_by_blazeface(monkeypatch):
+    """A file is embedded with MTCNN's landmarks (the face figures were measured so); Live's frames
+    are searched by BlazeFace, whose O-net landmarks on the same face are within a few pixels."""
+    monkeypatch.delenv(face_detectors.ENV, raising=False)
+    mod = modalities.get("face_aligned")
+    frame = frame_with_face(300, at=(90, 190))
+    picture = mod.prepare(frame)
+    (mt,) = mod.picture_detector().detect(frame)
+    assert np.array_equal(picture.view, mod.prepare_at(frame, mt).view)  # exactly MTCNN's chip
+    (bf,) = mod.detector().detect(frame)
+    assert isinstance(mod.detector(), BlazeFaceDetector) and isinstance(mod.picture_detector(), CnnFaceDetector)
+    eyes = np.hypot(*(mt.landmarks[1] - mt.landmarks[0]))
+    assert np.abs(bf.landmarks - mt.landmarks).max() < 0.12 * eyes  # the same face, the same five points

@@ -78,13 +78,18 @@ class AlignedFaceModality(Modality):
         return (3, size, size)
 
     def detector(self) -> CnnFaceDetector:
-        """The face detector this kind uses (shared, on the encoder's execution providers): the one
+        """The face detector for video frames (shared, on the encoder's execution providers): the one
         named by $SIAMGUI_FACE_DETECTOR or the card's ``detector``, else BlazeFace (face_detectors)."""
-        return chosen_detector(self.providers, face_detectors.chosen(self.spec))
+        return chosen_detector(self.providers, face_detectors.chosen(self.spec, role="frames"))
+
+    def picture_detector(self) -> CnnFaceDetector:
+        """The face detector for pictures embedded once (files, snapshots, training): as
+        :meth:`detector`, but MTCNN unless something names another (face_detectors)."""
+        return chosen_detector(self.providers, face_detectors.chosen(self.spec, role="pictures"))
 
     def prepare(self, source: Source) -> Prepared:
         img = self.image_of(source)
-        found = self.detector().detect(img)
+        found = self.picture_detector().detect(img)
         if not found:
             raise MediaError("no face found in the image")
         prepared = self.prepare_at(img, found[0])

@@ -498,7 +498,10 @@ class Gallery:
         return f"the gallery {self.path}: {exc}"
 
     def close(self) -> None:
-        self._db.close()
+        """Close the connection once no thread is using it: a job still reading when the window
+        closes finishes first (closing under a running statement crashes SQLite's C library)."""
+        with self._lock:
+            self._db.close()
 
     def __enter__(self) -> "Gallery":
         return self

@@ -14,6 +14,10 @@ import numpy as np
 import soundfile as sf
 
 from siamgui.media.errors import MediaError, require_file
+from siamgui.media.limits import MAX_AUDIO_S, MAX_RATE, MIN_RATE
+
+MAX_CHANNELS = 64
+BLOCK = 1 << 16  # frames decoded at a time: a many-channel file is mixed down block by block
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".au")
 SILENCE_DBFS = -55.0  # a clip whose loudest 30 ms is below this is treated as silence
@@ -35,16 +39,85 @@ def is_audio_path(path: str | Path) -> bool:
     return Path(path).suffix.lower() in AUDIO_SUFFIXES
 
 
-def load_audio(path: str | Path) -> AudioClip:
-    """Read any libsndfile-supported file (WAV, FLAC, OGG, MP3) as mono float32."""
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a file's header declares, checked before a sample is decoded."""
+
+    name: str
+    rate: int
+    channels: int
+    frames: int
+
+    @property
+    def duration(self) -> float:
+        return self.frames / float(self.rate)
+
+
+def audio_info(path: str | Path) -> AudioInfo:
+    """The header of an audio file, or MediaError when it declares something no recording is
+    (a 1 Hz rate makes a 196 KB WAV last 27 hours, and decoding it would take 12 GB)."""
     p = require_file(path)
     try:
-        data, rate = sf.read(str(p), dtype="float32", always_2d=True)
+        info = sf.info(str(p))
     except Exception as exc:  # libsndfile raises its own error types for every bad file
-        raise MediaError(f"{p.name}: not a readable audio file ({exc})") from None
-    if data.shape[0] == 0:
-        raise MediaError(f"{p.name}: the clip is empty (zero length)")
-    return AudioClip(np.ascontiguousarray(data.mean(axis=1), dtype=np.float32), int(rate))
+        raise MediaError(f"{p.name}: not a readable audio file ({_first_line(exc)})") from None
+    rate, channels, frames = int(info.samplerate), int(info.channels), int(info.frames)
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise MediaError(f"{p.name}: its header says {rate} Hz; audio from {MIN_RATE} to {MAX_RATE} Hz can be used "
+                         "(the file may be damaged)")
+    if not 1 <= channels <= MAX_CHANNELS:
+        raise MediaError(f"{p.name}: its header says {channels} channels; audio with 1 to {MAX_CHANNELS} can be "
+                         "used (the file may be damaged)")
+    return AudioInfo(p.name, rate, channels, max(frames, 0))
+
+
+def load_audio(path: str | Path, start_s: float = 0.0, length_s: float | None = None,
+               max_s: float = MAX_AUDIO_S) -> AudioClip:
+    """Read any libsndfile-supported file (WAV, FLAC, OGG, MP3) as mono float32.
+
+    The header is checked first (:func:`audio_info`), and a clip (or the window ``start_s`` ..
+    ``start_s + length_s`` of it) longer than ``max_s`` is refused before anything is decoded,
+    so memory follows the window, never the file: commands that go through a long recording
+    read it window by window. Channels are mixed down block by block.
+    """
+    info = audio_info(path)
+    start = min(max(int(round(start_s * info.rate)), 0), info.frames)
+    stop = info.frames if length_s is None else min(info.frames, start + int(round(length_s * info.rate)))
+    if (stop - start) / info.rate > max_s:
+        what = "the clip" if length_s is None else "the part asked for"
+        raise MediaError(f"{info.name}: {what} lasts {_duration((stop - start) / info.rate)}; clips up to "
+                         f"{_duration(max_s)} can be used (cut it shorter first)")
+    out = np.empty(stop - start, np.float32)
+    filled = 0
+    try:
+        with sf.SoundFile(str(path)) as f:
+            f.seek(start)
+            while filled < len(out):
+                block = f.read(min(BLOCK, len(out) - filled), dtype="float32", always_2d=True)
+                if block.shape[0] == 0:
+                    break  # the header promised more frames than the file holds
+                out[filled:filled + block.shape[0]] = block.mean(axis=1)
+                filled += block.shape[0]
+    except MediaError:
+        raise
+    except Exception as exc:  # libsndfile raises its own error types for every bad file
+        raise MediaError(f"{info.name}: not a readable audio file ({_first_line(exc)})") from None
+    if filled == 0:
+        raise MediaError(f"{info.name}: the clip is empty (zero length)")
+    return AudioClip(out[:filled], info.rate)
+
+
+def _duration(seconds: float) -> str:
+    """``4.5 s``, ``10 minutes``, ``27 h 3 min``: a length as a person says it."""
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
+
+
+def _first_line(exc: BaseException) -> str:
+    return ((str(exc).strip().splitlines() or [type(exc).__name__])[0])[:160]
 
 
 def encode_wav(clip: AudioClip) -> bytes:

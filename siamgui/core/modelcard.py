@@ -91,6 +91,8 @@ class ModelCard:
             raise CardError(f"unknown metric {self.metric!r} (known: {', '.join(METRICS)})")
         if self.modality not in MODALITIES:
             raise CardError(f"unknown modality {self.modality!r} (known: {', '.join(MODALITIES)})")
+        if not math.isfinite(self.threshold):
+            raise CardError(f"threshold must be a finite number, got {self.threshold!r}")
         if not isinstance(self.preprocess, dict):
             raise CardError("preprocess must be a JSON object")
         try:
@@ -122,6 +124,14 @@ def check_value(key: str, value: str) -> None:
             raise CardError(f"{key} must be JSON: {exc}") from None
         if not isinstance(parsed, dict):
             raise CardError(f"{key} must be a JSON object ({{...}})")
+        if key == "preprocess":  # every key's type and range (the kind's Modality.limits)
+            from siamgui.media.errors import MediaError
+            from siamgui.media.preprocess import resolve
+
+            try:
+                resolve(parsed)
+            except MediaError as exc:
+                raise CardError(str(exc)) from None
     elif key == "metric" and value not in METRICS:
         raise CardError(f"unknown metric {value!r} (known: {', '.join(METRICS)})")
     elif key == "modality" and value not in MODALITIES:

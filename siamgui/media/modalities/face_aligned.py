@@ -18,7 +18,7 @@ from siamgui.media import align
 from siamgui.media.errors import MediaError
 from siamgui.media.face_detect import CnnFaceDetector, Face
 from siamgui.media.modalities import register
-from siamgui.media.modalities.base import Modality, Prepared, Source
+from siamgui.media.modalities.base import SIZE, Limit, Modality, Prepared, Source
 
 _DETECTORS: dict[tuple[str, ...], CnnFaceDetector] = {}
 _LOCK = threading.Lock()
@@ -50,6 +50,8 @@ class AlignedFaceModality(Modality):
     kind = "face_aligned"
     defaults: dict[str, Any] = {"size": 150, "padding": 0.25, "channels": 3, "input": "rgb_0_255",
                                 "min_eye_px": 6.0}
+    limits = {"size": SIZE, "padding": Limit(0.0, 2.0), "channels": Limit(choices=(3,)),
+              "input": Limit(choices=("rgb_0_255",)), "min_eye_px": Limit(0.0, 1000.0)}
     live_source = "camera"
     sample_folder = "face"
     scope = "face"  # people enrolled under a cropped-face model are re-embedded, not hidden

@@ -8,7 +8,7 @@ import numpy as np
 
 from siamgui.media import glyphs
 from siamgui.media.modalities import register
-from siamgui.media.modalities.base import Modality, Prepared, Source
+from siamgui.media.modalities.base import SIZE, Limit, Modality, Prepared, Source
 
 
 @register
@@ -17,6 +17,7 @@ class GlyphModality(Modality):
 
     kind = "glyph"
     defaults: dict[str, Any] = {"size": 32, "margin": 0.1}
+    limits = {"size": SIZE, "margin": Limit(0.0, 0.9)}
     subjects = ("the same character", "different characters")
 
     def input_shape(self) -> tuple[int, int, int]:

@@ -8,10 +8,13 @@ every later ``compare``, ``identify`` and the app then use it.
 
 from __future__ import annotations
 
-import json
 import sys
 
-from siamgui.tasks.calibration import DEFAULT_MAX_FILES, DEFAULT_MAX_PAIRS, DEFAULT_TARGET_FAR
+from siamgui import cli_values
+from siamgui.cli_values import json_text, one_line
+from siamgui.errors import partial_exit
+from siamgui.tasks.calibration import (DEFAULT_MAX_FILES, DEFAULT_MAX_PAIRS, DEFAULT_TARGET_FAR, MAX_SEGMENT_S,
+                                       MIN_SEGMENT_S)
 
 
 def add_parser(subparsers) -> None:
@@ -26,7 +29,7 @@ def add_parser(subparsers) -> None:
                    help="execution device (default: $SIAMGUI_DEVICE or auto)")
     c.add_argument("--target-far", type=_fraction, default=DEFAULT_TARGET_FAR, metavar="RATE",
                    help="highest false-accept rate to allow, 0-1 (default: %(default)s)")
-    c.add_argument("--threshold", type=float, default=None,
+    c.add_argument("--threshold", type=cli_values.threshold, default=None,
                    help="report the rates at this threshold instead of choosing one")
     c.add_argument("--use", action="store_true",
                    help="store the chosen threshold for this model (the model file is not changed)")
@@ -34,10 +37,12 @@ def add_parser(subparsers) -> None:
                    help="same + different pairs from a folder, balanced (default: %(default)s)")
     c.add_argument("--max-files", type=_positive, default=DEFAULT_MAX_FILES,
                    help="files embedded from a folder, spread over classes (default: %(default)s)")
-    c.add_argument("--segment", type=float, default=None, metavar="SECONDS",
-                   help="audio: cut recordings into segments of this length (one recording per speaker "
-                        "then still gives same pairs)")
-    c.add_argument("--seed", type=int, default=0, help="pair sampling seed (default: %(default)s)")
+    c.add_argument("--segment", type=cli_values.number(MIN_SEGMENT_S, MAX_SEGMENT_S, "a number of seconds"),
+                   default=None, metavar="SECONDS",
+                   help=f"audio: cut recordings into segments of this length, {MIN_SEGMENT_S:g}-{MAX_SEGMENT_S:g} s "
+                        "(one recording per speaker then still gives same pairs; long recordings are read "
+                        "a segment at a time)")
+    c.add_argument("--seed", type=cli_values.seed, default=0, help="pair sampling seed (default: %(default)s)")
     c.add_argument("--json", action="store_true", help="print a JSON object")
     c.set_defaults(func=run)
 
@@ -72,8 +77,6 @@ def run(args) -> int:
     from siamgui.core.device import short_name
     from siamgui.core.encoder import Encoder
 
-    if args.segment is not None and args.segment <= 0:
-        raise calibration.CalibrationError("--segment must be a positive number of seconds")
     enc = Encoder.load(args.model, device=args.device)
     if enc.provider_note and args.device == "cuda":
         print(f"siamgui: warning: {enc.provider_note}", file=sys.stderr)
@@ -95,14 +98,17 @@ def run(args) -> int:
         s["stored"] = str(path)
     if args.json:
         s["skipped_files"] = [{"file": f, "error": why} for f, why in cal.skipped]
-        print(json.dumps(s, indent=2))
+        print(json_text(s))
     else:
         _print_text(s, enc, [short_name(p) for p in enc.providers])
         for f, why in cal.skipped[:20]:
-            print(f"siamgui: skipped {f}: {why}", file=sys.stderr)
+            print(f"siamgui: skipped {one_line(f)}: {one_line(why)}", file=sys.stderr)
         if len(cal.skipped) > 20:
             print(f"siamgui: skipped {len(cal.skipped) - 20} more file(s)", file=sys.stderr)
-    return 0
+    if cal.skipped:
+        print(f"siamgui: {s['items']} {'segments' if s.get('segments') else 'files'} used, {len(cal.skipped)} "
+              "refused", file=sys.stderr)
+    return partial_exit(s["items"], len(cal.skipped))
 
 
 def _pct(x: float) -> str:

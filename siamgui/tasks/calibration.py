@@ -32,7 +32,8 @@ from siamgui.errors import UserError
 from siamgui.core.compare import distance as pair_distance
 from siamgui.core.pairs import PairsError, read_pairs, resolve
 from siamgui.media.classfolders import class_folders
-from siamgui.media.audio import AUDIO_SUFFIXES, AudioClip, load_audio
+from siamgui.media.audio import AUDIO_SUFFIXES, AudioClip, audio_info, load_audio
+from siamgui.media.limits import MAX_AUDIO_S
 from siamgui.media.errors import MediaError
 from siamgui.media.images import IMAGE_SUFFIXES
 
@@ -40,6 +41,10 @@ CHUNK = 32  # items prepared and embedded per step (progress is reported after e
 DEFAULT_MAX_PAIRS = 2000  # genuine + impostor
 DEFAULT_MAX_FILES = 1000
 DEFAULT_TARGET_FAR = 0.01
+# Segment lengths: shorter than half a second holds no voice to judge (and 1e-9 s would plan
+# billions of segments); longer than a clip may be is never decoded whole.
+MIN_SEGMENT_S = 0.5
+MAX_SEGMENT_S = MAX_AUDIO_S
 
 
 class CalibrationError(UserError, ValueError):
@@ -169,6 +174,7 @@ def plan_folder(root: str | Path, modality: str, max_files: int | None = DEFAULT
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"folder not found: {root}")
+    check_segment(segment_s)
     wanted = suffixes_for(modality)
     by_class, loose = class_folders(root, wanted)
     skipped: list[tuple[str, str]] = [(str(f), "not in a class folder") for f in loose]
@@ -188,18 +194,23 @@ def plan_folder(root: str | Path, modality: str, max_files: int | None = DEFAULT
     return Plan(source=root, kind="folder", items=items, skipped=skipped, classes=len({i.label for i in items}))
 
 
+def check_segment(segment_s: float | None) -> None:
+    """CalibrationError unless ``segment_s`` is None or a length from MIN_SEGMENT_S to MAX_SEGMENT_S."""
+    if segment_s is not None and not MIN_SEGMENT_S <= segment_s <= MAX_SEGMENT_S:  # NaN fails both
+        raise CalibrationError(f"the segment length must be from {MIN_SEGMENT_S:g} to {MAX_SEGMENT_S:g} seconds, "
+                               f"got {segment_s!r}")
+
+
 def _items(files: Sequence[Path], label: str, modality: str, segment_s: float | None,
            skipped: list[tuple[str, str]]) -> list[Item]:
     if modality != "audio" or not segment_s:
         return [Item(f, label) for f in files]
-    import soundfile as sf
-
     out = []
     for f in files:
         try:
-            duration = sf.info(str(f)).duration
-        except Exception as exc:  # noqa: BLE001 - libsndfile's own error types
-            skipped.append((str(f), f"not a readable audio file ({str(exc).strip().splitlines()[0][:120]})"))
+            duration = audio_info(f).duration  # the header only: a 3-hour recording is read a segment at a time
+        except MediaError as exc:
+            skipped.append((str(f), _reason(exc, Item(Path(f)))))
             continue
         n = int(duration // segment_s + (1 if duration % segment_s >= segment_s / 2 else 0))
         if n <= 1:
@@ -290,16 +301,11 @@ def embed_items(encoder, items: Sequence[Item], progress: Callable[[int, int], N
 
 
 def _cached_source(item: Item, cache: dict[Path, AudioClip]):
-    """Segments of one recording decode it once."""
+    """A file, or the one segment of a recording to embed, decoded alone: memory follows the
+    segment, never the recording (``cache`` is kept for callers; nothing is cached)."""
     if item.start is None:
         return item.path
-    clip = cache.get(item.path)
-    if clip is None:
-        cache.clear()  # segments of one recording are consecutive: keep one decoded file
-        clip = cache[item.path] = load_audio(item.path)
-    a = int(round(item.start * clip.rate))
-    b = a + int(round(item.length * clip.rate)) if item.length else len(clip.samples)
-    return AudioClip(np.ascontiguousarray(clip.samples[a:b]), clip.rate)
+    return load_audio(item.path, start_s=item.start, length_s=item.length)
 
 
 def _reason(exc: BaseException, item: Item) -> str:

@@ -418,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", metavar="OUT.csv", help="with --pairs: where to write rows plus distance,same "
                    "(a folder: distances.csv inside it)")
     c.add_argument("--threshold", type=cli_values.threshold, default=None,
-                   help="override the model's threshold (a distance, 0-2)")
+                   help="override the model's threshold (a distance)")
     c.add_argument("--json", action="store_true", help="print a JSON object")
     model_opts(c)
     c.set_defaults(func=cmd_compare)
@@ -449,7 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
     ident.add_argument("files", nargs="+", metavar="FILE")
     ident.add_argument("--gallery", metavar="PATH", help="gallery file, or a folder holding gallery.sqlite3")
     ident.add_argument("--threshold", type=cli_values.threshold, default=None,
-                       help="override the model's threshold (a distance, 0-2)")
+                       help="override the model's threshold (a distance)")
     ident.add_argument("--top", type=_positive_int, default=5, metavar="N",
                        help="how many nearest people to list (default: %(default)s)")
     ident.add_argument("--json", action="store_true")

@@ -13,10 +13,6 @@ import json
 import math
 from typing import Any, Callable
 
-# Distances between L2-normalised embeddings (cosine and euclidean) lie in 0..2.
-THRESHOLD_RANGE = (0.0, 2.0)
-
-
 def number(lo: float | None = None, hi: float | None = None, what: str = "a number") -> Callable[[str], float]:
     """An argparse type: a finite float within ``lo``..``hi`` (inclusive)."""
 
@@ -55,7 +51,7 @@ def whole(lo: int | None = None, hi: int | None = None) -> Callable[[str], int]:
     return parse
 
 
-threshold = number(*THRESHOLD_RANGE, what="a distance")
+threshold = number(what="a distance")  # any finite number (-1 judges every pair different)
 seed = whole(0, 2**32 - 1)  # numpy's generators take 0 .. 2**32-1 here
 
 

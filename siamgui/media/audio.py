@@ -130,16 +130,28 @@ def encode_wav(clip: AudioClip) -> bytes:
     return buf.getvalue()
 
 
+RESAMPLE_BLOCK_S = 30.0  # longer clips are resampled in overlapping blocks of about this length
+RESAMPLE_PAD_S = 1.0  # context each side of a block (the edge error of an FFT resampler decays within it)
+
+
 def resample(clip: AudioClip, rate: int, length: int | None = None) -> AudioClip:
     """Band-limited resampling in the frequency domain (exact for the band both rates share).
 
-    NumPy only, so the app carries no SciPy; clips are seconds long, so one FFT is cheap.
+    NumPy only, so the app carries no SciPy. A clip is one FFT up to a minute; longer ones are
+    resampled block by block with a second of context each side, so memory follows the block,
+    not the clip (10 minutes at 48 kHz would otherwise hold 700 MB of spectra at once).
     ``length``: the number of output samples (default: the input's duration, rounded).
     """
     if clip.rate == rate or len(clip.samples) == 0:
         return clip if clip.rate == rate else AudioClip(clip.samples, rate)
-    x = clip.samples.astype(np.float64)
-    n_out = max(1, int(length) if length is not None else int(round(len(x) * rate / clip.rate)))
+    n_out = max(1, int(length) if length is not None else int(round(len(clip.samples) * rate / clip.rate)))
+    if len(clip.samples) > 2 * (RESAMPLE_BLOCK_S + 2 * RESAMPLE_PAD_S) * clip.rate:
+        return AudioClip(_resample_blocks(clip.samples, clip.rate, rate, n_out), rate)
+    return AudioClip(_resample_whole(clip.samples, n_out), rate)
+
+
+def _resample_whole(samples: np.ndarray, n_out: int) -> np.ndarray:
+    x = samples.astype(np.float64)
     spectrum = np.fft.rfft(x)
     out = np.zeros(n_out // 2 + 1, dtype=np.complex128)
     keep = min(len(spectrum), len(out))
@@ -147,7 +159,31 @@ def resample(clip: AudioClip, rate: int, length: int | None = None) -> AudioClip
     if n_out < len(x) and n_out % 2 == 0:
         out[-1] = out[-1].real  # the new Nyquist bin must be real
     y = np.fft.irfft(out, n_out) * (n_out / len(x))
-    return AudioClip(y.astype(np.float32), rate)
+    return y.astype(np.float32)
+
+
+def _resample_blocks(x: np.ndarray, rate_in: int, rate_out: int, n_out: int) -> np.ndarray:
+    """:func:`_resample_whole` over blocks whose edges fall on samples of both rates (multiples of
+    ``rate_in / gcd`` input samples), each with RESAMPLE_PAD_S of context that is then dropped."""
+    import math
+
+    g = math.gcd(rate_in, rate_out)
+    unit_in, unit_out = rate_in // g, rate_out // g
+    block = unit_in * max(1, int(RESAMPLE_BLOCK_S * rate_in) // unit_in)
+    pad = unit_in * max(1, int(RESAMPLE_PAD_S * rate_in) // unit_in)
+    out = np.zeros(n_out, np.float32)
+    n = len(x)
+    for a in range(0, n, block):
+        b = min(a + block, n)
+        lo, hi = max(0, a - pad), min(n, b + pad)  # lo is a multiple of unit_in: it maps onto the output grid
+        seg_out = int(round((hi - lo) * unit_out / unit_in))
+        y = _resample_whole(x[lo:hi], max(1, seg_out))
+        first = (a - lo) * unit_out // unit_in
+        start = a * unit_out // unit_in
+        count = min((b - a) * unit_out // unit_in if b < n else len(y) - first, n_out - start)
+        if count > 0:
+            out[start:start + count] = y[first:first + count]
+    return out
 
 
 def frame_db(samples: np.ndarray, rate: int, frame_s: float = 0.03) -> np.ndarray:
@@ -182,6 +218,9 @@ def voiced(clip: AudioClip, below_peak_db: float = 35.0, frame_s: float = 0.03, 
     return AudioClip(np.ascontiguousarray(samples), clip.rate)
 
 
+MEL_BLOCK = 4096  # frames per block of log_mel (41 s at a 10 ms hop: a clip to compare is one block)
+
+
 @lru_cache(maxsize=8)
 def mel_filterbank(rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
     """Triangular HTK-mel filters, (n_mels, n_fft // 2 + 1), each normalised to unit area."""
@@ -210,11 +249,17 @@ def log_mel(samples: np.ndarray, rate: int, n_mels: int = 40, n_fft: int = 512, 
     if len(samples) < win:
         samples = np.pad(samples, (0, win - len(samples)))
     count = 1 + (len(samples) - win) // hop
-    idx = np.arange(win)[None, :] + hop * np.arange(count)[:, None]
-    frames = samples[idx] * np.hanning(win).astype(np.float32)[None, :]
-    power = np.abs(np.fft.rfft(frames, n=n_fft, axis=1)) ** 2
-    mel = power.astype(np.float32) @ mel_filterbank(rate, n_fft, n_mels, fmin, float(fmax)).T
-    return np.log(mel + 1e-6).T.astype(np.float32)
+    fb = mel_filterbank(rate, n_fft, n_mels, fmin, float(fmax)).T
+    window = np.hanning(win).astype(np.float32)[None, :]
+    out = np.empty((n_mels, count), np.float32)
+    for first in range(0, count, MEL_BLOCK):  # a block of frames at a time: memory is the block's, not the clip's
+        n = min(MEL_BLOCK, count - first)
+        idx = np.arange(win)[None, :] + hop * (first + np.arange(n))[:, None]
+        frames = samples[idx] * window
+        power = np.abs(np.fft.rfft(frames, n=n_fft, axis=1)) ** 2
+        mel = power.astype(np.float32) @ fb
+        out[:, first:first + n] = np.log(mel + 1e-6).T
+    return out
 
 
 def normalise_features(feat: np.ndarray) -> np.ndarray:

@@ -36,7 +36,8 @@ SAMPLES = ROOT / "resources" / "samples"
 TARGET_LIVE_MS = 1000.0 / 30  # Live loop with a tracked face: keep up with a 30 fps camera
 TARGET_WHOLE_FRAME_MS = 20.0  # whole-frame detect + align + embed per 640x480 frame
 TARGET_UTTERANCE_MS = 300.0  # end of an utterance to its verdict
-TARGET_GALLERY_10K_MS = 5.0  # one identification query against 10,000 enrolled samples
+TARGET_GALLERY_10K_MS = 1.0  # one identification query against 10,000 enrolled samples
+TARGET_GALLERY_100K_MS = 10.0  # ... and against 100,000
 TARGET_VOICE_X = 50.0  # voice embedding at least this many times faster than real time
 TARGET_APP_WARM_S = 2.0  # window shown within this, warm
 
@@ -180,8 +181,8 @@ def bench_model(name: str, path: Path, quick: bool) -> dict:
                                                                                     5 if quick else 20))}
             except Exception as exc:  # noqa: BLE001
                 row["preprocess_sample"] = {"file": sample.name, "error": str(exc)}
-        if first.modality.medium == "audio":
-            row["unit"] = "window"  # audio items are feature windows; a clip has several
+        if first.modality.medium.segmentable:
+            row["unit"] = first.modality.medium.unit  # audio items are feature windows; a clip has several
         out[dev] = row
     return out
 
@@ -396,31 +397,50 @@ def _bulk_enrol(gallery, start: int, count: int, dim: int, model_hash: str, rng)
 
 
 def bench_gallery(quick: bool, dim: int) -> list[dict]:
+    """Identification against 100 / 10,000 / 100,000 synthetic samples.
+
+    Why the figure is what it is: one query is one (N, D) float32 matrix-vector product and a
+    partial sort, well under a millisecond at 10,000 samples. Timed as the median of only 5
+    queries on a busy 2-core machine (other processes, or the app launched by the start-up
+    section still loading its model), a query that the scheduler preempts costs a whole time
+    slice (4-24 ms): that is how a quick run once printed 11.9 ms against the README's 0.26 ms.
+    So each size is timed over many distinct queries (``queries``), the median and p90 wall
+    clock are reported with the CPU time the query itself used (``cpu_ms``: preemption
+    excluded) and the load average when it ran, so a busy machine is visible in the figure."""
     from siamgui.core.gallery import Gallery
 
     rng = np.random.default_rng(0)
     folder = Path(tempfile.mkdtemp(prefix="siamgui-bench-gallery-"))
-    reps = 5 if quick else 20
     rows = []
     try:
         with Gallery(folder / "gallery.sqlite3") as g:
             g._db.execute("PRAGMA synchronous = NORMAL")  # a throwaway file: no need to fsync the fill
             have = 0
-            query = rng.standard_normal(dim).astype(np.float32)
             for size in GALLERY_SIZES:
                 t0 = time.perf_counter()
                 _bulk_enrol(g, have, size - have, dim, "bench", rng)
                 fill = time.perf_counter() - t0
                 have = size
+                queries = rng.standard_normal((200 if size <= 10_000 else 50, dim)).astype(np.float32)
                 t0 = time.perf_counter()
-                ident = g.identify(query, "bench", "cosine", 0.3)
+                ident = g.identify(queries[0], "bench", "cosine", 0.3)
                 first = time.perf_counter() - t0
-                t = _times(lambda: g.identify(query, "bench", "cosine", 0.3), reps, warmup=1)
+                g.identify(queries[1], "bench", "cosine", 0.3)  # warm-up
+                walls, cpus = [], []
+                for q in queries[2:]:
+                    c0, t0 = time.thread_time(), time.perf_counter()
+                    g.identify(q, "bench", "cosine", 0.3)
+                    walls.append(time.perf_counter() - t0)
+                    cpus.append(time.thread_time() - c0)
                 rows.append({"enrolled": size, "people": size // 5, "dim": dim,
-                             "first_query_ms": first * 1000, "query": _stat_ms(t),
+                             "first_query_ms": first * 1000, "query": _stat_ms(walls),
+                             "cpu_ms": float(np.median(cpus) * 1000), "queries": len(walls),
+                             "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
                              "fill_s": fill, "matches": len(ident.matches),
-                             "what": "nearest of all enrolled samples, best 5 people; first query reads the "
-                                     "vectors from SQLite, later ones use the cached matrix"})
+                             "what": "nearest of all enrolled samples, best 5 people, distinct random queries; "
+                                     "first query reads the vectors from SQLite into one contiguous float32 matrix, "
+                                     "later ones use it (median and p90 wall clock; cpu_ms: the query's own CPU "
+                                     "time, without time lost to other processes)"})
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return rows
@@ -452,28 +472,29 @@ def collect(quick: bool = False, models: list[str] | None = None, skip: tuple[st
     else:
         chosen = installed
     report["models"] = []
-    if "models" not in skip:
+    run = {section: section not in skip for section in SECTIONS}  # the sections asked for, by name
+    if run["models"]:
         for name, path in chosen.items():
             log(f"model {name}")
             report["models"].append(bench_model(name, path, quick))
     dim = 128
-    if "face" not in skip or "gallery" not in skip:
+    if run["face"] or run["gallery"]:
         face_pick = _pick(chosen, "camera", "face", faces=True)
         for m in report["models"]:
             if face_pick and m.get("name") == face_pick[0] and m.get("embedding_dim"):
                 dim = int(m["embedding_dim"])
-    if "face" not in skip:
+    if run["face"]:
         pick = face_pick
         log("face pipeline")
         report["face_pipeline"] = bench_face(*pick, quick) if pick else {"skipped": "no face model installed"}
-    if "audio" not in skip:
+    if run["audio"]:
         pick = _pick(chosen, "microphone", "voice")
         log("audio")
         report["audio"] = bench_audio(*pick, quick) if pick else {"skipped": "no audio model installed"}
-    if "app" not in skip:
+    if run["app"]:
         log("app start")
         report["app_start"] = bench_app(quick)
-    if "gallery" not in skip:
+    if run["gallery"]:
         log("gallery")
         report["gallery"] = bench_gallery(quick, dim)
     report["memory"] = memory(app_ran="app_start" in report)
@@ -505,10 +526,11 @@ def targets(report: dict) -> list[dict]:
         out.append({"what": "end of a voice utterance to its verdict", "target": f"< {TARGET_UTTERANCE_MS:g} ms",
                     "measured": f"{v:.1f} ms", "met": v < TARGET_UTTERANCE_MS})
     for row in report.get("gallery") or []:
-        if row.get("enrolled") == 10_000:
+        target = {10_000: TARGET_GALLERY_10K_MS, 100_000: TARGET_GALLERY_100K_MS}.get(row.get("enrolled"))
+        if target is not None:
             v = row["query"]["median_ms"]
-            out.append({"what": "gallery identification, 10,000 samples", "target": f"< {TARGET_GALLERY_10K_MS:g} ms",
-                        "measured": f"{v:.2f} ms", "met": v < TARGET_GALLERY_10K_MS})
+            out.append({"what": f"gallery identification, {row['enrolled']:,} samples", "target": f"< {target:g} ms",
+                        "measured": f"{v:.2f} ms", "met": v < target})
     warm = (report.get("app_start") or {}).get("warm") or {}
     if "median_s" in warm:
         v = warm["median_s"]
@@ -592,8 +614,11 @@ def render(r: dict) -> str:
     if g:
         lines.append("gallery identification (synthetic {}-d vectors):".format(g[0]["dim"]))
         for row in g:
-            lines.append(f"  {row['enrolled']:>7,} samples: {_ms(row['query']['median_ms'])} per query "
-                         f"(first query {_ms(row['first_query_ms'])}, reads SQLite)")
+            q = row["query"]
+            cpu = f", cpu {_ms(row['cpu_ms'])}" if "cpu_ms" in row else ""
+            load = f", load {row['load_average_1min']:.1f}" if row.get("load_average_1min") is not None else ""
+            lines.append(f"  {row['enrolled']:>7,} samples: {_ms(q['median_ms'])} per query (p90 {_ms(q['p90_ms'])}"
+                         f"{cpu}, n={q['n']}{load}; first query {_ms(row['first_query_ms'])}, reads SQLite)")
         lines.append("")
     mem = r["memory"]
     app_mem = f", app {mem['app_process_peak_mib']:.0f} MiB" if mem.get("app_process_peak_mib") else ""

@@ -215,13 +215,13 @@ def cmd_enrol(args) -> int:
             raise UserError(g.read_only)
         enc = _load(args)
         pid = enrol_files(g, enc, args.name, args.files)
-        person = next(p for p in g.people() if p.id == pid)
+        person = next(p for p in g.people(enc.modality.gallery_scope) if p.id == pid)  # this kind's samples
         print(f"enrolled {person.name}: {person.samples} sample(s) with {enc.name} in {g.path}")
     return 0
 
 
 def cmd_identify(args) -> int:
-    from siamgui.tasks.enrolment import identify, sync_embeddings
+    from siamgui.tasks.enrolment import identify, nobody_here, sync_embeddings
 
     enc = _load(args)
     results, failed = [], 0
@@ -231,8 +231,9 @@ def cmd_identify(args) -> int:
             print(f"siamgui: embedded {added} stored sample(s) with {enc.name} first", file=sys.stderr)
         for p in problems:
             print(f"siamgui: warning: {p}", file=sys.stderr)
-        if not g.people():
-            raise UserError(f"the gallery is empty ({g.path}); enrol someone first: siamgui enrol NAME FILES...")
+        why = nobody_here(g, enc)  # a face gallery names nobody under a fruit model, and says so
+        if why:
+            raise UserError(why)
         for f in args.files:
             try:
                 ident = identify(g, enc, enc.embed(f)[0], args.threshold, args.top)
@@ -482,11 +483,13 @@ def build_parser() -> argparse.ArgumentParser:
     k = sub.add_parser("card", help="show or set the SiamGUI card stored in an .onnx")
     k.add_argument("model", metavar="MODEL.onnx")
     k.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="modality, preprocess (JSON), metric, threshold, name, description, ...")
+                   help="preprocess (JSON), metric, threshold, name, description, ... (modality follows from the kind)")
     k.add_argument("--out", metavar="OUT.onnx", help="write to a new file instead of in place")
     k.set_defaults(func=cmd_card)
     from siamgui import bench, calibrate_cmd  # noqa: PLC0415 - their own modules (issue 5)
     calibrate_cmd.add_parser(sub), bench.add_parser(sub)
+    from siamgui import gallery_cmd  # noqa: PLC0415 - gallery list/export/import/rename/remove (issue 19)
+    gallery_cmd.add_parser(sub)
     return p
 
 

@@ -286,8 +286,10 @@ def test_a_long_pairs_csv_is_streamed(tmp_path):
 
 
 def test_identify_keeps_one_line_per_file_whatever_the_names(tmp_path):
+    """A file named with a newline cannot split identify's one-line-per-file output (names of
+    people cannot hold one: enrol refuses them)."""
     gallery = tmp_path / "g.sqlite3"
-    r = run("enrol", "Eve\nMallory: 0.0000", DIGIT, "--model", "digit", "--gallery", gallery)
+    r = run("enrol", "Eve", DIGIT, "--model", "digit", "--gallery", gallery)
     assert r.rc == 0, r.err
     odd = tmp_path / "two\nlines.png"
     odd.write_bytes(DIGIT.read_bytes())
@@ -295,6 +297,6 @@ def test_identify_keeps_one_line_per_file_whatever_the_names(tmp_path):
     r = run("identify", DIGIT, odd, missing, "--model", "digit", "--gallery", gallery)
     assert r.rc == 3, r.err  # two identified, one refused
     lines = r.out.strip().splitlines()
-    assert len(lines) == 2 and all("Eve\\nMallory" in line for line in lines), r.out
-    assert lines[1].startswith(str(tmp_path / "two\\nlines.png")), lines
+    assert len(lines) == 2 and all(": Eve" in line for line in lines), r.out
+    assert lines[1].startswith(str(tmp_path / "two\\nlines.png") + ": Eve"), lines
     assert "2 of 3 files identified, 1 refused" in r.err and r.peak_mb < LIMIT_MB

@@ -23,9 +23,9 @@ from siamgui.core import registry
 from siamgui.core.compare import Verdict, distance, l2_normalise
 from siamgui.core.modelcard import CardError, ModelCard, _first_line
 from siamgui.media.errors import MediaError, named
-from siamgui.media import modalities
+from siamgui import kinds as modalities
 from siamgui.media.audio import AudioClip
-from siamgui.media.modalities import Modality, Prepared, Source
+from siamgui.kinds import Modality, Prepared, Source
 
 BATCH = 64
 

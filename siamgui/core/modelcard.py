@@ -19,11 +19,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from siamgui.errors import UserError
+from siamgui.media.medium import MEDIA
 
 PREFIX = "siamgui."
-REQUIRED = ("modality", "preprocess", "metric", "threshold")
+REQUIRED = ("preprocess", "metric", "threshold")  # the medium follows from the preprocess kind
 METRICS = ("cosine", "euclidean")
-MODALITIES = ("image", "audio")
+MODALITIES = tuple(MEDIA)  # the media a card may name: "image", "audio"
 JSON_FIELDS = ("preprocess", "metrics", "provenance")
 
 
@@ -34,8 +35,8 @@ class CardError(UserError, ValueError):
 @dataclass
 class ModelCard:
     name: str
-    modality: str  # "image" | "audio"
-    preprocess: dict[str, Any]  # see siamgui.media.preprocess
+    modality: str  # "image" | "audio": the kind's medium (written for older readers; optional in a card)
+    preprocess: dict[str, Any]  # see siamgui.kinds (one folder per kind)
     metric: str  # "cosine" | "euclidean" (on L2-normalised embeddings)
     threshold: float  # distance at or below which a pair is judged "same"
     description: str = ""
@@ -69,7 +70,7 @@ class ModelCard:
             parsed = {k: json.loads(get(k, "{}")) for k in JSON_FIELDS}
             card = cls(
                 name=get("name", fallback_name) or fallback_name,
-                modality=get("modality"),
+                modality=get("modality") or _medium_of(parsed["preprocess"]),
                 preprocess=parsed["preprocess"],
                 metric=get("metric"),
                 threshold=float(get("threshold")),
@@ -84,14 +85,19 @@ class ModelCard:
         card.validate()
         return card
 
+    @property
+    def medium(self):
+        """The :class:`~siamgui.media.medium.Medium` this model reads (image, audio)."""
+        from siamgui.media.medium import medium
+
+        return medium(self.modality)
+
     def validate(self) -> None:
         from siamgui.media.errors import MediaError
-        from siamgui.media.preprocess import modality, resolve
+        from siamgui.kinds.preprocess import modality, resolve
 
         if self.metric not in METRICS:
             raise CardError(f"unknown metric {self.metric!r} (known: {', '.join(METRICS)})")
-        if self.modality not in MODALITIES:
-            raise CardError(f"unknown modality {self.modality!r} (known: {', '.join(MODALITIES)})")
         if not math.isfinite(self.threshold):
             raise CardError(f"threshold must be a finite number, got {self.threshold!r}")
         if not isinstance(self.preprocess, dict):
@@ -100,8 +106,22 @@ class ModelCard:
             resolve(self.preprocess)
         except MediaError as exc:
             raise CardError(str(exc)) from None
+        if self.modality not in MODALITIES:
+            raise CardError(f"unknown modality {self.modality!r} (known: {', '.join(MODALITIES)})")
         if modality(self.preprocess) != self.modality:
             raise CardError(f"preprocess kind {self.preprocess.get('kind')!r} does not fit modality {self.modality!r}")
+
+
+def _medium_of(preprocess: Any) -> str:
+    """The medium a card's preprocess kind reads, for cards that do not name it ("" when the kind is
+    unknown: validate() then says why)."""
+    from siamgui.media.errors import MediaError
+    from siamgui.kinds.preprocess import modality
+
+    try:
+        return modality(preprocess) if isinstance(preprocess, dict) else ""
+    except MediaError:
+        return ""
 
 
 def known_keys() -> tuple[str, ...]:
@@ -127,7 +147,7 @@ def check_value(key: str, value: str) -> None:
             raise CardError(f"{key} must be a JSON object ({{...}})")
         if key == "preprocess":  # every key's type and range (the kind's Modality.limits)
             from siamgui.media.errors import MediaError
-            from siamgui.media.preprocess import resolve
+            from siamgui.kinds.preprocess import resolve
 
             try:
                 resolve(parsed)

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
+
+from siamgui.media.locations import shipped_models_dir
 
 ENV_MODELS = "SIAMGUI_MODELS"
 
 
 def shipped_dir() -> Path:
     """`models/` beside the package (source checkout), or inside a frozen bundle."""
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:
-        return Path(frozen) / "models"
-    return Path(__file__).resolve().parents[2] / "models"
+    return shipped_models_dir()
 
 
 def user_dir() -> Path:

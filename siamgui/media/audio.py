@@ -120,6 +120,23 @@ def _first_line(exc: BaseException) -> str:
     return ((str(exc).strip().splitlines() or [type(exc).__name__])[0])[:160]
 
 
+def duration(path: str | Path) -> float:
+    """Seconds a file lasts, from its header alone (no decoding); MediaError when unreadable.
+
+    The sentence names no file: callers list it beside the file's name."""
+    try:
+        return audio_info(path).duration  # the header's rate and channels checked too
+    except MediaError as exc:
+        name = Path(path).name
+        msg = str(exc)
+        raise MediaError(msg[len(name) + 2:] if msg.startswith(name + ": ") else msg) from None
+
+
+def load_window(path: str | Path, start_s: float, length_s: float | None) -> AudioClip:
+    """``length_s`` seconds of a recording from ``start_s``, decoding only them (see load_audio)."""
+    return load_audio(path, start_s=start_s, length_s=length_s)
+
+
 def encode_wav(clip: AudioClip) -> bytes:
     """A clip as 16-bit PCM WAV bytes, for storing a sample (a live utterance enrolled in the
     gallery) in a file every tool reads; load_audio reads it back at the same rate."""

@@ -19,6 +19,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from siamgui.media import locations
 from siamgui.media.errors import MediaError
 from siamgui.media.faces import Box, rescale, search_canvas
 
@@ -31,10 +32,9 @@ LANDMARKS = ("left eye", "right eye", "nose", "left mouth", "right mouth")  # as
 
 
 def detectors_dir() -> Path:
-    """``models/detectors`` beside the package (source checkout) or inside a frozen bundle."""
-    from siamgui.core.registry import shipped_dir
-
-    return shipped_dir() / "detectors"
+    """``models/detectors`` beside the package (source checkout) or inside a frozen bundle: where a
+    detector looks when its caller names no folder (``media.locations``, never core)."""
+    return locations.detectors_dir()
 
 
 @dataclass(frozen=True)

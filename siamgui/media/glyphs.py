@@ -41,8 +41,6 @@ def glyph_tensor(image: np.ndarray, size: int, margin: float = 0.1) -> np.ndarra
 
 
 def reads_drawings(modality) -> bool:
-    """Whether a model's input kind is a drawing (glyph and its subclasses): the app then offers a
-    drawing pad. Asked of the modality object, so views never compare kind names."""
-    from siamgui.media.modalities.glyph import GlyphModality  # the kind's own class (imports this module)
-
-    return isinstance(modality, GlyphModality)
+    """Whether a model's input kind is a drawing: the app then offers a drawing pad. The kind
+    declares it (``Modality.drawable``); kept for callers that ask here."""
+    return bool(getattr(modality, "drawable", False))

@@ -1,32 +1,3 @@
-"""Card-level shortcuts over :mod:`siamgui.media.modalities` (kept for callers holding a spec).
+"""Old import path of the card-level shortcuts; they live in :mod:`siamgui.kinds.preprocess`."""
 
-The card's ``preprocess`` entry is a small JSON object, e.g. ``{"kind": "face", "size": 64}``;
-the Modality registered for its ``kind`` does the work. These functions only look it up.
-"""
-
-from __future__ import annotations
-
-from typing import Any
-
-from siamgui.media import modalities
-from siamgui.media.modalities import Prepared, Source  # noqa: F401  (re-exported)
-
-
-def resolve(spec: dict[str, Any]) -> dict[str, Any]:
-    """The spec with the kind's defaults filled in; MediaError for an unknown kind."""
-    return modalities.get(spec).spec
-
-
-def modality(spec: dict[str, Any]) -> str:
-    """The medium a spec reads: ``"image"`` or ``"audio"``."""
-    return modalities.get(spec).medium.name
-
-
-def input_shape(spec: dict[str, Any]) -> tuple[int, int, int]:
-    """(C, H, W) of one encoder input under this spec."""
-    return modalities.get(spec).input_shape()
-
-
-def prepare(spec: dict[str, Any], source: Source) -> Prepared:
-    """Preprocess one input exactly as the spec says."""
-    return modalities.get(spec).prepare(source)
+from siamgui.kinds.preprocess import Prepared, Source, input_shape, modality, prepare, resolve  # noqa: F401

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -32,10 +32,9 @@ from siamgui.errors import UserError
 from siamgui.core.compare import distance as pair_distance
 from siamgui.core.pairs import PairsError, read_pairs, resolve
 from siamgui.media.classfolders import class_folders
-from siamgui.media.audio import AUDIO_SUFFIXES, AudioClip, audio_info, load_audio
 from siamgui.media.limits import MAX_AUDIO_S
 from siamgui.media.errors import MediaError
-from siamgui.media.images import IMAGE_SUFFIXES
+from siamgui.media.medium import Medium, medium as medium_of
 
 CHUNK = 32  # items prepared and embedded per step (progress is reported after each)
 DEFAULT_MAX_PAIRS = 2000  # genuine + impostor
@@ -146,12 +145,14 @@ class Calibration:
 
 
 # --- planning ------------------------------------------------------------------------------
-def suffixes_for(modality: str) -> tuple[str, ...]:
-    return AUDIO_SUFFIXES if modality == "audio" else IMAGE_SUFFIXES
+def suffixes_for(modality: Medium | str) -> tuple[str, ...]:
+    """The file endings calibration collects for a medium (a Medium, or its name as a card stores it)."""
+    return medium_of(modality).suffixes
 
 
-def plan(source: str | Path, modality: str, **kwargs) -> Plan:
-    """A folder of class folders or a labelled pairs CSV, whichever ``source`` is."""
+def plan(source: str | Path, modality: Medium | str, **kwargs) -> Plan:
+    """A folder of class folders or a labelled pairs CSV, whichever ``source`` is; ``modality``
+    is the medium the model reads (a Medium, or its name as a card stores it)."""
     p = Path(source)
     if p.is_dir():
         return plan_folder(p, modality, **kwargs)
@@ -164,7 +165,7 @@ def plan(source: str | Path, modality: str, **kwargs) -> Plan:
     raise FileNotFoundError(f"not found: {p}")
 
 
-def plan_folder(root: str | Path, modality: str, max_files: int | None = DEFAULT_MAX_FILES, seed: int = 0,
+def plan_folder(root: str | Path, modality: Medium | str, max_files: int | None = DEFAULT_MAX_FILES, seed: int = 0,
                 segment_s: float | None = None) -> Plan:
     """Every folder under ``root`` that directly holds media files is a class.
 
@@ -175,20 +176,20 @@ def plan_folder(root: str | Path, modality: str, max_files: int | None = DEFAULT
     if not root.is_dir():
         raise FileNotFoundError(f"folder not found: {root}")
     check_segment(segment_s)
-    wanted = suffixes_for(modality)
+    medium = medium_of(modality)
+    wanted = medium.suffixes
     by_class, loose = class_folders(root, wanted)
     skipped: list[tuple[str, str]] = [(str(f), "not in a class folder") for f in loose]
     if not by_class:
-        kind = "audio" if modality == "audio" else "image"
-        raise CalibrationError(f"{root}: no {kind} files in sub-folders; put one folder per class "
+        raise CalibrationError(f"{root}: no {medium.file_word} files in sub-folders; put one folder per class "
                                f"(e.g. {root.name}/alice/1{wanted[0]}, {root.name}/bob/1{wanted[0]})")
-    items_by_class = {c: _items(files, c, modality, segment_s, skipped) for c, files in by_class.items()}
+    items_by_class = {c: _items(files, c, medium, segment_s, skipped) for c, files in by_class.items()}
     usable = {c: its for c, its in items_by_class.items() if its}
     if len(usable) < 2:
         raise CalibrationError(f"{root}: found {len(usable)} class folder(s); calibration needs at least two "
                                "classes to form different pairs")
     if not any(len(its) >= 2 for its in usable.values()):
-        hint = " (cut recordings with a segment length)" if modality == "audio" else ""
+        hint = " (cut recordings with a segment length)" if medium.segmentable else ""
         raise CalibrationError(f"{root}: every class has one file; same pairs need two or more per class{hint}")
     items = _cap(usable, max_files, seed)
     return Plan(source=root, kind="folder", items=items, skipped=skipped, classes=len({i.label for i in items}))
@@ -201,16 +202,16 @@ def check_segment(segment_s: float | None) -> None:
                                f"got {segment_s!r}")
 
 
-def _items(files: Sequence[Path], label: str, modality: str, segment_s: float | None,
+def _items(files: Sequence[Path], label: str, medium: Medium, segment_s: float | None,
            skipped: list[tuple[str, str]]) -> list[Item]:
-    if modality != "audio" or not segment_s:
+    if not medium.segmentable or not segment_s:
         return [Item(f, label) for f in files]
     out = []
     for f in files:
         try:
-            duration = audio_info(f).duration  # the header only: a 3-hour recording is read a segment at a time
+            duration = medium.duration(f)
         except MediaError as exc:
-            skipped.append((str(f), _reason(exc, Item(Path(f)))))
+            skipped.append((str(f), str(exc)))
             continue
         n = int(duration // segment_s + (1 if duration % segment_s >= segment_s / 2 else 0))
         if n <= 1:
@@ -242,7 +243,7 @@ def _cap(by_class: dict[str, list[Item]], max_files: int | None, seed: int) -> l
     return [it for c in sorted(chosen) for it in chosen[c]]
 
 
-def plan_pairs_csv(path: str | Path, modality: str, segment_s: float | None = None) -> Plan:
+def plan_pairs_csv(path: str | Path, modality: Medium | str, segment_s: float | None = None) -> Plan:
     """Labelled pairs from a pairs CSV (read by siamgui.core.pairs); paths relative to the CSV."""
     try:
         parsed = read_pairs(path, need_label=True)
@@ -279,7 +280,8 @@ def embed_items(encoder, items: Sequence[Item], progress: Callable[[int, int], N
     skipped: list[tuple[str, str]] = []
     if progress:
         progress(0, total)
-    audio_cache: dict[Path, AudioClip] = {}
+    audio_cache: dict[Path, Any] = {}
+    medium = encoder.modality.medium
     for start in range(0, total, chunk):
         if cancelled is not None and cancelled():
             raise Cancelled()
@@ -287,7 +289,7 @@ def embed_items(encoder, items: Sequence[Item], progress: Callable[[int, int], N
         for i in range(start, min(start + chunk, total)):
             item = items[i]
             try:
-                prepared.append(encoder.prepare(_cached_source(item, audio_cache)))
+                prepared.append(encoder.prepare(_cached_source(item, audio_cache, medium)))
                 idx.append(i)
             except (MediaError, OSError) as exc:
                 skipped.append((item.name, _reason(exc, item)))
@@ -300,12 +302,12 @@ def embed_items(encoder, items: Sequence[Item], progress: Callable[[int, int], N
     return emb, ok, skipped
 
 
-def _cached_source(item: Item, cache: dict[Path, AudioClip]):
-    """A file, or the one segment of a recording to embed, decoded alone: memory follows the
-    segment, never the recording (``cache`` is kept for callers; nothing is cached)."""
+def _cached_source(item: Item, cache: dict[Path, Any], medium: Medium):
+    """A file, or the one segment of a recording to embed, decoded alone (``medium.window``):
+    memory follows the segment, never the recording (``cache`` is kept for callers; unused)."""
     if item.start is None:
         return item.path
-    return load_audio(item.path, start_s=item.start, length_s=item.length)
+    return medium.window(item.path, item.start, item.length)
 
 
 def _reason(exc: BaseException, item: Item) -> str:

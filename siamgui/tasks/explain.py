@@ -37,7 +37,7 @@ import numpy as np
 
 from siamgui.core.compare import distance, l2_normalise
 from siamgui.media.errors import MediaError
-from siamgui.media.modalities import Prepared, Source
+from siamgui.kinds import Prepared, Source
 
 GRID = 7  # patch positions per image axis: 49 occlusions per side (a face pair in about 1 s on 2 cores)
 PATCH = 0.25  # patch side as a share of the input side
@@ -197,7 +197,7 @@ def _spectrogram_view(feat: np.ndarray) -> np.ndarray:
 
 def side_map(encoder, prepared: Prepared, other: np.ndarray, grid: int = GRID) -> SideMap:
     """One input's map: how hiding each of its regions moves the distance to ``other`` (an embedding)."""
-    if encoder.modality.medium == "audio":
+    if not encoder.modality.medium.has_picture:  # a signal over time: occlude its feature windows
         heat, feat, n = audio_map(encoder, prepared, other)
         return SideMap(heat=heat[::-1].copy(), view=_spectrogram_view(feat)[::-1].copy(), colour="grey",
                        occlusions=n, what="log-mel features: time to the right, pitch upwards", stretch=True)

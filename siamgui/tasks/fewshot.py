@@ -28,9 +28,8 @@ import numpy as np
 
 from siamgui.core.compare import l2_normalise, pairwise
 from siamgui.errors import UserError
-from siamgui.media.audio import AUDIO_SUFFIXES
 from siamgui.media.classfolders import class_folders, files_under
-from siamgui.media.images import IMAGE_SUFFIXES
+from siamgui.media.medium import of_path, of_suffixes
 
 CLASSIFIERS = ("centroid", "knn", "svm")
 SVM_HINT = 'the svm classifier needs scikit-learn: pip install "siamgui[fewshot]" (or pip install scikit-learn)'
@@ -53,16 +52,16 @@ class Stopped(UserError):
 
 # --- reading the folders --------------------------------------------------------------------
 def _kind(suffixes: Sequence[str]) -> str:
-    return "audio" if set(suffixes) & set(AUDIO_SUFFIXES) else "image"
+    """The word for the files a model reads ("image", "audio"), from its suffixes."""
+    return of_suffixes(suffixes).file_word
 
 
 def _wrong_kind(root: Path, suffixes: Sequence[str], model_name: str) -> FewShotError | None:
-    """An error when ``root`` holds only files of the other medium (a voice model on photos)."""
-    kind = _kind(suffixes)
-    other = IMAGE_SUFFIXES if kind == "audio" else AUDIO_SUFFIXES
-    if any(True for _ in files_under(root, other)):
-        return FewShotError(f"{root}: holds {'image' if kind == 'audio' else 'audio'} files, but the model "
-                            f"{model_name!r} reads {kind} files (pick a model of the other kind)")
+    """An error when ``root`` holds only files of another medium (a voice model on photos)."""
+    medium = of_suffixes(suffixes)
+    found = next((f for f, _ in files_under(root, medium.foreign_suffixes)), None)
+    if found is not None:
+        return FewShotError(medium.wrong_medium(root, model_name, of_path(found)))
     return None
 
 

@@ -8,7 +8,6 @@ import math
 import platform
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,50 +16,10 @@ import torch
 from siamgui.core.modelcard import ModelCard
 from siamgui.media import modalities, preprocess
 from siamgui.train import backbones, data, distributed, evaluate, export, importers, losses, presets
+from siamgui.train.checkpoint import load_checkpoint, save_checkpoint
+from siamgui.train.config import Config, preset_overrides
 from siamgui.train.modalities import SOURCES
 from siamgui.train.sampling import PKSampler
-
-
-@dataclass
-class Config:
-    data_dirs: list[str]
-    preset: str
-    out: str
-    workdir: str
-    loss: str | None = None
-    minutes: float | None = None
-    steps: int | None = None
-    seed: int = 0
-    resume: str | None = None
-    val_fraction: float | None = None
-    val_groups: list[str] | None = None
-    name_class: str | None = None
-    p: int | None = None
-    k: int | None = None
-    lr: float | None = None
-    size: int | None = None
-    dim: int | None = None
-    margin: float | None = None
-    eval_every: float = 120.0  # seconds between validation checks (a few per run)
-    checkpoint_every: float = 60.0  # seconds
-    progress: bool = True
-    cache: str | None = None
-    name: str | None = None
-    command: str = ""
-    rotations: int | None = None
-    speed_classes: tuple[float, ...] | None = None  # audio: extra virtual speakers at these speeds
-    hue_classes: tuple[float, ...] | None = None  # photos: extra classes with the hue turned by these degrees
-    groups_per_batch: int | None = None
-    device: str = "auto"  # auto | cuda | cpu
-    workers: int = 0  # processes preparing batches (0: in the training process, deterministic with --steps)
-    init: str | None = None  # start from an imported encoder (name or .onnx) or an earlier checkpoint
-    train_layers: str | None = None  # with --init: "all", "head" or "top:N" (the last N layers) are trained
-    exclude_classes_from: str | None = None  # a model whose card's held-out (test) classes are never used here
-    split_by: str | None = None  # "class" (held-out classes) or "sample" (held-out images of every class)
-    log_every: float = 0.0  # seconds between plain "step N (x min) loss L" lines (0: none; for the Train view)
-    reported: dict | None = None  # a recipe's seed figures, written into the card beside ours
-    data_licence: str | None = None  # a recipe's data licence, written into the card's provenance
-    samples_note: str | None = None  # "none: WHY" when no sample pair may ship (provenance.samples)
 
 
 class _Trainee(torch.nn.Module):
@@ -122,10 +81,7 @@ def _setup(cfg: Config, init=None):
             spec["size"] = int(cfg.size)
     if cfg.dim:
         preset["backbone"]["dim"] = int(cfg.dim)
-    for key in ("loss", "p", "k", "lr", "val_fraction", "rotations", "speed_classes", "hue_classes", "groups_per_batch",
-                "split_by"):
-        if getattr(cfg, key) is not None:
-            preset[key] = getattr(cfg, key)
+    preset.update(preset_overrides(cfg))  # the options marked so in config.py
     if preset["loss"] not in losses.LOSSES:
         raise data.TrainError(f"unknown loss {preset['loss']!r} (known: {', '.join(losses.LOSSES)})")
     preset["spec"] = preprocess.resolve(spec)
@@ -138,12 +94,12 @@ def _setup(cfg: Config, init=None):
     return preset
 
 
-def _load(cfg: Config, preset: dict):
+def _load(cfg: Config, preset: dict, say=None):
     skipped = data.Skipped()
     spec = preset["spec"]
     items = data.scan(cfg.data_dirs, preset["modality"], cfg.name_class, skipped)
     if cfg.exclude_classes_from:
-        items = _exclude(items, cfg.exclude_classes_from)
+        items = _exclude(items, cfg.exclude_classes_from, say or log)
     cache = Path(cfg.cache) if cfg.cache else Path(cfg.workdir).parent / "cache"
     source = SOURCES[preset.get("source", spec["kind"])](items, spec, skipped, cache, progress=cfg.progress)
     usable = source.items
@@ -178,7 +134,7 @@ def excluded_classes(model: str) -> list[str]:
     return list(names)
 
 
-def _exclude(items: list[data.Item], model: str) -> list[data.Item]:
+def _exclude(items: list[data.Item], model: str, say=None) -> list[data.Item]:
     """Items less the test identities of ``model``, so training and its validation never see them."""
     names = set(excluded_classes(model))
     kept = [it for it in items if it.label not in names]
@@ -186,7 +142,7 @@ def _exclude(items: list[data.Item], model: str) -> list[data.Item]:
         raise data.TrainError(f"--exclude-classes-from {Path(model).name}: none of its {len(names)} held-out "
                               "classes are in these folders (class names are relative to the data folder: "
                               "pass the folder its card was scored on)")
-    log(f"[siamgui-train] left out {len({it.label for it in items}) - len({it.label for it in kept})} classes "
+    (say or log)(f"[siamgui-train] left out {len({it.label for it in items}) - len({it.label for it in kept})} classes "
         f"({len(items) - len(kept)} files) held out by {Path(model).name}")
     return kept
 
@@ -243,252 +199,331 @@ def _curve(history: dict, path: Path, title: str, axis: str = "held-out classes,
     plt.close(fig)
 
 
-def run(cfg: Config) -> dict:
-    """Train, validate on held-out classes, export with the card; returns the report (rank 0)."""
-    t_start = time.time()
-    place = distributed.setup(cfg.device)
-    global log
-    if not place.main:  # one voice on the terminal: rank 0's
-        log = lambda msg: None  # noqa: E731
-        cfg.progress = False
-    init = importers.load_init(cfg.init) if cfg.init else None
-    preset = _setup(cfg, init)
-    spec = preset["spec"]
-    log(f"[siamgui-train] device {place.device}" + (f", rank {place.rank} of {place.world}" if place.distributed else ""))
-    work = Path(cfg.workdir)
-    work.mkdir(parents=True, exist_ok=True)
-    log(f"[siamgui-train] preset {cfg.preset}: {spec}")
-    source, skipped, n_files = _load(cfg, preset)
-    log(f"[siamgui-train] {n_files} files, {len(source.items)} usable samples in "
-        f"{len(set(i.label for i in source.items))} classes; {skipped.summary()}")
+class Trainer:
+    """One training run in four parts, so each can be read, tested and reused on its own:
 
-    if preset.get("split_by", "class") == "sample":
-        tr_idx, va_idx, how = data.split_samples(source.items, preset["val_fraction"], cfg.seed)
-        train_cls = val_cls = sorted({it.label for it in source.items})
-        if preset.get("source") == "sound":  # split by clip: the card names the held-out clips
-            how["val_files"] = [f"{source.items[i].label.split('/')[-1]}/{source.items[i].path.name}" for i in va_idx]
-        log(f"[siamgui-train] split: {how['rule']}: {len(tr_idx)} training and {len(va_idx)} validation samples")
-    else:
-        train_cls, val_cls, how = data.split_classes(source.items, preset["val_fraction"], cfg.seed,
-                                                     by_group=preset["split_by_group"], val_groups=cfg.val_groups)
-        val_set = set(val_cls)
-        tr_idx = [i for i, it in enumerate(source.items) if it.label not in val_set]
-        va_idx = [i for i, it in enumerate(source.items) if it.label in val_set]
-        log(f"[siamgui-train] split: {how['rule']}: {len(train_cls)} training classes, {len(val_cls)} validation classes")
+    ``setup()`` (data, split, network, loss, optimiser, a checkpoint to resume), ``step()`` (one
+    batch, and the logging, validation and checkpoints that fall due), ``validate()`` (figures on
+    the held-out data) and ``finish()`` (final figures, the card, ONNX export, report and curves).
+    ``run()`` is setup, steps until the budget is spent, finish.
+    """
 
-    rng_eval = np.random.default_rng(cfg.seed + 1)
-    val_inputs, val_labels = source.eval_inputs(va_idx, rng_eval)
-    label_group = {it.label: it.group for it in source.items}
-    val_groups = [label_group[l] for l in val_labels]
-    have_val = len(set(val_labels)) >= 2 and len(val_labels) > len(set(val_labels))
-    if not have_val:
-        log("[siamgui-train] warning: too few validation samples for figures (need 2 classes with 2+ samples)")
+    CHECKPOINT_KEYS = ("model", "loss", "opt", "step", "elapsed", "history", "np_rng", "torch_rng", "val_classes")
 
-    torch.manual_seed(cfg.seed)
-    np_rng = np.random.default_rng(cfg.seed + 7919 * place.rank)  # each rank draws its own batches
-    c_in, h_in, _ = preprocess.input_shape(spec)
-    if init is not None:
-        model = init.module
-        preset["backbone"] = {"init": init.source, "dim": init.dim}
-    else:
-        model = backbones.build({**preset["backbone"], "in_ch": c_in, "in_height": h_in})
-    trainable = backbones.freeze(model, cfg.train_layers) if cfg.train_layers else None
-    variants = source.variants(preset)  # turned glyphs, voices at other speeds, photos in other hues
-    train_ref = [(i, v) for v in range(variants) for i in tr_idx]
-    sampler = PKSampler([f"{source.items[i].label}@{v}" for i, v in train_ref], preset["p"], preset["k"],
-                        groups=[source.items[i].group for i, _ in train_ref],
-                        groups_per_batch=preset.get("groups_per_batch"))
-    global_ids = preset["loss"] in losses.GLOBAL
-    embedding_dim = int(getattr(model, "dim", preset["backbone"]["dim"]))
-    crit = losses.make(preset["loss"], cfg.margin, classes=len(sampler.classes), dim=embedding_dim)
-    if init is not None and hasattr(crit, "centres") and not cfg.resume:
-        per_class: dict[str, list[int]] = {}
-        for n, (i, v) in enumerate(train_ref):
-            if v == 0:
-                per_class.setdefault(source.items[i].label, []).append(n)
-        pick = [n for ns in per_class.values() for n in ns[:4]]
-        # eval_inputs may give several inputs per item (audio: a class's segments): label them by
-        # the labels it returns, not by the items asked for
-        inputs, got_labels = source.eval_inputs([train_ref[n][0] for n in pick], np_rng)
-        model.eval()
-        with torch.no_grad():
-            n_set = imprint_centres(crit, lambda x: model(torch.from_numpy(x)).numpy(), inputs,
-                                    [sampler.classes.index(f"{label}@0") for label in got_labels])
-        log(f"[siamgui-train] class centres set to the mean embedding of up to 4 samples of each of "
-            f"{n_set} training classes")
-    model.to(place.device)
-    crit.to(place.device)
-    params = [q for q in list(model.parameters()) + list(crit.parameters()) if q.requires_grad]
-    opt = torch.optim.AdamW(params, lr=preset["lr"], weight_decay=preset["weight_decay"])
-    trainee = _Trainee(model, crit)
-    if place.distributed:
-        trainee = torch.nn.parallel.DistributedDataParallel(
-            trainee, device_ids=[place.device.index] if place.device.type == "cuda" else None)
-    step, elapsed = 0, 0.0
-    history: dict = {"loss": [], "val": []}
-    budget_s = None if cfg.steps else 60.0 * float(cfg.minutes if cfg.minutes is not None else preset["minutes"])
-    ckpt_path = work / "checkpoint.pt"
-    if cfg.resume:
-        ck = torch.load(cfg.resume, map_location="cpu", weights_only=False)
-        if ck["val_classes"] != val_cls:
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self.t_start = time.time()
+        self.step_no = 0
+        self.elapsed = 0.0
+        self.history: dict = {"loss": [], "val": []}
+        self.bar = None
+
+    def say(self, msg: str) -> None:
+        """One voice on the terminal: rank 0's."""
+        if self.place.main:
+            log(msg)
+
+    # --- setup -------------------------------------------------------------------------------------
+    def setup(self) -> "Trainer":
+        cfg = self.cfg
+        self.place = place = distributed.setup(cfg.device)
+        if not place.main:
+            cfg.progress = False
+        self.init = init = importers.load_init(cfg.init) if cfg.init else None
+        ck = None  # read first: a bad checkpoint is refused before minutes of loading data
+        if cfg.resume:
+            ck = load_checkpoint(cfg.resume, "--resume", needs=self.CHECKPOINT_KEYS)
+        self.preset = preset = _setup(cfg, init)
+        self.spec = spec = preset["spec"]
+        self.say(f"[siamgui-train] device {place.device}"
+                 + (f", rank {place.rank} of {place.world}" if place.distributed else ""))
+        self.work = Path(cfg.workdir)
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.say(f"[siamgui-train] preset {cfg.preset}: {spec}")
+        source, skipped, n_files = _load(cfg, preset, self.say)
+        self.source, self.skipped = source, skipped
+        self.say(f"[siamgui-train] {n_files} files, {len(source.items)} usable samples in "
+                 f"{len(set(i.label for i in source.items))} classes; {skipped.summary()}")
+        self._split()
+        self._model()
+        if ck is not None:
+            self._resume(ck)
+        self.batches = _batches(self._draw, self.np_rng, cfg.workers, cfg.seed + 7919 * place.rank)
+        if cfg.progress and place.main:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=cfg.steps if cfg.steps else int(self.budget_s),
+                            initial=self.step_no if cfg.steps else int(self.elapsed),
+                            unit="step" if cfg.steps else "s", desc=f"training {cfg.preset}", dynamic_ncols=True,
+                            file=sys.stdout, mininterval=5.0)
+        self.model.train()
+        if self.trainable is not None:
+            backbones.freeze(self.model, cfg.train_layers)
+        self.last_ck = self.last_eval = self.last_log = self.elapsed
+        self.eval_every_steps = max(1, cfg.steps // 4) if cfg.steps else None
+        return self
+
+    def _split(self) -> None:
+        """Training and held-out indices (by class, or by sample for closed sets) and the held-out inputs."""
+        cfg, preset, source = self.cfg, self.preset, self.source
+        if preset.get("split_by", "class") == "sample":
+            tr_idx, va_idx, how = data.split_samples(source.items, preset["val_fraction"], cfg.seed)
+            train_cls = val_cls = sorted({it.label for it in source.items})
+            if preset.get("source") == "sound":  # split by clip: the card names the held-out clips
+                how["val_files"] = [f"{source.items[i].label.split('/')[-1]}/{source.items[i].path.name}"
+                                    for i in va_idx]
+            self.say(f"[siamgui-train] split: {how['rule']}: {len(tr_idx)} training and {len(va_idx)} validation "
+                     "samples")
+        else:
+            train_cls, val_cls, how = data.split_classes(source.items, preset["val_fraction"], cfg.seed,
+                                                         by_group=preset["split_by_group"], val_groups=cfg.val_groups)
+            val_set = set(val_cls)
+            tr_idx = [i for i, it in enumerate(source.items) if it.label not in val_set]
+            va_idx = [i for i, it in enumerate(source.items) if it.label in val_set]
+            self.say(f"[siamgui-train] split: {how['rule']}: {len(train_cls)} training classes, {len(val_cls)} "
+                     "validation classes")
+        self.tr_idx, self.va_idx, self.how, self.train_cls, self.val_cls = tr_idx, va_idx, how, train_cls, val_cls
+        rng_eval = np.random.default_rng(cfg.seed + 1)
+        self.val_inputs, self.val_labels = source.eval_inputs(va_idx, rng_eval)
+        label_group = {it.label: it.group for it in source.items}
+        self.val_groups = [label_group[l] for l in self.val_labels]
+        self.have_val = len(set(self.val_labels)) >= 2 and len(self.val_labels) > len(set(self.val_labels))
+        if not self.have_val:
+            self.say("[siamgui-train] warning: too few validation samples for figures (need 2 classes with 2+ "
+                     "samples)")
+
+    def _model(self) -> None:
+        """Network, batch sampler, loss (class centres imprinted when fine-tuning) and optimiser."""
+        cfg, preset, source, place, init = self.cfg, self.preset, self.source, self.place, self.init
+        torch.manual_seed(cfg.seed)
+        self.np_rng = np.random.default_rng(cfg.seed + 7919 * place.rank)  # each rank draws its own batches
+        c_in, h_in, _ = preprocess.input_shape(self.spec)
+        if init is not None:
+            model = init.module
+            preset["backbone"] = {"init": init.source, "dim": init.dim}
+        else:
+            model = backbones.build({**preset["backbone"], "in_ch": c_in, "in_height": h_in})
+        self.trainable = backbones.freeze(model, cfg.train_layers) if cfg.train_layers else None
+        self.variants = source.variants(preset)  # turned glyphs, voices at other speeds, photos in other hues
+        self.train_ref = train_ref = [(i, v) for v in range(self.variants) for i in self.tr_idx]
+        self.sampler = sampler = PKSampler([f"{source.items[i].label}@{v}" for i, v in train_ref], preset["p"],
+                                           preset["k"], groups=[source.items[i].group for i, _ in train_ref],
+                                           groups_per_batch=preset.get("groups_per_batch"))
+        self.global_ids = preset["loss"] in losses.GLOBAL
+        self.embedding_dim = int(getattr(model, "dim", preset["backbone"]["dim"]))
+        crit = losses.make(preset["loss"], cfg.margin, classes=len(sampler.classes), dim=self.embedding_dim)
+        if init is not None and hasattr(crit, "centres") and not cfg.resume:
+            per_class: dict[str, list[int]] = {}
+            for n, (i, v) in enumerate(train_ref):
+                if v == 0:
+                    per_class.setdefault(source.items[i].label, []).append(n)
+            pick = [n for ns in per_class.values() for n in ns[:4]]
+            # eval_inputs may give several inputs per item (audio: a class's segments): label them by
+            # the labels it returns, not by the items asked for
+            inputs, got_labels = source.eval_inputs([train_ref[n][0] for n in pick], self.np_rng)
+            model.eval()
+            with torch.no_grad():
+                n_set = imprint_centres(crit, lambda x: model(torch.from_numpy(x)).numpy(), inputs,
+                                        [sampler.classes.index(f"{label}@0") for label in got_labels])
+            self.say(f"[siamgui-train] class centres set to the mean embedding of up to 4 samples of each of "
+                     f"{n_set} training classes")
+        model.to(place.device)
+        crit.to(place.device)
+        params = [q for q in list(model.parameters()) + list(crit.parameters()) if q.requires_grad]
+        self.opt = torch.optim.AdamW(params, lr=preset["lr"], weight_decay=preset["weight_decay"])
+        self.model, self.crit = model, crit
+        self.trainee = _Trainee(model, crit)
+        if place.distributed:
+            self.trainee = torch.nn.parallel.DistributedDataParallel(
+                self.trainee, device_ids=[place.device.index] if place.device.type == "cuda" else None)
+        self.budget_s = None if cfg.steps else 60.0 * float(cfg.minutes if cfg.minutes is not None
+                                                             else preset["minutes"])
+        self.ckpt_path = self.work / "checkpoint.pt"
+
+    def _resume(self, ck: dict) -> None:
+        cfg = self.cfg
+        if ck["val_classes"] != self.val_cls:
             raise data.TrainError(f"{cfg.resume}: the checkpoint was made with another split (seed or data differ)")
-        model.load_state_dict(ck["model"])
-        crit.load_state_dict(ck["loss"])
-        opt.load_state_dict(ck["opt"])
-        step, elapsed, history = ck["step"], ck["elapsed"], ck["history"]
-        np_rng.bit_generator.state = ck["np_rng"]
-        torch.set_rng_state(ck["torch_rng"])
-        log(f"[siamgui-train] resumed from {cfg.resume} at step {step} ({elapsed / 60:.1f} min trained)")
+        try:
+            self.model.load_state_dict(ck["model"])
+            self.crit.load_state_dict(ck["loss"])
+            self.opt.load_state_dict(ck["opt"])
+            self.step_no, self.elapsed, self.history = int(ck["step"]), float(ck["elapsed"]), ck["history"]
+            self.np_rng.bit_generator.state = ck["np_rng"]
+            torch.set_rng_state(ck["torch_rng"])
+        except (RuntimeError, KeyError, ValueError, TypeError) as exc:
+            raise data.TrainError(f"--resume {Path(cfg.resume).name}: the checkpoint does not fit this run's "
+                                  f"network or loss (made with other options? {type(exc).__name__})") from None
+        self.say(f"[siamgui-train] resumed from {cfg.resume} at step {self.step_no} "
+                 f"({self.elapsed / 60:.1f} min trained)")
 
-    def save_ckpt():
-        if place.main:
-            torch.save({"model": model.state_dict(), "loss": crit.state_dict(), "opt": opt.state_dict(), "step": step,
-                        "elapsed": elapsed, "history": history, "np_rng": np_rng.bit_generator.state,
-                        "torch_rng": torch.get_rng_state(), "val_classes": val_cls, "preset": preset,
-                        "seed": cfg.seed, "init": init.source if init is not None else None}, ckpt_path)
-
-    def torch_run(x: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            return model(torch.from_numpy(np.ascontiguousarray(x, np.float32)).to(place.device)).cpu().numpy()
-
-    def validate(quick: bool) -> dict:
-        model.eval()
-        emb = evaluate.embed(torch_run, val_inputs)
-        model.train()
-        if trainable is not None:
-            backbones.freeze(model, cfg.train_layers)  # frozen layers stay in eval mode
-        return evaluate.evaluate(emb, val_labels, val_groups, seed=cfg.seed, quick=quick)
-
-    def progress() -> float:
-        return step / cfg.steps if cfg.steps else elapsed / budget_s
-
-    def draw(rng: np.random.Generator):
-        idx, ids = sampler.batch(rng, global_ids=global_ids)
-        x = np.stack([source.train_sample(train_ref[i][0], rng, train_ref[i][1]) for i in idx]).astype(np.float32)
+    def _draw(self, rng: np.random.Generator):
+        idx, ids = self.sampler.batch(rng, global_ids=self.global_ids)
+        x = np.stack([self.source.train_sample(self.train_ref[i][0], rng, self.train_ref[i][1])
+                      for i in idx]).astype(np.float32)
         return torch.from_numpy(x), torch.from_numpy(ids)
 
-    batches = _batches(draw, np_rng, cfg.workers, cfg.seed + 7919 * place.rank)
-    bar = None
-    if cfg.progress and place.main:
-        from tqdm import tqdm
+    # --- the loop ----------------------------------------------------------------------------------
+    def progress(self) -> float:
+        """Share of the budget (steps or minutes) spent, 0 to 1."""
+        return self.step_no / self.cfg.steps if self.cfg.steps else self.elapsed / self.budget_s
 
-        bar = tqdm(total=cfg.steps if cfg.steps else int(budget_s), initial=step if cfg.steps else int(elapsed),
-                   unit="step" if cfg.steps else "s", desc=f"training {cfg.preset}", dynamic_ncols=True,
-                   file=sys.stdout, mininterval=5.0)
-    model.train()
-    if trainable is not None:
-        backbones.freeze(model, cfg.train_layers)
-    last_ck = last_eval = last_log = elapsed
-    eval_every_steps = max(1, cfg.steps // 4) if cfg.steps else None
-    while progress() < 1.0:
+    def save_checkpoint(self) -> None:
+        if self.place.main:
+            save_checkpoint({"model": self.model.state_dict(), "loss": self.crit.state_dict(),
+                             "opt": self.opt.state_dict(), "step": self.step_no, "elapsed": self.elapsed,
+                             "history": self.history, "np_rng": self.np_rng.bit_generator.state,
+                             "torch_rng": torch.get_rng_state(), "val_classes": self.val_cls,
+                             "preset": self.preset, "seed": self.cfg.seed,
+                             "init": self.init.source if self.init is not None else None}, self.ckpt_path)
+
+    def step(self) -> float:
+        """One batch: forward, backward, update; then the log line, validation and checkpoint that are due."""
+        cfg, place = self.cfg, self.place
         t0 = time.time()
-        for g in opt.param_groups:
-            g["lr"] = _schedule(progress(), preset["lr"])
-        x, y = next(batches)
-        loss = trainee(x.to(place.device, non_blocking=True), y.to(place.device, non_blocking=True))
-        opt.zero_grad(set_to_none=True)
+        for g in self.opt.param_groups:
+            g["lr"] = _schedule(self.progress(), self.preset["lr"])
+        x, y = next(self.batches)
+        loss = self.trainee(x.to(place.device, non_blocking=True), y.to(place.device, non_blocking=True))
+        self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        opt.step()
-        step += 1
+        self.opt.step()
+        self.step_no += 1
         dt = time.time() - t0
-        elapsed = distributed.agree_max(elapsed + dt, place)
-        history["loss"].append((step, float(loss.item())))
-        if bar is not None:
-            bar.update(1 if cfg.steps else int(elapsed) - bar.n)
-            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
-        if cfg.log_every and elapsed - last_log >= cfg.log_every and place.main:
-            log(f"step {step} ({elapsed / 60:.1f} min) loss {loss.item():.3f}")
-            last_log = elapsed
-        due = (step % eval_every_steps == 0) if cfg.steps else (elapsed - last_eval >= cfg.eval_every)
-        if have_val and due and progress() < 1.0 and place.main:
-            v = validate(quick=True)
-            history["val"].append({"step": step, "elapsed": elapsed, **{k: v[k] for k in v if k in (
+        self.elapsed = elapsed = distributed.agree_max(self.elapsed + dt, place)
+        value = float(loss.item())
+        self.history["loss"].append((self.step_no, value))
+        if self.bar is not None:
+            self.bar.update(1 if cfg.steps else int(elapsed) - self.bar.n)
+            self.bar.set_postfix(loss=f"{value:.3f}", refresh=False)
+        if cfg.log_every and elapsed - self.last_log >= cfg.log_every and place.main:
+            log(f"step {self.step_no} ({elapsed / 60:.1f} min) loss {value:.3f}")
+            self.last_log = elapsed
+        due = (self.step_no % self.eval_every_steps == 0) if cfg.steps else (elapsed - self.last_eval >= cfg.eval_every)
+        if self.have_val and due and self.progress() < 1.0 and place.main:
+            v = self.validate(quick=True)
+            self.history["val"].append({"step": self.step_no, "elapsed": elapsed, **{k: v[k] for k in v if k in (
                 "auc", "eer", "one_shot_5", "one_shot_20")}})
-            last_eval = elapsed
-            msg = f"step {step} ({elapsed / 60:.1f} min) loss {loss.item():.3f} val EER {v['eer']:.2%} AUC {v['auc']:.4f}"
+            self.last_eval = elapsed
+            msg = (f"step {self.step_no} ({elapsed / 60:.1f} min) loss {value:.3f} val EER {v['eer']:.2%} "
+                   f"AUC {v['auc']:.4f}")
             if "one_shot_20" in v:
                 msg += f" 20-way {v['one_shot_20']:.1%}"
-            (bar.write if bar is not None else log)(msg)
-        if elapsed - last_ck >= cfg.checkpoint_every:
-            save_ckpt()
-            last_ck = elapsed
-    if bar is not None:
-        bar.close()
-    save_ckpt()
-    distributed.barrier(place)
-    if not place.main:  # rank 0 alone evaluates and exports
-        distributed.teardown(place)
-        return {"rank": place.rank, "steps": step}
-    model.eval()
-    model.to("cpu")
-    place = distributed.Place(device=torch.device("cpu"), rank=0, world=1)  # the rest runs on rank 0's CPU
+            (self.bar.write if self.bar is not None else log)(msg)
+        if elapsed - self.last_ck >= cfg.checkpoint_every:
+            self.save_checkpoint()
+            self.last_ck = elapsed
+        return value
 
-    # --- final figures on the held-out classes, the threshold at their EER point
-    figures: dict = {}
-    threshold = 0.5
-    if have_val:
-        figures = validate(quick=False)
-        threshold = figures["threshold"]
-        history["val"].append({"step": step, "elapsed": elapsed, **{k: figures[k] for k in figures if k in (
-            "auc", "eer", "one_shot_5", "one_shot_20")}})
-    shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}
-    held = (f"{how['val_samples']} held-out samples of {len(val_cls)} classes" if how.get("split_by") == "sample"
-            else f"{len(val_cls)} held-out classes")
-    log(f"[siamgui-train] validation ({held}): {json.dumps(shown)}")
+    def _embed(self, x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return self.model(torch.from_numpy(np.ascontiguousarray(x, np.float32)).to(self.place.device)).cpu().numpy()
 
-    name = cfg.name or Path(cfg.out).stem
-    card = ModelCard(
-        name=name, modality=preset["modality"], preprocess=dict(spec), metric="cosine", threshold=float(threshold),
-        description=preset["description"], embedding_dim=embedding_dim,
-        metrics={k: v for k, v in figures.items()} | {"threshold_rule": "EER point on validation pairs"}
-        | ({"seed_reported": cfg.reported} if cfg.reported else {}),
-        provenance={
-            "data": [str(d) for d in cfg.data_dirs], "preset": cfg.preset, "loss": preset["loss"],
-            "batch": f"{sampler.p} classes x {preset['k']}", "steps": step, "seed": cfg.seed,
-            "split": {**how, "train_class_names": list(train_cls),
-                      **({"excluded_from": Path(cfg.exclude_classes_from).name} if cfg.exclude_classes_from else {})},
-            "train_classes": len(train_cls), "train_layers": cfg.train_layers,
-            "skipped": skipped.as_dict(), "command": cfg.command,
-            "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "train_minutes": round(elapsed / 60, 2), "torch": torch.__version__, "machine": platform.machine(),
-            "backbone": preset["backbone"], "class_rotations": variants,
-            "speed_classes": list(getattr(source, "speeds", (1.0,))[1:]),
-            "hue_classes": list(getattr(source, "hues", (0.0,))[1:]),
-            "groups_per_batch": preset.get("groups_per_batch"),
-            **({"data_licence": cfg.data_licence} if cfg.data_licence else {}),
-            **({"samples": cfg.samples_note} if cfg.samples_note else {}),
-        },
-    )
-    flat = np.concatenate(val_inputs[:64]) if val_inputs else np.stack(
-        [source.train_sample(i, np_rng) for i in tr_idx[:16]])
-    c, h, w = preprocess.input_shape(spec)
-    out, diff = export.export(model, (c, h, w), cfg.out, card, flat[:64])
-    log(f"[siamgui-train] exported {out} ({out.stat().st_size / 1e6:.2f} MB); parity torch vs onnxruntime on "
-        f"{min(64, len(flat))} real inputs: max abs diff {diff:.2e}")
+    def validate(self, quick: bool) -> dict:
+        """Figures on the held-out data (quick: fewer pairs and trials, for the curve during training)."""
+        self.model.eval()
+        emb = evaluate.embed(self._embed, self.val_inputs)
+        self.model.train()
+        if self.trainable is not None:
+            backbones.freeze(self.model, self.cfg.train_layers)  # frozen layers stay in eval mode
+        return evaluate.evaluate(emb, self.val_labels, self.val_groups, seed=self.cfg.seed, quick=quick)
 
-    # the exported file, loaded by the app's own engine, on real files: same embeddings as torch?
-    app_diff = _app_check(out, model, spec, [source.items[i].path for i in (va_idx or tr_idx)[:6]])
-    if app_diff is not None:
-        log(f"[siamgui-train] app engine (Encoder.load + embed on files) vs torch: max abs diff {app_diff:.2e}")
+    # --- finish ------------------------------------------------------------------------------------
+    def finish(self) -> dict:
+        """Last checkpoint; then on rank 0: final figures, the card, ONNX export, report and curves."""
+        cfg, preset, spec, source, work = self.cfg, self.preset, self.spec, self.source, self.work
+        if self.bar is not None:
+            self.bar.close()
+        self.save_checkpoint()
+        distributed.barrier(self.place)
+        if not self.place.main:  # rank 0 alone evaluates and exports
+            distributed.teardown(self.place)
+            return {"rank": self.place.rank, "steps": self.step_no}
+        model = self.model
+        model.eval()
+        model.to("cpu")
+        self.place = distributed.Place(device=torch.device("cpu"), rank=0, world=1)  # the rest on rank 0's CPU
+        step, elapsed, history, how, val_cls = self.step_no, self.elapsed, self.history, self.how, self.val_cls
 
-    wall = time.time() - t_start
-    report = {"preset": cfg.preset, "out": str(out), "size_bytes": out.stat().st_size, "metrics": figures,
-              "threshold": threshold, "parity_max_abs_diff": diff, "app_max_abs_diff": app_diff,
-              "steps": step, "train_minutes": elapsed / 60, "wall_minutes": wall / 60, "split": how,
-              "skipped": skipped.as_dict(), "history_val": history["val"], "command": cfg.command}
-    (work / "report.json").write_text(json.dumps(report, indent=2, default=str))
-    (work / "card.json").write_text(json.dumps({"name": card.name, "modality": card.modality,
-                                                "preprocess": card.preprocess, "metric": card.metric,
-                                                "threshold": card.threshold, "description": card.description,
-                                                "embedding_dim": card.embedding_dim, "metrics": card.metrics,
-                                                "provenance": card.provenance}, indent=2, default=str))
-    curve = Path(cfg.out).with_name(Path(cfg.out).stem + "-curve.png")
-    title = f"{name}: {preset['loss']} loss, {held}"  # a split by sample holds out samples, not classes
-    axis = "held-out samples, %" if how.get("split_by") == "sample" else "held-out classes, %"
-    _curve(history, work / "curve.png", title, axis)
-    _curve(history, curve, title, axis)
-    log(f"[siamgui-train] curve {curve}, report {work / 'report.json'}; wall time {wall / 60:.1f} min")
-    return report
+        # final figures on the held-out classes, the threshold at their EER point
+        figures: dict = {}
+        threshold = 0.5
+        if self.have_val:
+            figures = self.validate(quick=False)
+            threshold = figures["threshold"]
+            history["val"].append({"step": step, "elapsed": elapsed, **{k: figures[k] for k in figures if k in (
+                "auc", "eer", "one_shot_5", "one_shot_20")}})
+        shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in figures.items()}
+        held = (f"{how['val_samples']} held-out samples of {len(val_cls)} classes" if how.get("split_by") == "sample"
+                else f"{len(val_cls)} held-out classes")
+        log(f"[siamgui-train] validation ({held}): {json.dumps(shown)}")
+
+        name = cfg.name or Path(cfg.out).stem
+        card = ModelCard(
+            name=name, modality=preset["modality"], preprocess=dict(spec), metric="cosine",
+            threshold=float(threshold), description=preset["description"], embedding_dim=self.embedding_dim,
+            metrics={k: v for k, v in figures.items()} | {"threshold_rule": "EER point on validation pairs"}
+            | ({"seed_reported": cfg.reported} if cfg.reported else {}),
+            provenance={
+                "data": [str(d) for d in cfg.data_dirs], "preset": cfg.preset, "loss": preset["loss"],
+                "batch": f"{self.sampler.p} classes x {preset['k']}", "steps": step, "seed": cfg.seed,
+                "split": {**how, "train_class_names": list(self.train_cls),
+                          **({"excluded_from": Path(cfg.exclude_classes_from).name}
+                             if cfg.exclude_classes_from else {})},
+                "train_classes": len(self.train_cls), "train_layers": cfg.train_layers,
+                "skipped": self.skipped.as_dict(), "command": cfg.command,
+                "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "train_minutes": round(elapsed / 60, 2), "torch": torch.__version__, "machine": platform.machine(),
+                "backbone": preset["backbone"], "class_rotations": self.variants,
+                "speed_classes": list(getattr(source, "speeds", (1.0,))[1:]),
+                "hue_classes": list(getattr(source, "hues", (0.0,))[1:]),
+                "groups_per_batch": preset.get("groups_per_batch"),
+                **({"data_licence": cfg.data_licence} if cfg.data_licence else {}),
+                **({"samples": cfg.samples_note} if cfg.samples_note else {}),
+            },
+        )
+        flat = np.concatenate(self.val_inputs[:64]) if self.val_inputs else np.stack(
+            [source.train_sample(i, self.np_rng) for i in self.tr_idx[:16]])
+        c, h, w = preprocess.input_shape(spec)
+        out, diff = export.export(model, (c, h, w), cfg.out, card, flat[:64])
+        log(f"[siamgui-train] exported {out} ({out.stat().st_size / 1e6:.2f} MB); parity torch vs onnxruntime on "
+            f"{min(64, len(flat))} real inputs: max abs diff {diff:.2e}")
+
+        # the exported file, loaded by the app's own engine, on real files: same embeddings as torch?
+        app_diff = _app_check(out, model, spec, [source.items[i].path for i in (self.va_idx or self.tr_idx)[:6]])
+        if app_diff is not None:
+            log(f"[siamgui-train] app engine (Encoder.load + embed on files) vs torch: max abs diff {app_diff:.2e}")
+
+        wall = time.time() - self.t_start
+        report = {"preset": cfg.preset, "out": str(out), "size_bytes": out.stat().st_size, "metrics": figures,
+                  "threshold": threshold, "parity_max_abs_diff": diff, "app_max_abs_diff": app_diff,
+                  "steps": step, "train_minutes": elapsed / 60, "wall_minutes": wall / 60, "split": how,
+                  "skipped": self.skipped.as_dict(), "history_val": history["val"], "command": cfg.command}
+        (work / "report.json").write_text(json.dumps(report, indent=2, default=str))
+        (work / "card.json").write_text(json.dumps({"name": card.name, "modality": card.modality,
+                                                    "preprocess": card.preprocess, "metric": card.metric,
+                                                    "threshold": card.threshold, "description": card.description,
+                                                    "embedding_dim": card.embedding_dim, "metrics": card.metrics,
+                                                    "provenance": card.provenance}, indent=2, default=str))
+        curve = Path(cfg.out).with_name(Path(cfg.out).stem + "-curve.png")
+        title = f"{name}: {preset['loss']} loss, {held}"  # a split by sample holds out samples, not classes
+        axis = "held-out samples, %" if how.get("split_by") == "sample" else "held-out classes, %"
+        _curve(history, work / "curve.png", title, axis)
+        _curve(history, curve, title, axis)
+        log(f"[siamgui-train] curve {curve}, report {work / 'report.json'}; wall time {wall / 60:.1f} min")
+        return report
+
+    def run(self) -> dict:
+        """Setup, steps until the budget is spent, finish; returns the report (rank 0)."""
+        self.setup()
+        while self.progress() < 1.0:
+            self.step()
+        return self.finish()
+
+
+def run(cfg: Config) -> dict:
+    """Train, validate on held-out classes, export with the card; returns the report (rank 0)."""
+    return Trainer(cfg).run()
 
 
 def _app_check(path: Path, model, spec: dict, files: list[Path]) -> float | None:

@@ -26,8 +26,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-LOSSES = ("proto", "triplet-semihard", "triplet-hard", "contrastive", "quadruplet", "cosface", "arcface")
-GLOBAL = ("cosface", "arcface")  # losses that take class ids over the whole training set
+from siamgui.train.loss_names import GLOBAL, LOSSES  # noqa: F401 - the names live where torch is not needed
 
 
 def _dist(e: torch.Tensor) -> torch.Tensor:

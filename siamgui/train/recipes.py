@@ -134,13 +134,13 @@ def resolve_then(recipe: Recipe) -> list[Path]:
 
 
 def _mnist_fewshot(recipe: Recipe, out: Path, folders: list[Path], opts: argparse.Namespace) -> None:
-    from siamgui.train import fewshot_digits
+    from siamgui.train import mnist_fewshot
 
     print(f"[siamgui-train] scoring {out.name} on MNIST few-shot ({opts.episodes} episodes a cell, shots "
           f"{' '.join(map(str, opts.shots))}): SVM and nearest class mean", flush=True)
-    figures = fewshot_digits.into_card(out, folders[0], tuple(opts.shots), opts.episodes,
+    figures = mnist_fewshot.into_card(out, folders[0], tuple(opts.shots), opts.episodes,
                                        command=f"siamgui-train recipe {recipe.name}")
-    print(fewshot_digits.summary(figures), flush=True)
+    print(mnist_fewshot.summary(figures), flush=True)
     print(f"[siamgui-train] MNIST few-shot figures written into {out.name}'s card (metrics.mnist_fewshot) beside "
           f"the seed's (metrics.seed_reported)", flush=True)
 
@@ -181,6 +181,19 @@ def train_argv(recipe: Recipe, out: Path, rest: list[str]) -> list[str]:
             *(["--samples-note", recipe.samples] if recipe.samples else []), *rest]
 
 
+def parser() -> argparse.ArgumentParser:
+    """``siamgui-train recipe NAME``'s own options; the rest are siamgui-train's (cli.parser)."""
+    from siamgui.train.config import OneLineParser, at_least
+
+    ap = OneLineParser(prog="siamgui-train recipe", description="run one of the seeds' experiments")
+    ap.add_argument("name", choices=sorted(RECIPES))
+    ap.add_argument("--out", help="the .onnx to write (default: the user's models folder, <model>.onnx)")
+    ap.add_argument("--episodes", type=at_least(1), default=20, help="after-training few-shot scoring: episodes a cell")
+    ap.add_argument("--shots", type=at_least(1), nargs="+", default=[1, 5, 10],
+                    help="after-training few-shot scoring: k")
+    return ap
+
+
 def main(argv: list[str]) -> int:
     """``recipes`` (list) and ``recipe NAME [--out X.onnx] [training options]``."""
     from siamgui.train import cli
@@ -191,12 +204,7 @@ def main(argv: list[str]) -> int:
         root = data_root()
         print(f"data root: {root if root else 'not found (set SIAMGUI_DATA or put the data at ../shared/data)'}")
         return 0
-    ap = argparse.ArgumentParser(prog="siamgui-train recipe", description="run one of the seeds' experiments")
-    ap.add_argument("name", choices=sorted(RECIPES))
-    ap.add_argument("--out", help="the .onnx to write (default: the user's models folder, <model>.onnx)")
-    ap.add_argument("--episodes", type=int, default=20, help="after-training few-shot scoring: episodes a cell")
-    ap.add_argument("--shots", type=int, nargs="+", default=[1, 5, 10], help="after-training few-shot scoring: k")
-    args, rest = ap.parse_known_args(argv[1:])
+    args, rest = parser().parse_known_args(argv[1:])
     recipe = RECIPES[args.name]
     out = Path(args.out) if args.out else default_out(recipe)
     missing = _needs_svm(recipe)
@@ -229,5 +237,5 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-__all__ = ["AFTER", "RECIPES", "Recipe", "data_root", "default_out", "get", "main", "resolve_data", "resolve_then",
-           "train_argv"]
+__all__ = ["AFTER", "RECIPES", "Recipe", "data_root", "default_out", "get", "main", "parser", "resolve_data",
+           "resolve_then", "train_argv"]

@@ -14,8 +14,9 @@ import cv2
 import numpy as np
 from PySide6.QtGui import QImage
 
-from siamgui.media import audio, images
+from siamgui.media import audio
 from siamgui.media.errors import MediaError, require_file
+from siamgui.media.medium import Medium
 from siamgui.errors import user_message
 from siamgui.ui.jobs import PartialFailure
 
@@ -91,20 +92,19 @@ def spectrogram_image(clip: audio.AudioClip, n_mels: int = 64) -> QImage:
 
 
 # --- one file through one encoder ------------------------------------------------------------
-def _display(path: Path, modality: str):
-    """Decode for display; None when the file cannot be shown (the encoder then explains why)."""
+def _display(path: Path, medium: Medium):
+    """Decode for display; None when the file cannot be shown (the encoder then explains why).
+
+    A medium with pictures is shown as one; any other as its waveform and spectrogram."""
+    if medium.other_medium_files([path]):
+        return None, None
     try:
-        if modality == "audio":
-            if images.is_image_path(path):
-                return None, None
-            clip = audio.load_audio(path)
-            return AudioDisplay(clip, waveform(clip.samples), spectrogram_image(clip)), clip
-        if audio.is_audio_path(path):
-            return None, None
-        img = images.load_image(path)
-        return ImageDisplay(qimage_from_array(img), (img.shape[1], img.shape[0])), img
+        decoded = medium.decode(path)
     except MediaError:
         return None, None
+    if medium.has_picture:
+        return ImageDisplay(qimage_from_array(decoded), (decoded.shape[1], decoded.shape[0])), decoded
+    return AudioDisplay(decoded, waveform(decoded.samples), spectrogram_image(decoded)), decoded
 
 
 def analyse(encoder, path: str | Path) -> Analysis:

@@ -61,7 +61,7 @@ def _run_calibration(encoder, source: str, max_pairs: int, segment_s: float | No
                      cancel: threading.Event, progress) -> CalibrationOutcome:
     from siamgui.core.projection import pca_2d
 
-    plan = calibration.plan(source, encoder.card.modality, max_files=calibration.DEFAULT_MAX_FILES,
+    plan = calibration.plan(source, encoder.modality.medium, max_files=calibration.DEFAULT_MAX_FILES,
                             seed=0, segment_s=segment_s)
     result = calibration.calibrate(encoder, plan, max_pairs=max_pairs, seed=0, progress=progress,
                                    cancelled=cancel.is_set)
@@ -612,9 +612,9 @@ class CalibrateView(View):
 
         changed = key(encoder) != key(self.encoder)  # a reload on another device keeps the distances
         self.encoder = encoder
-        audio = encoder is not None and encoder.card.modality == "audio"
-        self.segment_check.setVisible(audio)
-        self.segment_spin.setVisible(audio)
+        segmentable = encoder is not None and encoder.modality.medium.segmentable  # long recordings cut
+        self.segment_check.setVisible(segmentable)
+        self.segment_spin.setVisible(segmentable)
         for w in (self.folder_button, self.csv_button):
             w.setEnabled(encoder is not None)
         if encoder is None:
@@ -664,7 +664,7 @@ class CalibrateView(View):
             self.cancel()
         self.source = str(source)
         enc = self.encoder
-        segment = self.segment_spin.value() if (enc.card.modality == "audio" and self.segment_check.isChecked()) \
+        segment = self.segment_spin.value() if (enc.modality.medium.segmentable and self.segment_check.isChecked()) \
             else None
         max_pairs = self.pairs_spin.value()
         src = self.source
@@ -864,26 +864,56 @@ class CalibrateView(View):
         self.map_source.setText(f"The calibration data, {len(set(labels)):,} classes; PCA of "
                                 f"{res.embeddings.shape[1]}-d embeddings")
 
-    def map_gallery(self) -> None:
-        """Embed what the gallery holds for this model (missing ones first) and map it, off the UI thread."""
+    def map_gallery(self, reembed: bool | None = None) -> None:
+        """Map what the gallery holds for this model's kind, off the UI thread.
+
+        Samples of this kind that the model has not embedded yet are embedded only when the user
+        says so (``reembed``; None: count them first, on a job, and ask)."""
         if self.encoder is None or self.gallery_factory is None:
             return
         enc, factory = self.encoder, self.gallery_factory
+        if reembed is None:
+            from siamgui.tasks.enrolment import missing_count
+
+            def counted(outcome: Outcome) -> None:
+                if enc is not self.encoder:
+                    return
+                if not outcome.ok:
+                    self.map_source.setText(f"Could not map the gallery: {outcome.error}")
+                    return
+                if not outcome.value:
+                    self.map_gallery(False)
+                    return
+                from PySide6.QtWidgets import QMessageBox
+
+                buttons = QMessageBox.StandardButton
+                answer = QMessageBox.question(
+                    self, "Map the gallery",
+                    f"{outcome.value} enrolled sample(s) of {enc.modality.gallery_scope} people have no embedding from "
+                    f"{enc.name} yet. Embed them now from the stored samples (Yes), or map only the samples "
+                    "already embedded (No)?", buttons.Yes | buttons.No | buttons.Cancel, buttons.No)
+                if answer != buttons.Cancel:
+                    self.map_gallery(answer == buttons.Yes)
+
+            self.jobs.submit(lambda: missing_count(factory(), enc), counted, lane=LANE)
+            return
         if self._map_job is not None:
             self._map_job.cancel()  # the newest request wins
 
         def work(_progress, _cancel) -> CalibrationOutcome:
-            from siamgui.tasks.enrolment import sync_embeddings
-            from siamgui.core.projection import pca_2d, points_from_gallery
+            from siamgui.tasks.enrolment import scope_of, sync_embeddings
+            from siamgui.core.projection import pca_2d
 
             gallery = factory()
-            sync_embeddings(gallery, enc)
-            names, vecs = points_from_gallery(gallery, enc.model_hash)
+            if reembed:
+                sync_embeddings(gallery, enc)
+            _, _, names, vecs = gallery.matrix(enc.model_hash, scope_of(enc))  # this model's kind only
+            names = list(names)
             proj = pca_2d(vecs) if len(vecs) else None
             return CalibrationOutcome(points=None if proj is None else proj.points,
                                       explained=None if proj is None else proj.explained, names=names)
 
-        self.map_source.setText("Embedding the gallery…")
+        self.map_source.setText("Embedding the gallery…" if reembed else "Reading the stored embeddings…")
         self._map_job = self.jobs.start(work, self._gallery_finished, lane=LANE)
 
     def _gallery_finished(self, outcome: Outcome) -> None:
@@ -895,7 +925,8 @@ class CalibrateView(View):
         names = outcome.names or []
         if not names:
             self.map.clear("Nobody is enrolled with this model yet.")
-            self.map_source.setText("The gallery is empty.")
+            self.map_source.setText("Nothing to map: nobody in the gallery has an embedding of this kind from "
+                                    "this model.")
             return
         self.map.set_points(outcome.points, names, names, outcome.explained,
                             caption=f"{len(names):,} enrolled samples of {len(set(names)):,} people")

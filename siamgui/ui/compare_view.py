@@ -7,11 +7,8 @@ from pathlib import Path
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
 
+from siamgui.kinds.samples import no_samples_note
 from siamgui.ui import resources, why
-from siamgui.media.audio import AUDIO_SUFFIXES
-from siamgui.media.images import IMAGE_SUFFIXES
-from siamgui.media.samples import no_samples_note
-from siamgui.media.glyphs import reads_drawings
 from siamgui.ui.analysis import AudioDisplay, analyse, qimage_from_array
 from siamgui.ui.canvas import thumb
 from siamgui.ui.drawpad import DrawPadPanel
@@ -109,7 +106,7 @@ class CompareView(View):
     def set_encoder(self, encoder) -> None:
         self.encoder = encoder
         self.stop_playback()
-        drawable = encoder is not None and reads_drawings(encoder.modality)
+        drawable = encoder is not None and encoder.modality.drawable
         self.draw_button.setVisible(drawable)
         if not drawable and self.draw_button.isChecked():
             self.draw_button.setChecked(False)
@@ -120,21 +117,20 @@ class CompareView(View):
         card = encoder.card
         self.model_label.setText(f"{card.name} model  ·  {card.modality}  ·  {card.description}".rstrip(" ·"))
         self.model_label.setToolTip(str(encoder.path))
+        medium = encoder.modality.medium
         for pane in self.panes.values():
-            pane.set_modality(card.modality)
+            pane.set_modality(medium)
         self._show_model_threshold()
         self._refresh_samples()
-        suffixes = AUDIO_SUFFIXES if card.modality == "audio" else IMAGE_SUFFIXES
         for side, pane in self.panes.items():  # judge what is loaded with the new model
             path = pane.path
-            if path is not None and path.suffix.lower() in suffixes:
+            if path is not None and medium.holds(path):
                 self.load(side, path)
             else:
                 self._request[side] += 1
                 pane.clear()
                 if path is not None:  # a photo for a voice model (or the reverse): say why it went
-                    what = "sound clips" if card.modality == "audio" else "images"
-                    pane.show_note(f"{path.name} was removed: the {card.name} model compares {what}.")
+                    pane.show_note(medium.removed_note(path, card.name))
         if self.drawing:
             self.judge_drawing()
         self._update_verdict()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton, QSizePolicy, QVBoxLayout, QWidget,
 )
 
-from siamgui.media.glyphs import reads_drawings
+from siamgui.media.medium import Medium
 from siamgui.tasks import fewshot as fs
 from siamgui.ui.analysis import qimage_from_array
 from siamgui.ui.canvas import thumb
@@ -180,15 +180,12 @@ class _Neighbours:
     rows: list[tuple[Path, str, float, Any]]  # file, class, distance, array or None
 
 
-def _picture(path: Path, medium: str):
-    """A grey array of an image file for a thumbnail (None for audio or an unreadable file)."""
-    if medium != "image":
-        return None
+def _picture(path: Path, medium: Medium):
+    """The picture of a file for a thumbnail (None for a medium without pictures, or an unreadable file)."""
     from siamgui.media.errors import MediaError
-    from siamgui.media.images import load_image
 
     try:
-        return load_image(path)
+        return medium.picture(path)
     except (MediaError, OSError):
         return None
 
@@ -351,7 +348,7 @@ class FewShotView(View):
         self.query_files_button.setEnabled(ready)
         self.curve_button.setEnabled(ready)
         self.cancel_button.setVisible(self.busy)
-        drawable = has_model and reads_drawings(self.encoder.modality)
+        drawable = has_model and self.encoder.modality.drawable
         self.draw_button.setVisible(drawable)
         self.draw_button.setEnabled(ready or self.draw_button.isChecked() or (drawable and not self.busy))
         self.add_drawing_button.setVisible(drawable and self.draw_button.isChecked())
@@ -420,7 +417,7 @@ class FewShotView(View):
                     self.by_class = {}
                     self.support_label.setText(f"The {encoder.name} model reads other files: choose a new "
                                                "support set.")
-        if self.drawing and (encoder is None or not reads_drawings(encoder.modality)):
+        if self.drawing and (encoder is None or not encoder.modality.drawable):
             self.draw_button.setChecked(False)
         self._update_buttons()
 

@@ -1,34 +1,38 @@
-"""Gallery view: enrol people from 1-5 samples, look after them, identify a file. No retraining."""
+"""Gallery view: enrol people from 1-5 samples, look after them, identify a file. No retraining.
+
+The view shows the people of the current model's kind only (``encoder.modality.gallery_scope``):
+a face model lists the faces, a fruit model never does. Names are shown as plain text
+everywhere, whatever characters they hold.
+"""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem,
                                QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from siamgui.core.gallery import MAX_SAMPLES, Gallery, GalleryError
 from siamgui.errors import UserError
-from siamgui.tasks.enrolment import enrol_files, identify, people_for_modality, sync_embeddings
+from siamgui.tasks.enrolment import (enrol_files, identify, missing_count, nobody_here, people_for_model, scope_of,
+                                    sync_embeddings)
 from siamgui.media.errors import MediaError, named
-from siamgui.media.images import load_image
+from siamgui.media.medium import IMAGE, MEDIA
 from siamgui.ui.analysis import qimage_from_array
 from siamgui.ui.canvas import thumb
 from siamgui.ui.elided import ElidedLabel
 from siamgui.ui.jobs import Jobs, report
 from siamgui.ui.views import View
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.pgm *.bmp)"
-AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.mp3)"
-
-
 THUMB = 128
 IDENTIFY_HINT = ("Who is in a photo or a recording? Pick a file: the nearest enrolled people, or “unknown” when "
                  "nobody is under the threshold.")
-MODALITY_WORDS = {"image": "photo", "audio": "voice"}
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1  # a person's exact name (the item's text adds the count)
+POLL_MS = 1500  # how often a visible view checks whether someone else changed the gallery
 
 
 def count(n: int, one: str, many: str) -> str:
@@ -36,8 +40,19 @@ def count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def sample_icon(suffix: str, media: bytes) -> QIcon:
-    if suffix in (".wav", ".flac", ".ogg", ".mp3"):
+def plain(text: str) -> str:
+    """``text`` for a rich-text label or a tooltip, shown literally (a name is never markup)."""
+    return html.escape(text, quote=False)
+
+
+def plain_tip(text: str) -> str:
+    """A tooltip that shows ``text`` literally: Qt reads a tooltip as rich text when it looks like it."""
+    return f"<qt>{plain(text)}</qt>"
+
+
+def sample_icon(medium_name: str, media: bytes) -> QIcon:
+    medium = MEDIA.get(medium_name)
+    if medium is None or not medium.has_picture:
         return QIcon()
     import cv2
 
@@ -63,7 +78,12 @@ class GalleryView(View):
         self._gallery: Gallery | None = None
         self._noticed = False  # the damaged-file notice goes to the status bar once
         self.encoder = None
+        self._seen = None  # the gallery's version() when the list was last read
         self._build()
+        self._poll = QTimer(self)  # another window or process may change the gallery: follow it
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._follow_changes)
+        self._poll.start()
 
     @property
     def gallery(self) -> Gallery:
@@ -111,8 +131,10 @@ class GalleryView(View):
         lv.addLayout(row)
         row2 = QHBoxLayout()
         self.export_btn = QPushButton("Export…")
+        self.import_btn = QPushButton("Import…")
         self.delete_all_btn = QPushButton("Delete all…")
         row2.addWidget(self.export_btn)
+        row2.addWidget(self.import_btn)
         row2.addWidget(self.delete_all_btn)
         lv.addLayout(row2)
         split.addWidget(left)
@@ -160,6 +182,7 @@ class GalleryView(View):
         ihead.addStretch(1)
         ihead.addWidget(self.identify_btn)
         self.identify_verdict = QLabel("")
+        self.identify_verdict.setTextFormat(Qt.TextFormat.PlainText)  # a person's name, never markup
         self.identify_verdict.setObjectName("verdict")
         self.identify_verdict.hide()
         self.identify_result = QLabel(IDENTIFY_HINT)
@@ -191,6 +214,7 @@ class GalleryView(View):
         self.delete_btn.clicked.connect(lambda: self.delete_person())
         self.delete_all_btn.clicked.connect(lambda: self.delete_all())
         self.export_btn.clicked.connect(lambda: self.export())
+        self.import_btn.clicked.connect(lambda: self.import_zip())
         self.add_btn.clicked.connect(lambda: self.add_samples())
         self.remove_btn.clicked.connect(lambda: self.remove_sample())
         self.identify_btn.clicked.connect(lambda: self.identify_file())
@@ -211,17 +235,22 @@ class GalleryView(View):
         self.identify_result.setText(IDENTIFY_HINT)
 
     def _filter(self) -> str:
-        return AUDIO_FILTER if self.encoder and self.encoder.card.modality == "audio" else IMAGE_FILTER
+        return self.encoder.modality.medium.file_filter if self.encoder is not None else IMAGE.file_filter
+
+    def _scope(self) -> str | None:
+        """The kind of people this model lists ("face", "voice", ...); None without a model."""
+        return scope_of(self.encoder) if self.encoder is not None else None
 
     def _check_missing(self) -> None:
         if self.encoder is None:
             self.banner.hide()
             self.reembed_btn.hide()
             return
-        missing = self.gallery.missing_embeddings(self.encoder.model_hash, self.encoder.card.modality)
+        missing = missing_count(self.gallery, self.encoder)  # this kind's samples only; no media read
         if missing:
-            self.banner.setText(f"{len(missing)} enrolled sample(s) have no embedding from {self.encoder.name} yet "
-                                "(they were enrolled with another model). Embeddings of different models are never "
+            self.banner.setText(f"{missing} enrolled sample(s) have no embedding from {self.encoder.name} yet "
+                                f"(they were enrolled with another {self._scope()} model). Embeddings of different "
+                                "models are never "
                                 "compared; re-embed them from the stored samples to use them with this model."
                                 + (" (The gallery is read-only: the new embeddings last for this session.)"
                                    if self.gallery.read_only else ""))
@@ -229,19 +258,32 @@ class GalleryView(View):
         self.reembed_btn.setVisible(bool(missing))
 
     # --- listing -------------------------------------------------------------------------
+    def _follow_changes(self) -> None:
+        """Refresh when another window or process committed a change (one cheap PRAGMA)."""
+        if self._gallery is None or not self.isVisible():
+            return
+        try:
+            version = self._gallery.version()
+        except GalleryError:
+            return
+        if version != self._seen:
+            self.refresh()
+
     def refresh(self) -> None:
         current = self.people.currentItem().data(Qt.ItemDataRole.UserRole) if self.people.currentItem() else None
         self.people.clear()
         try:
+            self._seen = self.gallery.version()
             everyone = self.gallery.people()
             people, hidden = self._people_for_model(everyone)
         except Exception as exc:
             self.footer.setText(f"Gallery unavailable: {report(exc)}")
             self.footer_path.setText("")
             return
-        for p in people:
+        for p in people:  # a list item's text is never markup
             item = QListWidgetItem(f"{p.name}   ·   {count(p.samples, 'sample', 'samples')}")
             item.setData(Qt.ItemDataRole.UserRole, p.id)
+            item.setData(NAME_ROLE, p.name)
             self.people.addItem(item)
             if p.id == current:
                 self.people.setCurrentItem(item)
@@ -258,14 +300,14 @@ class GalleryView(View):
         note = g.notice()
         other = ""
         if hidden:
-            kind = MODALITY_WORDS.get(self.encoder.card.modality, self.encoder.card.modality)
-            other = f" ({count(hidden, 'person', 'people')} with no {kind} samples not listed for this model)"
+            other = (f" ({count(hidden, 'person', 'people')} with no {self._scope()} samples not listed for this "
+                     "model)")
         text = f"{count(len(people), 'person', 'people')}{other} ·"
         self.footer.setText(f"{note[:1].upper()}{note[1:]}. {text}" if note else text)
         self.footer.setWordWrap(bool(note))
         self.footer_path.setText(f"stored in {g.path} (readable by you only)")
-        for b in (self.export_btn, self.delete_all_btn):
-            b.setEnabled(bool(everyone))
+        self.export_btn.setEnabled(bool(everyone))
+        self.delete_all_btn.setEnabled(bool(people))
         if g.recovered and not self._noticed:
             self._noticed = True
             self.status.emit(f"{note[:1].upper()}{note[1:]}")
@@ -277,7 +319,7 @@ class GalleryView(View):
         if not why:
             return
         for b in (self.enrol_btn, self.rename_btn, self.delete_btn, self.delete_all_btn, self.add_btn,
-                  self.remove_btn):  # re-embedding stays: a read-only gallery keeps it for this session
+                  self.remove_btn, self.import_btn):  # re-embedding stays: a read-only gallery keeps it for this session
             b.setEnabled(False)
             b.setToolTip(f"{why[:1].upper()}{why[1:]}")
 
@@ -292,14 +334,19 @@ class GalleryView(View):
         return True
 
     def _people_for_model(self, everyone: list) -> tuple[list, int]:
-        """Only people with samples this model can read (a voice never sits under a face model)."""
+        """Only the people of this model's kind (a voice never sits under a face model, nor a face
+        under a fruit model)."""
         if self.encoder is None:
             return everyone, 0
-        return people_for_modality(self.gallery, self.encoder.card.modality)
+        return people_for_model(self.gallery, self.encoder)
 
     def _person_id(self):
         item = self.people.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def _name(self) -> str:
+        item = self.people.currentItem()
+        return item.data(NAME_ROLE) if item else ""
 
     def _show_person(self) -> None:
         pid = self._person_id()
@@ -311,18 +358,18 @@ class GalleryView(View):
         self.empty_hint.setVisible(not self.people.count())
         if not has:
             self.person_title.setText("Nobody enrolled yet" if not self.people.count() else "Select a person")
-            what = "recordings" if self.encoder is not None and self.encoder.card.modality == "audio" else "photos"
+            what = self.encoder.modality.medium.sample_word if self.encoder is not None else "samples"
             self.empty_hint.setText(f"Press Enrol…, type a name and pick 1-{MAX_SAMPLES} {what} of the person. "
                                     "Nothing is retrained: the samples are embedded and compared.")
             return
-        self.person_title.setText(self.people.currentItem().text().split("   ·")[0])
-        modality = self.encoder.card.modality if self.encoder is not None else None
-        for s in self.gallery.samples(pid):
-            if modality is not None and s.modality != modality:
-                continue  # a voice sample of this person is not shown under a face model
-            item = QListWidgetItem(sample_icon(s.suffix, s.media), Path(s.source).name or s.suffix)
+        name = self._name()
+        self.person_title.setText(name)  # plain text (ElidedLabel)
+        self.person_title.setToolTip(plain_tip(name))
+        # a voice sample of this person is not shown under a face model
+        for s in self.gallery.samples(pid, self._scope()):
+            item = QListWidgetItem(sample_icon(s.modality, s.media), s.filename or Path(s.source).name or s.suffix)
             item.setData(Qt.ItemDataRole.UserRole, s.id)
-            item.setToolTip(s.source)
+            item.setToolTip(plain_tip(s.source))
             self.samples.addItem(item)
         self._refuse_changes()
 
@@ -356,7 +403,7 @@ class GalleryView(View):
         pid = self._person_id()
         if pid is None or self.encoder is None:
             return
-        name = next(p.name for p in self.gallery.people() if p.id == pid)
+        name = self._name()
         if files is None:
             files, _ = QFileDialog.getOpenFileNames(self, f"More samples of {name}", "", self._filter())
             if not files:
@@ -364,12 +411,19 @@ class GalleryView(View):
         enc = self.encoder
         self._run(lambda: enrol_files(self.gallery, enc, name, files) and name, "Added samples to {}")
 
-    def remove_sample(self) -> None:
+    def remove_sample(self, confirmed: bool = False) -> None:
+        """Remove the selected sample after asking (it cannot be undone), and say what was removed."""
         item = self.samples.currentItem()
         if item is None:
             return
+        what, name, left = item.text(), self._name(), self.samples.count() - 1
+        if not confirmed and not self._confirm(
+                "Remove sample", f"Remove the sample {what} of {name}? {name} keeps {count(left, 'sample', 'samples')}. "
+                                 "This cannot be undone."):
+            return
         if not self._change(lambda: self.gallery.delete_sample(item.data(Qt.ItemDataRole.UserRole))):
             return
+        self.status.emit(f"Removed {what} from {name} ({count(left, 'sample', 'samples')} left)")
         self.refresh()
         self.changed.emit()
 
@@ -392,29 +446,82 @@ class GalleryView(View):
         pid = self._person_id()
         if pid is None:
             return
-        name = self.people.currentItem().text().split("   ·")[0]
-        if confirmed or self._confirm("Delete", f"Delete {name} and all their samples? This cannot be undone."):
-            if not self._change(lambda: self.gallery.delete_person(pid)):
+        name, scope = self._name(), self._scope()
+        kind = f" {scope}" if scope else ""
+        if confirmed or self._confirm("Delete", f"Delete {name} and all their{kind} samples? This cannot be undone."):
+            if not self._change(lambda: self.gallery.delete_person(pid, scope)):
                 return
             self.status.emit(f"Deleted {name}")
             self.refresh()
             self.changed.emit()
 
     def delete_all(self, confirmed: bool = False) -> None:
-        if confirmed or self._confirm("Delete all", "Delete everyone in the gallery, with all their samples and "
-                                      "embeddings? This cannot be undone. (Export first to keep a copy.)"):
-            if not self._change(self.gallery.delete_all):
+        """Delete everyone this model lists (its kind only: the voices stay under a face model),
+        after saying how many and of which kind."""
+        scope = self._scope()
+        try:
+            n = len(self.gallery.people(scope))
+        except GalleryError as exc:
+            QMessageBox.warning(self, "Gallery", str(exc))
+            return
+        kind = f"{scope} " if scope else ""
+        others = len(self.gallery.people()) - n if scope else 0
+        keep = f" The {count(others, 'person', 'people')} of other kinds stay." if others else ""
+        if confirmed or self._confirm(
+                "Delete all", f"Delete {'the' if n == 1 else 'all'} {count(n, kind + 'person', kind + 'people')} in "
+                              "the gallery, with their "
+                              f"{kind}samples and embeddings? This cannot be undone. (Export first to keep a copy.){keep}"):
+            removed = []
+            if not self._change(lambda: removed.append(self.gallery.delete_all(scope))):
                 return
-            self.status.emit("Gallery emptied")
+            self.status.emit(f"Deleted {count(removed[0], kind + 'person', kind + 'people')}")
             self.refresh()
             self.changed.emit()
 
+    def _long_job(self, work, title: str) -> None:
+        """Export or import off the UI thread, with progress in the status line on large galleries."""
+        def progress(done: int, total: int) -> None:
+            if total >= 20:
+                self.status.emit(f"{title}: {done:,} of {total:,} samples")
+
+        def done(outcome):
+            if outcome.ok:
+                self.status.emit(outcome.value[:1].upper() + outcome.value[1:])
+                self.changed.emit()
+            else:
+                QMessageBox.warning(self, "Gallery", outcome.error)
+            self.refresh()
+
+        self.jobs.start(lambda report, _cancel: work(report), done, progress=progress)
+
     def export(self, target: str | None = None) -> None:
+        """Export this model's people (everyone without a model) to a zip, readable by you only."""
+        from siamgui.tasks.gallery_archive import export_gallery
+
         if target is None:
             target, _ = QFileDialog.getSaveFileName(self, "Export the gallery", "siamgui-gallery.zip", "Zip (*.zip)")
             if not target:
                 return
-        self._run(lambda: str(self.gallery.export(target)), "Exported to {}")
+        scope = self._scope()
+        self._long_job(lambda report: export_gallery(self.gallery, target, scope, report).sentence(), "Exporting")
+
+    def import_zip(self, source: str | None = None, on_conflict: str | None = None) -> None:
+        """Import an exported zip: checked before anything is written, one transaction; a person
+        already enrolled is merged, renamed or skipped, as the user answers."""
+        from siamgui.tasks.gallery_archive import import_gallery
+
+        if source is None:
+            source, _ = QFileDialog.getOpenFileName(self, "Import a gallery", "", "Zip (*.zip)")
+            if not source:
+                return
+        if on_conflict is None:
+            choices = ["Merge their samples (up to 5)", "Import them under a new name", "Skip them"]
+            picked, ok = QInputDialog.getItem(self, "Import a gallery", "Someone in the zip is already enrolled:",
+                                              choices, 0, False)
+            if not ok:
+                return
+            on_conflict = ("merge", "rename", "skip")[choices.index(picked)]
+        self._long_job(lambda report: import_gallery(self.gallery, source, on_conflict, report).sentence(), "Importing")
 
     def reembed(self) -> None:
         if self.encoder is None:
@@ -440,39 +547,43 @@ class GalleryView(View):
 
         def work():
             source, picture = path, None
-            if enc.card.modality == "image":  # decode once: the picture shown is the one embedded
+            if enc.modality.medium.has_picture:  # decode once: the picture shown is the one embedded
                 try:
-                    source = load_image(path)
+                    source = enc.modality.medium.picture(path)
                     picture = qimage_from_array(source)
                 except MediaError:
                     pass  # embedding the path says what is wrong
-            return identify(self.gallery, enc, enc.embed(source)[0]), picture
+            ident = identify(self.gallery, enc, enc.embed(source)[0])
+            why = "" if ident.matches else nobody_here(self.gallery, enc)  # read here, off the UI thread
+            return ident, picture, why
 
         def done(outcome):
             self.identify_verdict.hide()
             if not outcome.ok:
                 self.identify_thumb.setText("?")
-                self.identify_result.setText(named(Path(path).name, outcome.error))
+                self.identify_result.setText(plain(named(Path(path).name, outcome.error)))
                 return
-            ident, picture = outcome.value
+            ident, picture, why = outcome.value
             if picture is not None:
                 thumb(self.identify_thumb, picture, size=96)
             else:
-                self.identify_thumb.setText("♪" if enc.card.modality == "audio" else "?")
+                self.identify_thumb.setText(enc.modality.medium.placeholder)
             if not ident.matches:
-                self.identify_result.setText("Nobody is enrolled with this model yet.")
+                why = why or "nobody is enrolled with this model yet"
+                self.identify_result.setText(plain(why[:1].upper() + why[1:] + "."))
                 return
             self.identify_verdict.setText(ident.best.name if ident.known else "Unknown")
             self.identify_verdict.setProperty("verdict", "same" if ident.known else "different")
             self.identify_verdict.style().unpolish(self.identify_verdict)
             self.identify_verdict.style().polish(self.identify_verdict)
             self.identify_verdict.show()
-            rows = "".join(f"<tr><td>{'<b>' + m.name + '</b>' if i == 0 else m.name}</td>"
+            # names and the file name are text, never markup: escaped in this rich-text label
+            rows = "".join(f"<tr><td>{'<b>' + plain(m.name) + '</b>' if i == 0 else plain(m.name)}</td>"
                            f"<td align='right'>&nbsp;&nbsp;{m.distance:.3f}</td></tr>"
                            for i, m in enumerate(ident.matches[:3]))
-            head = (f"<b>{ident.best.name}</b>" if ident.known
+            head = (f"<b>{plain(ident.best.name)}</b>" if ident.known
                     else "<b>Unknown</b>: nobody under the threshold")
-            self.identify_result.setText(f"{Path(path).name}: {head} (threshold {ident.threshold:.3f})"
+            self.identify_result.setText(f"{plain(Path(path).name)}: {head} (threshold {ident.threshold:.3f})"
                                          f"<table>{rows}</table>")
 
         self.jobs.submit(work, done)
@@ -481,5 +592,6 @@ class GalleryView(View):
         self.refresh()
 
     def shutdown(self) -> None:
+        self._poll.stop()
         if self._gallery is not None:
             self._gallery.close()

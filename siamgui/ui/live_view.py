@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFrame, QGridLayout, QGro
                                QWidget)
 
 from siamgui.core.compare import Verdict
-from siamgui.tasks.enrolment import people_for_modality
+from siamgui.tasks.enrolment import enrol_media, people_for_scope
 from siamgui.tasks.explain import Against
 from siamgui.tasks.live import CameraLoop, FaceVerifier, FrameResult, MicrophoneLoop, VoiceResult, VoiceVerifier
 from siamgui.media.audio import AudioClip, encode_wav, load_audio
@@ -289,6 +289,8 @@ class LiveView(View):
             rg.addWidget(cap, 1, col, Qt.AlignmentFlag.AlignHCenter)
         self.ref_caption = QLabel("No reference yet")
         self.ref_caption.setWordWrap(True)
+        for label in (self.ref_caption, self.ref_thumb):  # they show a person's name: text, never markup
+            label.setTextFormat(Qt.TextFormat.PlainText)
         rg.addWidget(self.ref_caption, 2, 0, 1, 2)
         self.ref_file_btn = QPushButton("From file…")
         self.ref_capture_btn = QPushButton("Use live")
@@ -303,6 +305,8 @@ class LiveView(View):
         side.addWidget(self.enrol_btn)
 
         self.verdict = VerdictPanel(compact=True, waiting="Waiting")  # the one verdict widget, as in Compare
+        for label in (self.verdict.verdict_label, self.verdict.words_label):  # a name is text, never markup
+            label.setTextFormat(Qt.TextFormat.PlainText)
         self.matches = QListWidget()  # identify mode: the three nearest people
         self.matches.setObjectName("liveMatches")
         self.matches.setMaximumHeight(120)
@@ -817,7 +821,7 @@ class LiveView(View):
         self.ref_person.clear()  # never a list of another model's people, even for a moment
         if self.encoder is None or self.gallery_factory is None:
             return
-        factory, modality = self.gallery_factory, self.encoder.card.modality
+        factory, scope = self.gallery_factory, self.encoder.modality.gallery_scope  # this kind's people only
 
         def done(outcome) -> None:
             if request != self._people_request:
@@ -828,7 +832,7 @@ class LiveView(View):
             for p in outcome.value:
                 self.ref_person.addItem(f"{p.name} ({p.samples})", p.id)
 
-        self.jobs.submit(lambda: people_for_modality(factory(), modality)[0], done, lane=GALLERY_LANE)
+        self.jobs.submit(lambda: people_for_scope(factory(), scope)[0], done, lane=GALLERY_LANE)
 
     def reference_from_person(self, person_id) -> None:
         """The mean of a person's enrolled embeddings becomes the reference (read off the UI thread)."""
@@ -838,7 +842,7 @@ class LiveView(View):
         request, enc, factory = self._person_request, self.encoder, self.gallery_factory
 
         def work():
-            _, pids, names, vecs = factory().matrix(enc.model_hash)
+            _, pids, names, vecs = factory().matrix(enc.model_hash, enc.modality.gallery_scope)
             rows = np.nonzero(pids == person_id)[0]
             if len(rows) == 0:
                 return None
@@ -896,7 +900,8 @@ class LiveView(View):
                 self._show_identification(outcome)
             self._identify_next()  # the newest embedding that came while this one was looked up
 
-        self.jobs.submit(lambda: factory().identify(embedding, enc.model_hash, enc.card.metric, threshold, 3), done,
+        self.jobs.submit(lambda: factory().identify(embedding, enc.model_hash, enc.card.metric, threshold, 3,
+                                                    scope=enc.modality.gallery_scope), done,
                          lane=GALLERY_LANE)
 
     def _show_identification(self, outcome) -> None:
@@ -936,7 +941,7 @@ class LiveView(View):
         def work():  # encoding, embedding and the write all happen here, off the UI thread
             media = encode(sample)
             emb = enc.embed(sample)
-            gallery_factory().enrol(name, [(enc.card.modality, suffix, media, source)], emb, enc.model_hash, enc.name)
+            enrol_media(gallery_factory(), enc, name, suffix, media, source, emb)  # under the model's kind
             return name
 
         def done(outcome):

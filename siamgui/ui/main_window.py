@@ -139,6 +139,7 @@ class MainWindow(QMainWindow):
         from siamgui.ui.train_view import TrainView  # noqa: PLC0415
         self.train = TrainView()
         self.train.modelTrained.connect(self._model_trained)
+        self.train.modelRemoved.connect(lambda _path: self.refresh_models())
         self.add_view(self.train)
         self.nav.setCurrentRow(0)
         self.refresh_models()

@@ -10,11 +10,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from siamgui.media.medium import IMAGE as IMAGE_MEDIUM
+from siamgui.media.medium import Medium, medium
 from siamgui.ui.analysis import Analysis, AudioDisplay, ImageDisplay
 from siamgui.ui.canvas import ImageCanvas, SpectrogramView, WaveformView
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.pgm *.ppm *.bmp *.tif *.tiff *.webp)"
-AUDIO_FILTER = "Audio (*.wav *.flac *.ogg *.oga *.mp3)"
 ALL_FILTER = "All files (*)"
 
 EMPTY, IMAGE, AUDIO = range(3)
@@ -34,7 +34,7 @@ class InputPane(QFrame):
     def __init__(self, side: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.side = side
-        self.modality = "image"
+        self.modality: Medium = IMAGE_MEDIUM  # what the model reads: its files, its words
         self.path: Path | None = None
         self.analysis: Analysis | None = None
         self.start_dir = ""
@@ -113,7 +113,7 @@ class InputPane(QFrame):
         layout.addWidget(self.message_label)
         layout.addWidget(self.note_label)
         layout.addWidget(self.info_label)
-        self.set_modality("image")
+        self.set_modality(IMAGE_MEDIUM)
 
     # --- state -----------------------------------------------------------------------------
     @property
@@ -128,11 +128,12 @@ class InputPane(QFrame):
         self.setProperty("state", state)
         restyle(self)
 
-    def set_modality(self, modality: str) -> None:
-        self.modality = modality
-        what = "a sound clip (WAV, FLAC, OGG, MP3)" if modality == "audio" else "an image (PNG, JPEG, PGM, BMP)"
-        self.hint.setText(f"Drop {what} here\nor click Open…")
-        self.open_button.setToolTip(f"Choose {'clip' if modality == 'audio' else 'image'} {self.side}")
+    def set_modality(self, modality: Medium | str) -> None:
+        """The medium the model reads (a Medium, or its name as a card stores it): the hint, the
+        tooltip and the file dialog's filter follow from it."""
+        self.modality = medium(modality)
+        self.hint.setText(f"Drop {self.modality.drop_hint} here\nor click Open…")
+        self.open_button.setToolTip(f"Choose {self.modality.item} {self.side}")
 
     def clear(self) -> None:
         self.path, self.analysis = None, None
@@ -232,12 +233,11 @@ class InputPane(QFrame):
 
     # --- files in --------------------------------------------------------------------------
     def file_filter(self) -> str:
-        return f"{AUDIO_FILTER if self.modality == 'audio' else IMAGE_FILTER};;{ALL_FILTER}"
+        return f"{self.modality.file_filter};;{ALL_FILTER}"
 
     def open_dialog(self) -> None:
         start = self.start_dir or (str(self.path.parent) if self.path else "")
-        what = "clip" if self.modality == "audio" else "image"
-        path, _ = QFileDialog.getOpenFileName(self, f"Open {what} {self.side}", start, self.file_filter())
+        path, _ = QFileDialog.getOpenFileName(self, f"Open {self.modality.item} {self.side}", start, self.file_filter())
         if path:
             self.start_dir = str(Path(path).parent)
             self.fileChosen.emit(path)

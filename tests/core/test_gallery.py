@@ -26,7 +26,7 @@ def test_enrol_identify_unknown_and_model_separation(tmp_path):
         assert r.known and r.label == "Ada" and [m.name for m in r.matches] == ["Ada", "Bob"]
         assert not g.identify(vec(99), "hashA", "cosine", threshold=0.01).known
         assert g.identify(vec(1), "hashB", "cosine", 0.5).matches == []  # other model: nothing comparable
-        assert [s.id for s in g.missing_embeddings("hashB", "image")] == [1, 2, 3]
+        assert [s.id for s in g.missing_embeddings("hashB", "face")] == [1, 2, 3]
         g.store_embeddings([(1, vec(1))], "hashB", "m2")
         assert g.identify(vec(1), "hashB", "cosine", 0.5).label == "Ada"
 
@@ -48,13 +48,15 @@ def test_limits_rename_delete(tmp_path):
 
 
 def test_file_is_private_and_export_has_the_samples(tmp_path):
+    from siamgui.tasks.gallery_archive import export_gallery
+
     with Gallery(tmp_path / "g.db") as g:
         g.enrol("Ada", [sample(1)], np.stack([vec(1)]), "h", "m")
         assert stat.S_IMODE(os.stat(g.path).st_mode) == 0o600
-        out = g.export(tmp_path / "export.zip")
+        out = export_gallery(g, tmp_path / "export.zip").path
         assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
         names = zipfile.ZipFile(out).namelist()
-        assert "people.json" in names and any(n.startswith("Ada/") for n in names)
+        assert names == ["Ada/1.png", "people.json"]  # the sample under its original name
 
 
 def _crash_mid_write(path):
@@ -189,15 +191,17 @@ def test_read_only_gallery_browses_identifies_and_refuses_changes(tmp_path, monk
     assert [p.name for p in g.people()] == ["Ada"] and len(g.samples()) == 1
     assert g.identify(vec(1), "h", "cosine", 0.1).label == "Ada"
     # a model new to the gallery embeds the stored samples for this session only
-    assert len(g.missing_embeddings("h2", "image")) == 1
+    assert len(g.missing_embeddings("h2", "face")) == 1
     g.store_embeddings([(1, vec(1))], "h2", "m2")
-    assert g.missing_embeddings("h2", "image") == [] and g.identify(vec(1), "h2", "cosine", 0.1).label == "Ada"
+    assert g.missing_embeddings("h2", "face") == [] and g.identify(vec(1), "h2", "cosine", 0.1).label == "Ada"
     for change in (lambda: g.enrol("Bob", [sample(2)], np.stack([vec(2)]), "h", "m"), lambda: g.rename(1, "Eve"),
                    lambda: g.delete_person(1), lambda: g.delete_sample(1), g.delete_all):
         with pytest.raises(GalleryError, match="read-only") as err:
             change()
         assert "\n" not in str(err.value)
-    assert g.export(tmp_path / "out.zip").is_file()
+    from siamgui.tasks.gallery_archive import export_gallery
+
+    assert export_gallery(g, tmp_path / "out.zip").path.is_file()
     g.close()
     assert g.path.read_bytes() == before
 

@@ -19,9 +19,24 @@ def test_missing_card_names_the_missing_keys(tmp_path):
     path = projection_model(tmp_path / "bare.onnx", (1, 32, 32))
     with pytest.raises(CardError) as err:
         read_card(path)
-    for key in ("siamgui.modality", "siamgui.preprocess", "siamgui.metric", "siamgui.threshold"):
+    for key in ("siamgui.preprocess", "siamgui.metric", "siamgui.threshold"):
         assert key in str(err.value)
+    assert "siamgui.modality" not in str(err.value)  # the medium follows from the kind
     assert "siamgui card" in str(err.value)
+
+
+@pytest.mark.parametrize("kind, medium", [("glyph", "image"), ("face", "image"), ("logmel", "audio"),
+                                          ("sound", "audio")])
+def test_the_cards_medium_follows_from_its_kind_and_old_cards_still_load(kind, medium):
+    from siamgui.media.medium import MEDIA
+
+    new = ModelCard("m", medium, {"kind": kind}, "cosine", 0.5).to_props()
+    del new["siamgui.modality"]  # a card that does not name its medium
+    card = ModelCard.from_props(new)
+    assert card.modality == medium and card.medium is MEDIA[medium]
+    old = ModelCard("m", medium, {"kind": kind}, "cosine", 0.5).to_props()  # an old card names it
+    assert ModelCard.from_props(old).medium is MEDIA[medium]
+    assert "siamgui.modality" in old  # still written, so older versions of the app read new cards
 
 
 @pytest.mark.parametrize(

@@ -146,3 +146,17 @@ def test_orl_faces_found_with_landmarks(det, data_dir):
         faces = det.detect(load_image(p))
         assert faces, p
         _plausible(faces[0])
+
+
+def test_media_finds_the_detector_weights_without_asking_core():
+    """media is the ground floor: its locator gives the same folder core's registry searches."""
+    import ast
+    from pathlib import Path
+
+    from siamgui.core import registry
+    from siamgui.media import face_detect, locations
+
+    assert face_detect.detectors_dir() == locations.detectors_dir() == registry.shipped_dir() / "detectors"
+    tree = ast.parse(Path(face_detect.__file__).read_text(encoding="utf-8"))
+    imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+    assert not [m for m in imported if m.startswith("siamgui.core")]

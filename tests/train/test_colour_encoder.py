@@ -127,7 +127,7 @@ def test_photo_source_makes_hue_classes_and_augments(tmp_path):
 
 
 def test_colour_baseline_scores_held_out_kinds_by_colour(tmp_path, capsys):
-    from siamgui.train import colour_baseline
+    from studies import colour_baseline
 
     colours = [(40, 40, 200), (60, 180, 60), (200, 60, 40), (40, 200, 200), (200, 40, 200), (30, 30, 120),
                (40, 120, 220), (120, 200, 40), (90, 90, 90), (20, 160, 100)]

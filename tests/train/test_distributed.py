@@ -44,10 +44,10 @@ def test_init_from_a_checkpoint_and_train_only_the_head(tmp_path, capsys):
               "--device", "cpu"]
     assert main([str(data), *common, "--out", str(tmp_path / "a.onnx"), "--workdir", str(tmp_path / "wa")]) == 0
     ckpt = tmp_path / "wa" / "checkpoint.pt"
-    before = torch.load(ckpt, weights_only=False)["model"]
+    before = torch.load(ckpt, weights_only=True)["model"]
     assert main([str(data), *common, "--out", str(tmp_path / "b.onnx"), "--workdir", str(tmp_path / "wb"),
                  "--init", str(ckpt), "--train-layers", "head", "--loss", "arcface"]) == 0
-    after = torch.load(tmp_path / "wb" / "checkpoint.pt", weights_only=False)["model"]
+    after = torch.load(tmp_path / "wb" / "checkpoint.pt", weights_only=True)["model"]
     frozen = [k for k in before if not k.startswith("head.") and "running" not in k and "num_batches" not in k]
     assert frozen and all(torch.equal(before[k], after[k]) for k in frozen)
     assert not torch.equal(before["head.weight"], after["head.weight"])

@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from siamgui.train import snorm_eval  # noqa: E402
+from studies import snorm_eval  # noqa: E402
 
 
 def test_snorm_is_the_mean_of_both_sides_z_scores():

@@ -121,7 +121,7 @@ def test_voice_speed_classes_are_new_speakers_at_another_pitch(tmp_path):
 
 
 def test_per_group_figures_on_the_cards_held_out_classes(tmp_path, capsys):
-    from siamgui.train import per_group
+    from studies import per_group
 
     data = glyph_folder(tmp_path / "glyphs", classes="ABCDEFGH", per_class=3)
     rc, out = train(tmp_path, [data], "glyph", "--steps", "2", "--val-fraction", "0.4", "-P", "3", "-K", "2")

@@ -2,7 +2,8 @@
 
 Env: FAKE_TRAIN_LINES (how many step lines, default 6), FAKE_TRAIN_DELAY (seconds between lines),
 FAKE_TRAIN_MODEL (an .onnx copied to --out at the end). On SIGTERM it writes workdir/checkpoint.pt
-and exits 130, as the real trainer does on Ctrl-C.
+and exits 130, as the real trainer does on Ctrl-C. ``--list`` is answered by the real trainer, so the
+view's choices are always the real ones (tests/ui/test_train_view.py also runs the real parser on them).
 """
 
 import os
@@ -13,6 +14,10 @@ import time
 from pathlib import Path
 
 args = sys.argv[1:]
+if "--list" in args:
+    from siamgui.train.cli import main
+
+    sys.exit(main(args))
 out = Path(args[args.index("--out") + 1])
 work = Path(args[args.index("--workdir") + 1])
 work.mkdir(parents=True, exist_ok=True)
@@ -42,6 +47,9 @@ for i in range(1, n + 1):
     else:
         print(f"step {step} ({i * 0.1:.1f} min) loss {loss:.3f}", flush=True)
     time.sleep(delay)
+final = os.environ.get("FAKE_TRAIN_FINAL")  # the real trainer's closing line, JSON figures
+if final:
+    print(f"[siamgui-train] validation (10 held-out classes): {final}", flush=True)
 model = os.environ.get("FAKE_TRAIN_MODEL")
 if model:
     shutil.copy(model, out)

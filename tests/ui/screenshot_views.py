@@ -169,6 +169,7 @@ def main() -> int:
             spin(lambda: idle() and not fv.busy, timeout=120)
             shot("fewshot")
         view(win.train)
+        spin(lambda: win.train.listing is not None, timeout=30)  # the trainer's --list answer fills the choices
         shot("train")
 
         guide = getattr(win, "show_guide", None)

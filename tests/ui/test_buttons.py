@@ -333,6 +333,7 @@ def test_gallery_every_button(gallery_window, qtbot, glyphs, tmp_path, monkeypat
     qtbot.waitUntil(lambda: "Ada" in gv.people.item(0).text(), timeout=10000)
 
     gv.samples.setCurrentRow(1)
+    answer_yes(monkeypatch)  # Remove sample asks first
     click(qtbot, gv.remove_btn)  # Remove sample
     assert gv.samples.count() == 1
 
@@ -346,6 +347,10 @@ def test_gallery_every_button(gallery_window, qtbot, glyphs, tmp_path, monkeypat
     click(qtbot, gv.export_btn)  # Export…
     qtbot.waitUntil(lambda: target.is_file(), timeout=10000)
     wait_idle(qtbot, gallery_window)
+    answer_file(monkeypatch, target)
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: (a[3][2], True)))  # skip
+    click(qtbot, gv.import_btn)  # Import…
+    qtbot.waitUntil(lambda: "skipped Ada" in gallery_window.flash_label.text(), timeout=10000)
 
     enrol_by_click(qtbot, gv, monkeypatch, "Beta", [glyphs["b1"]])
     assert "2 people" in gv.footer.text()
@@ -400,7 +405,7 @@ def test_a_voice_enrolled_person_is_not_listed_under_an_image_model(qtbot, tmp_p
     qtbot.addWidget(view)
     view.set_encoder(glyph)
     assert [view.people.item(i).text() for i in range(view.people.count())] == ["Writer   ·   1 sample"]
-    assert "1 person with no photo samples not listed" in view.footer.text()
+    assert "1 person with no glyph samples not listed" in view.footer.text()
     assert view.samples.count() == 1  # the voice sample is not shown under the glyph model
     view.set_encoder(voice)
     assert [view.people.item(i).text().split("   ")[0] for i in range(view.people.count())] == ["Speaker", "Writer"]
@@ -849,7 +854,7 @@ def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_wi
         # ("Use last utterance" is the "Use live face" button under a voice model)
         "Open…", "Swap", "Clear", "Samples", "▶  Play", "Back to N", "Why?",
         # Gallery
-        "Enrol…", "Rename…", "Delete…", "Export…", "Delete all…", "Add samples…", "Remove sample",
+        "Enrol…", "Rename…", "Delete…", "Export…", "Import…", "Delete all…", "Add samples…", "Remove sample",
         "Identify a file…", "Re-embed now",
         # Live
         "Refresh", "Start", "From file…", "Use live face", "Use last utterance", "Enrol live sample…",
@@ -864,8 +869,8 @@ def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_wi
         "Draw a query", "Add drawing to a class…",
         # drawing pads (Compare, Few-shot)
         "Draw B", "Undo stroke", "Clear drawing",
-        # Train (tests/ui/test_train_view.py presses Start, Cancel, Resume and Folder of classes…)
-        "Resume",
+        # Train (tests/ui/test_train_view.py presses Start, Cancel, Resume, Folder of classes… and Remove…)
+        "Resume", "Remove a trained model…",
     }
     found = set()
     for w in (glyph_window, audio_window):

@@ -290,6 +290,32 @@ def test_installed_models_are_listed_and_the_first_loads(make_window, qtbot, no_
     assert "sound clip" in w.compare.panes["A"].hint.text()
 
 
+def test_the_open_dialog_offers_every_file_the_models_medium_reads(make_window, qtbot, no_installed_models,
+                                                                    monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from siamgui.media.medium import AUDIO, IMAGE
+
+    carded_model(no_installed_models / "glyph.onnx", {"kind": "glyph", "size": 32}, name="glyph")
+    carded_model(no_installed_models / "voice.onnx", {"kind": "logmel"}, name="voice")
+    w = make_window(autoload=True)
+    wait_model(qtbot, w)
+    asked: list[tuple[str, str]] = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda parent, title, start, filt: (asked.append((title, filt)), ("", ""))[1]))
+    pane = w.compare.panes["A"]
+    qtbot.mouseClick(pane.open_button, Qt.LeftButton)
+    title, filt = asked[-1]
+    assert title == "Open image A" and filt.startswith(IMAGE.file_filter)
+    assert all(f"*{s}" in filt for s in (".webp", ".tif", ".png"))
+    w.model_combo.activated.emit(1)
+    wait_model(qtbot, w)
+    qtbot.mouseClick(pane.open_button, Qt.LeftButton)
+    title, filt = asked[-1]
+    assert title == "Open clip A" and filt.startswith(AUDIO.file_filter)
+    assert all(f"*{s}" in filt for s in (".aiff", ".flac", ".wav")) and "*.png" not in filt
+
+
 # --- device and status bar ---------------------------------------------------------------------
 def test_device_setting_persists_and_reloads_the_model(glyph_window, qtbot, settings_path):
     from PySide6.QtCore import QSettings

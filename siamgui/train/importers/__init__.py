@@ -45,7 +45,6 @@ def importer(name: str):
 
 def load_init(ref: str) -> Init:
     """``--init``: an importer name, an .onnx written by an importer, or a training checkpoint."""
-    import torch
 
     from siamgui.train.data import TrainError
 
@@ -64,9 +63,9 @@ def load_init(ref: str) -> Init:
                              "restarted from their .onnx; for a trained model pass its checkpoint "
                              "(runs/NAME/checkpoint.pt)")
         return importer(name).torch_encoder()
-    ck = torch.load(path, map_location="cpu", weights_only=False)
-    if not isinstance(ck, dict) or "model" not in ck or "preset" not in ck:
-        raise TrainError(f"--init {path.name}: not a siamgui-train checkpoint")
+    from siamgui.train.checkpoint import load_checkpoint
+
+    ck = load_checkpoint(path, "--init", needs=("model", "preset"))
     preset = ck["preset"]
     if ck.get("init"):
         base = load_init(ck["init"])
@@ -76,11 +75,15 @@ def load_init(ref: str) -> Init:
     from siamgui.train import backbones
     from siamgui.media import modalities
 
-    spec = preset["spec"]
-    c, h, _ = modalities.get(spec).input_shape()
-    module = backbones.build({**preset["backbone"], "in_ch": c, "in_height": h})
-    module.load_state_dict(ck["model"])
-    return Init(module, dict(spec), preset["modality"], int(preset["backbone"]["dim"]), str(path))
+    try:
+        spec = preset["spec"]
+        c, h, _ = modalities.get(spec).input_shape()
+        module = backbones.build({**preset["backbone"], "in_ch": c, "in_height": h})
+        module.load_state_dict(ck["model"])
+        return Init(module, dict(spec), preset["modality"], int(preset["backbone"]["dim"]), str(path))
+    except (RuntimeError, KeyError, ValueError, TypeError) as exc:
+        raise TrainError(f"--init {path.name}: its weights do not fit the network its preset describes "
+                         f"({type(exc).__name__})") from None
 
 
 def main(argv: list[str]) -> int:

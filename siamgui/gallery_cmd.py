@@ -1,0 +1,149 @@
+"""``siamgui gallery list|export|import|rename|remove``: look after a gallery from a script.
+
+Each takes ``--gallery PATH`` like ``enrol`` and ``identify``. ``--model NAME`` narrows to the
+people of that model's kind (gallery scope) and reads only the model's card, never running it.
+Errors are one sentence and exit 2 (the CLI's translator); no Qt is imported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from siamgui.errors import UserError
+
+
+def add_parser(subparsers) -> None:
+    """Register ``gallery`` and its sub-commands on the CLI's sub-parsers."""
+    g = subparsers.add_parser("gallery", help="list, export, import, rename or remove enrolled people",
+                              description="Look after the gallery of enrolled people. People are kept per input "
+                                          "kind: face models share theirs, a fruit or voice model never sees them.")
+    verbs = g.add_subparsers(dest="gallery_command", metavar="{list,export,import,rename,remove}")
+    verbs.required = True
+
+    def gallery_opt(sp):
+        sp.add_argument("--gallery", metavar="PATH", help="gallery file, or a folder holding gallery.sqlite3 "
+                        "(default: $SIAMGUI_GALLERY or the user's data folder)")
+
+    ls = verbs.add_parser("list", help="everyone enrolled, with their sample count and kind")
+    ls.add_argument("--json", action="store_true", help='print {"people": [{"name", "samples", "kind"}]}')
+    ls.add_argument("--model", metavar="NAME", help="only the people this model's kind lists")
+    gallery_opt(ls)
+    ls.set_defaults(func=cmd_list)
+
+    ex = verbs.add_parser("export", help="a zip: one folder per person, original file names, people.json")
+    ex.add_argument("out", metavar="OUT.zip")
+    ex.add_argument("--model", metavar="NAME", help="only the people of this model's kind")
+    gallery_opt(ex)
+    ex.set_defaults(func=cmd_export)
+
+    im = verbs.add_parser("import", help="add the people of an exported zip (checked before anything is written)")
+    im.add_argument("source", metavar="IN.zip")
+    im.add_argument("--on-conflict", choices=("merge", "rename", "skip"), default="merge",
+                    help="a person already enrolled in that kind: add the new samples (up to 5), import them "
+                         "as 'Name (2)', or leave them out (default: %(default)s)")
+    gallery_opt(im)
+    im.set_defaults(func=cmd_import)
+
+    rn = verbs.add_parser("rename", help="give a person another name")
+    rn.add_argument("old", metavar="OLD")
+    rn.add_argument("new", metavar="NEW")
+    gallery_opt(rn)
+    rn.set_defaults(func=cmd_rename)
+
+    rm = verbs.add_parser("remove", help="forget a person and their samples")
+    rm.add_argument("name", metavar="NAME")
+    rm.add_argument("--model", metavar="NAME", help="only their samples of this model's kind")
+    gallery_opt(rm)
+    rm.set_defaults(func=cmd_remove)
+
+
+def _open(args):
+    from siamgui.core.gallery import Gallery
+
+    gallery = Gallery(args.gallery or os.environ.get("SIAMGUI_GALLERY") or None)
+    if gallery.recovered:
+        print(f"siamgui: warning: {gallery.notice()}", file=sys.stderr)
+    return gallery
+
+
+def model_scope(name: str) -> str:
+    """The gallery scope of a model, from its card alone (the model is not run)."""
+    from siamgui.core import registry
+    from siamgui.core.modelcard import read_card
+    from siamgui.core.scopes import scope_of_kind
+
+    try:
+        path = registry.find(name)
+    except FileNotFoundError as exc:
+        raise UserError(str(exc)) from None
+    return scope_of_kind(read_card(path).preprocess)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def cmd_list(args) -> int:
+    scope = model_scope(args.model) if args.model else None
+    with _open(args) as g:
+        rows = [p for p in g.entries() if scope is None or p.scope == scope]
+    if args.json:
+        print(json.dumps({"people": [{"name": p.name, "samples": p.samples, "kind": p.scope} for p in rows]},
+                         indent=2, ensure_ascii=False))
+        return 0
+    if not rows:
+        print("nobody is enrolled" + (f" for {args.model} ({scope} models)" if scope else ""))
+    for p in rows:  # repr() keeps a name with a newline or a tab on one line
+        shown = p.name if p.name.isprintable() else repr(p.name)
+        print(f"{shown}\t{_count(p.samples, 'sample', 'samples')}\t{p.scope or '-'}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from siamgui.tasks.gallery_archive import export_gallery
+
+    scope = model_scope(args.model) if args.model else None
+    with _open(args) as g:
+        summary = export_gallery(g, args.out, scope)
+    print(summary.sentence())
+    return 0
+
+
+def cmd_import(args) -> int:
+    from siamgui.tasks.gallery_archive import import_gallery
+
+    with _open(args) as g:
+        summary = import_gallery(g, args.source, args.on_conflict)
+        print(f"{summary.sentence()} (into {g.path})")
+    return 0
+
+
+def _find(g, name: str):
+    person = g.person(name)
+    if person is None:
+        raise UserError(f"nobody called {name!r} is enrolled in {g.path}")
+    return person
+
+
+def cmd_rename(args) -> int:
+    with _open(args) as g:
+        person = _find(g, args.old)
+        g.rename(person.id, args.new)
+        print(f"renamed {args.old!r} to {args.new.strip()!r}")
+    return 0
+
+
+def cmd_remove(args) -> int:
+    scope = model_scope(args.model) if args.model else None
+    with _open(args) as g:
+        person = _find(g, args.name)
+        kinds = {p.scope: p.samples for p in g.entries() if p.id == person.id}
+        if scope is not None and scope not in kinds:
+            raise UserError(f"{args.name!r} has no samples of {args.model}'s kind ({scope})")
+        g.delete_person(person.id, scope)
+        gone = {scope: kinds[scope]} if scope else kinds
+        what = ", ".join(f"{_count(n, 'sample', 'samples')} ({sc or 'none'})" for sc, n in sorted(gone.items()))
+        print(f"removed {args.name!r}: {what}")
+    return 0

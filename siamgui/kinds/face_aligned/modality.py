@@ -1,0 +1,108 @@
+"""Faces found by a CNN detector with five landmarks and aligned onto a fixed template.
+
+The MTCNN detector (``media/face_detect.py``, run by onnxruntime on the encoder's own providers)
+gives a box and five landmarks; a similarity transform puts the eyes, nose and mouth where the
+template says (``media/align.py``), and the aligned colour chip is exactly what the encoder sees
+and what the app shows as "the model's input". dlib's face ResNet, imported by
+``siamgui-train import dlib-face``, was trained on chips made this way.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Sequence
+
+import numpy as np
+
+from siamgui.kinds import register
+from siamgui.kinds.base import Modality, Prepared, Source
+from siamgui.kinds.limits import SIZE, Limit
+from siamgui.media import align
+from siamgui.media.errors import MediaError
+from siamgui.media.face_detect import CnnFaceDetector, Face
+
+_DETECTORS: dict[tuple[str, ...], CnnFaceDetector] = {}
+_LOCK = threading.Lock()
+
+
+def shared_detector(providers: Sequence[str]) -> CnnFaceDetector:
+    """One detector per set of execution providers (its sessions are loaded once, on first use)."""
+    key = tuple(providers)
+    with _LOCK:
+        if key not in _DETECTORS:
+            _DETECTORS[key] = CnnFaceDetector(providers=key)
+        return _DETECTORS[key]
+
+
+def is_profile(landmarks: np.ndarray) -> bool:
+    """True when the nose is outside the span of the eyes: a head turned to the side, whose
+    verdicts are unreliable (the encoder learned on faces seen from the front)."""
+    le, re_, nose = landmarks[0], landmarks[1], landmarks[2]
+    lo, hi = min(le[0], re_[0]), max(le[0], re_[0])
+    span = max(hi - lo, 1e-6)
+    return bool(nose[0] < lo + 0.08 * span or nose[0] > hi - 0.08 * span)
+
+
+@register
+class AlignedFaceModality(Modality):
+    """``{"kind": "face_aligned", "size": 150, "padding": 0.25}``: the largest face, aligned by its
+    five landmarks, as an RGB chip of ``size`` pixels; values 0..255 (the encoder normalises)."""
+
+    kind = "face_aligned"
+    defaults: dict[str, Any] = {"size": 150, "padding": 0.25, "channels": 3, "input": "rgb_0_255",
+                                "min_eye_px": 6.0}
+    limits = {"size": SIZE, "padding": Limit(0.0, 2.0), "channels": Limit(choices=(3,)),
+              "input": Limit(choices=("rgb_0_255",)), "min_eye_px": Limit(0.0, 1000.0)}
+    live_source = "camera"
+    sample_folder = "face"
+    scope = "face"  # people enrolled under a cropped-face model are re-embedded, not hidden
+    subjects = ("the same person", "different people")
+    tracks_faces = True
+
+    def __init__(self, spec: dict[str, Any], providers: Sequence[str] = ("CPUExecutionProvider",)):
+        super().__init__(spec)
+        self.providers = tuple(providers)
+
+    def input_shape(self) -> tuple[int, int, int]:
+        size = int(self.spec["size"])
+        return (3, size, size)
+
+    def detector(self) -> CnnFaceDetector:
+        """The face detector this kind uses (shared, on the encoder's execution providers)."""
+        return shared_detector(self.providers)
+
+    def prepare(self, source: Source) -> Prepared:
+        img = self.image_of(source)
+        found = self.detector().detect(img)
+        if not found:
+            raise MediaError("no face found in the image")
+        prepared = self.prepare_at(img, found[0])
+        prepared.info["faces"] = len(found)
+        if len(found) > 1:
+            prepared.info["note"] = f"{len(found)} faces found: the largest is used"
+        return prepared
+
+    def prepare_at(self, frame: np.ndarray, box: Face) -> Prepared:  # type: ignore[override]
+        """The aligned chip of one detected face (a ``Face`` with landmarks)."""
+        lm = np.asarray(box.landmarks, np.float64)
+        eyes = float(np.hypot(*(lm[1] - lm[0])))
+        if eyes < float(self.spec["min_eye_px"]):
+            raise MediaError(f"the face is too small to judge: its eyes are {eyes:.0f} px apart, "
+                             f"at least {float(self.spec['min_eye_px']):.0f} px are needed")
+        chip, matrix = self.chip(frame, lm)
+        info: dict[str, Any] = {"eye_px": eyes, "score": float(box.score)}
+        if is_profile(lm):
+            info["note"] = "the face is turned to the side: verdicts on profiles are less reliable"
+        return Prepared(self.tensor(chip), region=box.box, view=chip, colour="rgb", info=info,
+                        outline=align.chip_corners(matrix, int(self.spec["size"])))
+
+    def chip(self, frame: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(aligned RGB uint8 chip, 2x3 image-to-chip matrix) for five landmarks; training jitters
+        the landmarks and calls this too, so it learns on chips made exactly as the app makes them."""
+        return align.warp(frame, np.asarray(landmarks, np.float64), int(self.spec["size"]),
+                          float(self.spec["padding"]))
+
+    @staticmethod
+    def tensor(chip: np.ndarray) -> np.ndarray:
+        """The encoder input (1, 3, H, W) float32, 0..255, of an RGB chip."""
+        return np.ascontiguousarray(chip.transpose(2, 0, 1)[None], dtype=np.float32)

@@ -6,9 +6,11 @@ on first use, and training, the CLI and the GUI share one implementation.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable, Iterator
 
 import numpy as np
 import soundfile as sf
@@ -180,27 +182,52 @@ def _resample_whole(samples: np.ndarray, n_out: int) -> np.ndarray:
 
 
 def _resample_blocks(x: np.ndarray, rate_in: int, rate_out: int, n_out: int) -> np.ndarray:
-    """:func:`_resample_whole` over blocks whose edges fall on samples of both rates (multiples of
-    ``rate_in / gcd`` input samples), each with RESAMPLE_PAD_S of context that is then dropped."""
+    """:func:`_resample_whole` over blocks of ``x`` (see :func:`_blocks`), into ``n_out`` samples."""
+    out = np.zeros(n_out, np.float32)
+    pos = 0
+    for piece in _blocks(len(x), rate_in, rate_out, lambda lo, hi: x[lo:hi]):
+        take = min(len(piece), n_out - pos)
+        out[pos:pos + take] = piece[:take]
+        pos += take
+    return out
+
+
+def _blocks(n: int, rate_in: int, rate_out: int, read: Callable[[int, int], np.ndarray]) -> Iterator[np.ndarray]:
+    """Consecutive resampled pieces of ``n`` input samples, ``read(lo, hi)`` giving samples lo..hi.
+
+    Block edges fall on samples of both rates (multiples of ``rate_in / gcd`` input samples); each
+    block is resampled with RESAMPLE_PAD_S of context each side, which is then dropped, so the
+    pieces join as one resampling would (within 2e-3 on white noise, exactly on a tone)."""
     import math
 
     g = math.gcd(rate_in, rate_out)
     unit_in, unit_out = rate_in // g, rate_out // g
     block = unit_in * max(1, int(RESAMPLE_BLOCK_S * rate_in) // unit_in)
     pad = unit_in * max(1, int(RESAMPLE_PAD_S * rate_in) // unit_in)
-    out = np.zeros(n_out, np.float32)
-    n = len(x)
     for a in range(0, n, block):
         b = min(a + block, n)
         lo, hi = max(0, a - pad), min(n, b + pad)  # lo is a multiple of unit_in: it maps onto the output grid
-        seg_out = int(round((hi - lo) * unit_out / unit_in))
-        y = _resample_whole(x[lo:hi], max(1, seg_out))
+        y = _resample_whole(read(lo, hi), max(1, int(round((hi - lo) * unit_out / unit_in))))
         first = (a - lo) * unit_out // unit_in
-        start = a * unit_out // unit_in
-        count = min((b - a) * unit_out // unit_in if b < n else len(y) - first, n_out - start)
-        if count > 0:
-            out[start:start + count] = y[first:first + count]
-    return out
+        count = (b - a) * unit_out // unit_in if b < n else len(y) - first
+        yield y[first:first + max(count, 0)]
+
+
+def stream(path: str | Path, rate: int) -> Iterator[np.ndarray]:
+    """A recording of any length as consecutive pieces at ``rate`` (about RESAMPLE_BLOCK_S each),
+    each decoded and resampled alone: a file played as a microphone never sits whole in memory.
+    The header is checked first (:func:`audio_info`)."""
+    info = audio_info(path)
+    if info.frames == 0:
+        raise MediaError(f"{info.name}: the clip is empty (zero length)")
+
+    def read(lo: int, hi: int) -> np.ndarray:
+        return load_audio(path, start_s=lo / info.rate, length_s=(hi - lo) / info.rate, max_s=math.inf).samples
+
+    if info.rate == rate:
+        step = int(RESAMPLE_BLOCK_S * rate)
+        return (read(a, min(a + step, info.frames)) for a in range(0, info.frames, step))
+    return _blocks(info.frames, info.rate, rate, read)
 
 
 def frame_db(samples: np.ndarray, rate: int, frame_s: float = 0.03) -> np.ndarray:

@@ -117,3 +117,29 @@ def test_log_mel_in_blocks_equals_one_block(monkeypatch):
     one = audio.log_mel(x, 16000)
     monkeypatch.setattr(audio, "MEL_BLOCK", 37)
     assert np.allclose(audio.log_mel(x, 16000), one, atol=1e-5)
+
+
+def test_a_long_recording_streams_in_pieces_that_join_as_one_resampling(tmp_path):
+    p = tmp_path / "long.flac"
+    rng = np.random.default_rng(2)
+    x = (0.1 * rng.standard_normal(22050 * 75)).astype(np.float32)
+    sf.write(str(p), x, 22050, subtype="PCM_24")
+    decoded = sf.read(str(p), dtype="float32")[0]
+    pieces = list(audio.stream(p, 16000))
+    joined = np.concatenate(pieces)
+    whole = audio._resample_whole(decoded, len(joined))
+    inner = slice(16000 * 5, -16000 * 5)
+    assert len(pieces) == 3 and len(joined) == round(len(x) * 16000 / 22050)
+    assert np.abs(joined[inner] - whole[inner]).max() < 2e-3
+    assert np.array_equal(np.concatenate(list(audio.stream(p, 22050))), decoded)  # same rate: the samples
+
+
+def test_file_microphone_plays_a_file_longer_than_a_clip_in_pieces(tmp_path):
+    from siamgui.media.microphone import FileMicrophone
+
+    p = tmp_path / "long.flac"
+    sf.write(str(p), np.full(4000 * 700, 0.25, np.float32), 4000)  # 11 min 40 s: longer than a clip may be
+    mic = FileMicrophone(p, rate=4000, chunk_s=0.5, speed=1e9)
+    chunks = [mic.read() for _ in range(1400)]
+    assert all(len(c) == 2000 for c in chunks) and abs(float(chunks[700].mean()) - 0.25) < 1e-3
+    assert not mic.read().any()  # then silence

@@ -33,9 +33,9 @@ def add_parser(subparsers) -> None:
                    help="report the rates at this threshold instead of choosing one")
     c.add_argument("--use", action="store_true",
                    help="store the chosen threshold for this model (the model file is not changed)")
-    c.add_argument("--max-pairs", type=_positive, default=DEFAULT_MAX_PAIRS,
+    c.add_argument("--max-pairs", type=cli_values.whole(2, 10_000_000), default=DEFAULT_MAX_PAIRS,
                    help="same + different pairs from a folder, balanced (default: %(default)s)")
-    c.add_argument("--max-files", type=_positive, default=DEFAULT_MAX_FILES,
+    c.add_argument("--max-files", type=cli_values.whole(2, 1_000_000), default=DEFAULT_MAX_FILES,
                    help="files embedded from a folder, spread over classes (default: %(default)s)")
     c.add_argument("--segment", type=cli_values.number(MIN_SEGMENT_S, MAX_SEGMENT_S, "a number of seconds"),
                    default=None, metavar="SECONDS",
@@ -56,18 +56,6 @@ def _fraction(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not 0.0 <= v <= 1.0:
         raise argparse.ArgumentTypeError("a rate between 0 and 1 (0.01 = 1%)")
-    return v
-
-
-def _positive(text: str) -> int:
-    import argparse
-
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if v < 2:
-        raise argparse.ArgumentTypeError("at least 2")
     return v
 
 

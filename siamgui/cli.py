@@ -39,16 +39,6 @@ def _error_line(exc: BaseException) -> str:
     return msg[0] if msg else type(exc).__name__
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
-    return value
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse with the usage error on one line, like every other error here."""
 
@@ -451,7 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     ident.add_argument("--gallery", metavar="PATH", help="gallery file, or a folder holding gallery.sqlite3")
     ident.add_argument("--threshold", type=cli_values.threshold, default=None,
                        help="override the model's threshold (a distance)")
-    ident.add_argument("--top", type=_positive_int, default=5, metavar="N",
+    ident.add_argument("--top", type=cli_values.whole(1, 1000), default=5, metavar="N",
                        help="how many nearest people to list (default: %(default)s)")
     ident.add_argument("--json", action="store_true")
     model_opts(ident)
@@ -471,7 +461,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "pip install \"siamgui[fewshot]\") (default: %(default)s)")
     fsp.add_argument("--curve", action="store_true",
                      help="also the N-way k-shot curve: accuracy for k = 1..10 on episodes drawn from SUPPORT")
-    fsp.add_argument("--episodes", type=_positive_int, default=200, help="episodes per k for --curve (default: %(default)s)")
+    fsp.add_argument("--episodes", type=cli_values.whole(1, 10000), default=200,
+                     help="episodes per k for --curve, 1-10000 (default: %(default)s)")
     fsp.add_argument("--seed", type=cli_values.seed, default=0, help="seed of the --curve episodes (default: %(default)s)")
     fsp.add_argument("--json", action="store_true", help="print a JSON object")
     fsp.set_defaults(func=cmd_fewshot)

@@ -164,6 +164,8 @@ def check_value(key: str, value: str) -> None:
             raise CardError(f"{key} must be a number, got {value!r}") from None
         if key == "threshold" and not math.isfinite(number):
             raise CardError(f"threshold must be a finite number, got {value!r}")
+        if key == "embedding_dim" and not 0 <= number <= 65536:
+            raise CardError(f"embedding_dim must be from 0 to 65536, got {value!r}")
 
 
 _ABSOLUTE = re.compile(r"(?<![\w.~-])/(?:[\w.+-]+/)*[\w.+-]+")  # a POSIX absolute path inside a text

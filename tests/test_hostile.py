@@ -300,3 +300,15 @@ def test_identify_keeps_one_line_per_file_whatever_the_names(tmp_path):
     assert len(lines) == 2 and all(": Eve" in line for line in lines), r.out
     assert lines[1].startswith(str(tmp_path / "two\\nlines.png") + ": Eve"), lines
     assert "2 of 3 files identified, 1 refused" in r.err and r.peak_mb < LIMIT_MB
+
+
+def test_explain_refuses_a_long_clip_before_its_occlusions(tmp_path):
+    """Every occluded copy is embedded whole: 10 minutes took 485 s; now a clip over about a
+    minute of windows is refused in one sentence, after one embedding."""
+    rate = 8000
+    t = np.arange(rate * 150) / rate
+    wave = 0.3 * np.sin(2 * np.pi * 300 * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t))
+    sf.write(str(tmp_path / "long.wav"), wave.astype(np.float32), rate)
+    r = run("explain", tmp_path / "long.wav", tmp_path / "long.wav", "--model", "sound", "--out", tmp_path / "m.png")
+    refused(r, "explaining takes clips of up to 80 windows (about a minute of sound)")
+    assert not (tmp_path / "m.png").exists()

@@ -290,7 +290,7 @@ def cmd_fewshot(args) -> int:
                   + (f"  {acc:.1%}" if acc is not None else "  -"))
     else:
         for pr in result.predictions:
-            print(f"{pr.file}: {pr.predicted}   ({result.score_kind} {pr.score:.4f})")
+            print(f"{one_line(str(pr.file))}: {one_line(pr.predicted)}   ({result.score_kind} {pr.score:.4f})")
     if curve is not None:
         print(f"{curve[0]}-way k-shot curve ({args.episodes} episodes per k from the support set, seed {args.seed}): "
               + ", ".join(f"k={p.k} {p.accuracy:.1%}" for p in curve[1]))

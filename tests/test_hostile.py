@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -45,25 +46,32 @@ class Run:
     seconds: float
 
 
+# The child is started by a small wrapper that reports the child's own peak: a process forked
+# straight from this (large) pytest process starts with this process's peak already counted.
+WRAPPER = ("import os, subprocess, sys\n"
+           "child = subprocess.Popen(sys.argv[1:])\n"
+           "_, status, usage = os.wait4(child.pid, 0)\n"
+           "sys.stderr.write(f'\\n@peak_kb {usage.ru_maxrss}\\n')\n"
+           "sys.exit(os.waitstatus_to_exitcode(status))\n")
+
+
 def run(*args, env: dict | None = None, code: str | None = None) -> Run:
     """``siamgui ARGS`` (or ``python -c CODE ARGS``) in a child; its own peak memory, not this process's."""
     cmd = [sys.executable, "-c", code, *map(str, args)] if code else [sys.executable, "-m", "siamgui", *map(str, args)]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.monotonic()
-        child = subprocess.Popen(cmd, stdout=out, stderr=err, env={**os.environ, **(env or {})}, cwd=ROOT)
-        while True:
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - t0 > LIMIT_S:
-                child.kill()
-                _, status, usage = os.wait4(child.pid, 0)
-                break
-            time.sleep(0.05)
-        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        wrapper = subprocess.Popen([sys.executable, "-c", WRAPPER, *cmd], stdout=out, stderr=err,
+                                   env={**os.environ, **(env or {})}, cwd=ROOT, start_new_session=True)
+        try:
+            rc = wrapper.wait(timeout=LIMIT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(wrapper.pid, signal.SIGKILL)
+            rc = wrapper.wait()
         seconds = time.monotonic() - t0
         out.seek(0), err.seek(0)
-        return Run(child.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss / 1024, seconds)
+        text, _, peak = err.read().decode().rpartition("\n@peak_kb ")
+        peak_mb = int(peak.split()[0]) / 1024 if peak.strip() else float("inf")
+        return Run(rc, out.read().decode(), text.rstrip("\n") + "\n" if text else "", peak_mb, seconds)
 
 
 def refused(r: Run, sentence: str, rc: int = 2) -> None:

@@ -43,6 +43,8 @@ def add_parser(subparsers) -> None:
                         "(one recording per speaker then still gives same pairs; long recordings are read "
                         "a segment at a time)")
     c.add_argument("--seed", type=cli_values.seed, default=0, help="pair sampling seed (default: %(default)s)")
+    c.add_argument("--plot", metavar="OUT.png", default=None,
+                   help="also write the distance histograms and the ROC curve to this PNG")
     c.add_argument("--json", action="store_true", help="print a JSON object")
     c.set_defaults(func=run)
 
@@ -65,18 +67,21 @@ def run(args) -> int:
     from siamgui.core.device import short_name
     from siamgui.core.encoder import Encoder
 
+    plot = _plot_path(args.plot)
     enc = Encoder.load(args.model, device=args.device)
     if enc.provider_note and args.device == "cuda":
         print(f"siamgui: warning: {enc.provider_note}", file=sys.stderr)
-    show = sys.stderr.isatty() and not args.json
+    from siamgui.progress import Bar
 
-    def progress(done: int, total: int) -> None:
-        if show:
-            print(f"\rembedding {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
-
-    cal = calibration.calibrate(enc, args.source, max_pairs=args.max_pairs, max_files=args.max_files,
-                                seed=args.seed, segment_s=args.segment, progress=progress)
+    with Bar("embedding") as progress:  # on stderr, only when it is a terminal
+        cal = calibration.calibrate(enc, args.source, max_pairs=args.max_pairs, max_files=args.max_files,
+                                    seed=args.seed, segment_s=args.segment, progress=progress)
     s = cal.summary(args.target_far, threshold=args.threshold)
+    if plot is not None:
+        from siamgui.tasks import calibration_plot
+
+        calibration_plot.write(cal, s["threshold"], plot)
+        s["plot"] = str(plot)
     s["providers"] = enc.providers
     s["stored"] = None
     if args.use:
@@ -99,6 +104,22 @@ def run(args) -> int:
     return partial_exit(s["items"], len(cal.skipped))
 
 
+def _plot_path(text: str | None):
+    """--plot's path, checked before any embedding: a .png in a folder that exists."""
+    from pathlib import Path
+
+    from siamgui.tasks.exports import ExportError
+
+    if text is None:
+        return None
+    path = Path(text)
+    if path.suffix.lower() != ".png":
+        raise ExportError(f"--plot must end in .png (got {path.name})")
+    if not path.parent.is_dir():
+        raise ExportError(f"--plot: the folder {path.parent} does not exist")
+    return path
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.2f}%"
 
@@ -109,7 +130,10 @@ def _print_text(s: dict, enc, providers: list[str]) -> None:
     skipped = f" ({s['skipped']} skipped)" if s["skipped"] else ""
     print(f"{enc.name} on {', '.join(providers)}: {what}{skipped}, "
           f"{s['pairs']['same']} same + {s['pairs']['different']} different pairs, {s['seconds']:.1f} s")
-    print(f"ROC AUC {s['auc']:.4f}   EER {_pct(s['eer'])} at threshold {s['eer_threshold']:.4f}   ({s['metric']})")
+    from siamgui.tasks.calibration import auc_text  # never "1.0000" beside a non-zero EER
+
+    print(f"ROC AUC {auc_text(s['auc'])}   EER {_pct(s['eer'])} at threshold {s['eer_threshold']:.4f}   "
+          f"({s['metric']})")
     r = s["rates"]
     why = f"false accepts at most {_pct(s['target_far'])}" if s["target_far"] is not None else "given"
     print(f"threshold {s['threshold']:.4f} ({why}):  false accepts {_pct(r['far'])}   "
@@ -117,6 +141,8 @@ def _print_text(s: dict, enc, providers: list[str]) -> None:
     d = s["default_rates"]
     print(f"card default {s['default_threshold']:.4f}:  false accepts {_pct(d['far'])}   "
           f"false rejects {_pct(d['frr'])}   accuracy {_pct(d['accuracy'])}")
+    if s.get("plot"):
+        print(f"plots -> {s['plot']}")
     if s["stored"]:
         print(f"stored: {enc.name} now uses threshold {s['threshold']:.4f} ({s['stored']})")
     else:

@@ -118,12 +118,16 @@ def _compare_pairs(args) -> int:
     unique = dict.fromkeys(p for r in parsed for p in (r.a, r.b))  # reads (and checks) every row first
     enc = _load(args)
     threshold = enc.threshold if args.threshold is None else args.threshold
+    from siamgui.progress import Bar
+
     embeddings, errors = {}, {}
-    for path in unique:
-        try:
-            embeddings[path] = enc.embed(resolve(path, src.parent))[0]
-        except (UserError, FileNotFoundError) as exc:
-            errors[path] = one_line(str(exc))
+    with Bar("embedding") as progress:  # on stderr, only when it is a terminal
+        for i, path in enumerate(unique):
+            try:
+                embeddings[path] = enc.embed(resolve(path, src.parent))[0]
+            except (UserError, FileNotFoundError) as exc:
+                errors[path] = one_line(str(exc))
+            progress(i + 1, len(unique))
     del unique
     has_label = parsed.has_label
     dists, labels, failed, total = array("d"), array("b"), 0, 0
@@ -173,10 +177,14 @@ def _compare_pairs(args) -> int:
 def cmd_embed(args) -> int:
     import numpy as np
 
+    from siamgui.progress import Bar
+
     enc = _load(args)
     vectors = {}
-    for path in args.files:
-        vectors[path] = enc.embed(path)[0]
+    with Bar("embedding") as progress:  # on stderr, only when it is a terminal
+        for i, path in enumerate(args.files):
+            vectors[path] = enc.embed(path)[0]
+            progress(i + 1, len(args.files))
     out = _output(args.out, "embeddings.npz")
     with open(out, "wb") as f:  # exactly this path (np.savez would add .npz to a bare name)
         np.savez(f, **vectors)
@@ -253,11 +261,20 @@ def cmd_identify(args) -> int:
 def cmd_fewshot(args) -> int:
     from siamgui.tasks import fewshot as fs
 
+    from siamgui.progress import Bar
+    from siamgui.tasks.exports import write_predictions_csv
+
     fs.make_classifier(args.classifier)  # scikit-learn missing: say so before embedding anything
+    out_csv = _output(args.out, "predictions.csv") if getattr(args, "out", None) else None
     enc = _load(args)
-    support = fs.embed_support(enc, args.support)
+    with Bar("support") as progress:  # progress bars on stderr, only when it is a terminal
+        support = fs.embed_support(enc, args.support, progress=progress)
     queries = fs.plan_queries(args.query, enc.modality.suffixes, enc.name)
-    result = fs.classify(enc, support, queries, args.classifier)
+    with Bar("queries") as progress:
+        result = fs.classify(enc, support, queries, args.classifier, progress=progress)
+    if out_csv is not None:
+        write_predictions_csv(result, out_csv)
+        print(f"{len(result.predictions)} predictions -> {out_csv}", file=sys.stderr if args.json else sys.stdout)
     curve = fs.k_shot_curve(support, episodes=args.episodes, classifier=args.classifier, seed=args.seed) \
         if args.curve else None
     skipped = support.skipped + result.skipped
@@ -464,6 +481,8 @@ def build_parser() -> argparse.ArgumentParser:
     fsp.add_argument("--episodes", type=cli_values.whole(1, 10000), default=200,
                      help="episodes per k for --curve, 1-10000 (default: %(default)s)")
     fsp.add_argument("--seed", type=cli_values.seed, default=0, help="seed of the --curve episodes (default: %(default)s)")
+    fsp.add_argument("--out", metavar="OUT.csv", default=None,
+                     help="also write one row per query (file, predicted, distance or score, truth) to this CSV")
     fsp.add_argument("--json", action="store_true", help="print a JSON object")
     fsp.set_defaults(func=cmd_fewshot)
 

@@ -21,7 +21,7 @@ import numpy as np
 from siamgui.core import device as devices
 from siamgui.core import registry
 from siamgui.core.compare import Verdict, distance, l2_normalise
-from siamgui.core.modelcard import CardError, ModelCard, _first_line
+from siamgui.core.modelcard import CardError, ModelCard, unloadable
 from siamgui.media.errors import MediaError, named
 from siamgui import kinds as modalities
 from siamgui.media.audio import AudioClip
@@ -57,7 +57,7 @@ class Encoder:
         try:
             session = ort.InferenceSession(str(path), opts, providers=choice.providers)
         except Exception as exc:
-            raise CardError(f"{path.name}: not a loadable ONNX model ({_first_line(exc)})") from None
+            raise unloadable(path, exc) from None
         props = dict(session.get_modelmeta().custom_metadata_map)
         card = ModelCard.from_props(props, fallback_name=path.stem)
         enc = cls(path=path, card=card, session=session, requested=choice.requested)

@@ -213,7 +213,7 @@ def read_props(path: str | Path) -> dict[str, str]:
     try:
         sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
     except Exception as exc:
-        raise CardError(f"{Path(path).name}: not a loadable ONNX model ({_first_line(exc)})") from None
+        raise unloadable(path, exc) from None
     return dict(sess.get_modelmeta().custom_metadata_map)
 
 
@@ -240,6 +240,27 @@ def write_props(path: str | Path, card_props: dict[str, str], out: str | Path | 
     target = Path(out or path)
     onnx.save(model, str(target))
     return target
+
+
+def unloadable(path: str | Path, exc: BaseException) -> CardError:
+    """onnxruntime's refusal of a model file, as a sentence saying what the file is not.
+
+    onnxruntime says "[ONNXRuntimeError] : 7 : INVALID_PROTOBUF : ... Protobuf parsing failed"
+    for a photo, a text file or a half-copied download named .onnx; a user needs to hear that the
+    file is not an ONNX model at all, not how parsing failed.
+    """
+    import re
+
+    name = Path(path).name
+    text = str(exc)
+    if "INVALID_PROTOBUF" in text or "Protobuf parsing failed" in text:
+        return CardError(f"{name} is not an ONNX model: its contents are not in the ONNX format (another kind "
+                         "of file, or a download or copy that did not finish)")
+    if "No graph was found" in text:
+        return CardError(f"{name} is not an ONNX model: it holds no network graph")
+    detail = re.sub(r"^\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*\w+\s*:\s*", "", _first_line(exc))
+    detail = re.sub(r"^Load model from .*? failed:\s*", "", detail)
+    return CardError(f"{name} is an ONNX file this onnxruntime cannot load ({detail.rstrip('.')})")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -21,6 +21,14 @@ from siamgui.media.errors import MediaError
 class CameraError(MediaError):
     """A camera that cannot be opened or stopped delivering frames."""
 
+    retry = True  # a device may come back (plugged in again, released by another program)
+
+
+class VideoFileError(CameraError):
+    """A file chosen as the camera that cannot be played: trying again will not change it."""
+
+    retry = False
+
 
 @dataclass(frozen=True)
 class CameraInfo:
@@ -60,12 +68,19 @@ class CameraSource:
     def __init__(self, source: str | int, width: int = 640, height: int = 480):
         self.source = str(source)
         self.is_file = not self.source.isdigit()
+        self._first: np.ndarray | None = None  # a file's first frame, read at open to prove it plays
         if self.is_file:
             if Path(self.source).is_dir():
-                raise CameraError(f"{self.source} is a folder, not a video file")
+                raise VideoFileError(f"{self.source} is a folder, not a video file")
             if not Path(self.source).is_file():
-                raise CameraError(f"video file not found: {self.source}")
+                raise VideoFileError(f"video file not found: {self.source}")
             self.cap = cv2.VideoCapture(self.source)
+            ok, first = self.cap.read() if self.cap.isOpened() else (False, None)
+            if not ok or first is None:
+                self.cap.release()
+                raise VideoFileError(f"{Path(self.source).name} is not a video that can be played: choose a video "
+                                     "file (MP4, AVI, MKV, MOV, WebM) to stand in for the camera")
+            self._first = first
         else:
             api = cv2.CAP_V4L2 if sys.platform.startswith("linux") else cv2.CAP_ANY
             self.cap = cv2.VideoCapture(int(self.source), api)
@@ -88,6 +103,9 @@ class CameraSource:
             if self._next > now:
                 time.sleep(self._next - now)
             self._next = max(self._next, now) + 1.0 / self.fps
+        if self.is_file and self._first is not None:
+            frame, self._first = self._first, None
+            return frame
         ok, frame = self.cap.read()
         if not ok and self.is_file:
             self.cap.set(cv2.CAP_PROP_POS_FRAMES, 0)

@@ -80,6 +80,9 @@ class Plan:
     labels: np.ndarray | None = None  # (P,) 1 = same (pairs CSV only)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # found but left out, with why
     classes: int = 0
+    found_items: int = 0  # usable files (or segments) in the folder before sampling down to max_files
+    found_classes: int = 0
+    max_files: int | None = None  # the cap the sample was drawn under
 
 
 @dataclass
@@ -99,6 +102,11 @@ class Calibration:
     distances: np.ndarray  # (P,)
     skipped: list[tuple[str, str]]  # (file, why) for everything left out
     seconds: float = 0.0
+    found_items: int = 0  # files the folder held (before sampling); 0 when nothing was sampled
+    found_classes: int = 0
+    planned_items: int = 0  # files drawn from them
+    max_files: int | None = None
+    max_pairs: int = 0  # pairs asked for
 
     def __post_init__(self) -> None:
         self.labels = np.asarray(self.labels, bool)
@@ -192,7 +200,8 @@ def plan_folder(root: str | Path, modality: Medium | str, max_files: int | None 
         hint = " (cut recordings with a segment length)" if medium.segmentable else ""
         raise CalibrationError(f"{root}: every class has one file; same pairs need two or more per class{hint}")
     items = _cap(usable, max_files, seed)
-    return Plan(source=root, kind="folder", items=items, skipped=skipped, classes=len({i.label for i in items}))
+    return Plan(source=root, kind="folder", items=items, skipped=skipped, classes=len({i.label for i in items}),
+                found_items=sum(len(v) for v in usable.values()), found_classes=len(usable), max_files=max_files)
 
 
 def check_segment(segment_s: float | None) -> None:
@@ -386,8 +395,37 @@ def calibrate(encoder, source: "str | Path | Plan", max_pairs: int = DEFAULT_MAX
         model_name=encoder.name, model_hash=encoder.model_hash, metric=encoder.card.metric,
         default_threshold=float(encoder.card.threshold), source=str(p.source), kind=p.kind, items=items,
         embeddings=emb, pairs=pairs, labels=labels, distances=d, skipped=skipped,
-        seconds=time.perf_counter() - t0,
+        seconds=time.perf_counter() - t0, found_items=p.found_items, found_classes=p.found_classes,
+        planned_items=len(p.items), max_files=p.max_files, max_pairs=max_pairs,
     )
+
+
+def auc_text(auc: float) -> str:
+    """The ROC AUC to three places, with more only where three would round a non-perfect AUC up to
+    1 (an AUC of 1.0000 beside an EER of 0.30% reads as a contradiction)."""
+    if auc >= 1.0:
+        return "1"
+    for places in range(3, 7):
+        text = f"{auc:.{places}f}"
+        if float(text) < 1.0:
+            return text
+    return "> 0.999999"
+
+
+def sampling_note(res: Calibration) -> str:
+    """What was left out by design, in words: the files sampled (how, and how to use more) and
+    why fewer pairs were formed than asked. "" when every file and every asked pair was used."""
+    notes = []
+    if res.kind == "folder" and res.found_items > res.planned_items:
+        classes = len({it.label for it in res.items})
+        notes.append(f"Sampled {res.planned_items:,} of {res.found_items:,} files ({classes:,} of "
+                     f"{res.found_classes:,} classes, at random with a fixed seed, an equal share each): "
+                     f"raise the file limit to use more")
+    same = int(res.labels.sum())
+    if res.kind == "folder" and res.max_pairs > DEFAULT_MAX_PAIRS and 2 * same < res.max_pairs - 1:
+        notes.append(f"{res.max_pairs:,} pairs asked, but these files give only {same:,} same pairs "
+                     "(and as many different ones)")
+    return ". ".join(notes) + ("." if notes else "")
 
 
 def histogram(values: np.ndarray, bins: np.ndarray) -> np.ndarray:

@@ -58,8 +58,9 @@ class SideMap:
     view: np.ndarray
     colour: str  # "grey", "rgb" or "bgr": channel order of ``view``
     occlusions: int
-    what: str  # how to read the axes ("face chip 150 px", "log-mel: time ->, frequency ^")
+    what: str  # what was hidden region by region, a noun phrase ("the 150x150 px picture the model sees")
     stretch: bool = False  # drawn at SPECTROGRAM_ASPECT (a spectrogram), not at the view's own aspect
+    reading: str = ""  # how to read the picture's axes, a sentence ("Time runs to the right, pitch upwards.")
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,8 @@ def side_map(encoder, prepared: Prepared, other: np.ndarray, grid: int = GRID) -
     if not encoder.modality.medium.has_picture:  # a signal over time: occlude its feature windows
         heat, feat, n = audio_map(encoder, prepared, other)
         return SideMap(heat=heat[::-1].copy(), view=_spectrogram_view(feat)[::-1].copy(), colour="grey",
-                       occlusions=n, what="log-mel features: time to the right, pitch upwards", stretch=True)
+                       occlusions=n, what="the log-mel spectrogram the model hears", stretch=True,
+                       reading="Time runs to the right, pitch upwards.")
     heat, n = image_map(encoder, prepared, other, grid=grid)
     view = prepared.view
     if view is None:
@@ -209,7 +211,7 @@ def side_map(encoder, prepared: Prepared, other: np.ndarray, grid: int = GRID) -
         heat = cv2.resize(heat, (view.shape[1], view.shape[0]), interpolation=cv2.INTER_LINEAR)
     c, h, w = prepared.tensors.shape[1:]
     return SideMap(heat=heat, view=view, colour=prepared.colour, occlusions=n,
-                   what=f"the model's input, {w}x{h} px")
+                   what=f"the {w}x{h} px picture the model sees")
 
 
 def explain_pair(encoder, a: Source, b: Source, grid: int = GRID) -> PairMaps:

@@ -420,3 +420,22 @@ def k_shot_curve(support: SupportSet, ks: Sequence[int] = tuple(range(1, 11)), n
     if not points:
         raise FewShotError(f"the k-shot curve needs {n} classes with 2 or more examples each")
     return n, points
+
+
+def curve_stop_reason(support: SupportSet, n_way: int, points: Sequence[CurvePoint], k_max: int = 10) -> str:
+    """Why the k-shot curve ends before ``k_max`` ("" when it reaches it): each episode needs k
+    examples of a class to learn from and one more to test with, in ``n_way`` classes."""
+    if not points or points[-1].k >= k_max:
+        return ""
+    last = points[-1].k
+    need = last + 2
+    counts = list(support.counts.values())
+    if max(counts) < need:
+        per = f"{max(counts)} examples per class" if min(counts) == max(counts) else \
+            f"at most {max(counts)} examples in a class"
+        return (f"The curve stops at k = {last}: the support set has {per}, and k = {last + 1} needs {need} "
+                f"(k to learn from, one to test).")
+    enough = sum(c >= need for c in counts)
+    return (f"The curve stops at k = {last}: k = {last + 1} needs {n_way} classes with {need} examples or more "
+            f"(k to learn from, one to test), and only {enough} of the support's classes have that many.")
+

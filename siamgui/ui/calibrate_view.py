@@ -10,6 +10,8 @@ map tab shows the same embeddings (or the gallery's) on a 2-D PCA projection.
 
 from __future__ import annotations
 
+import html
+
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from siamgui.core import thresholds
 from siamgui.tasks import calibration
+from siamgui.tasks.calibration import auc_text  # noqa: F401 - the view's figures and ROC title
 from siamgui.ui.elided import ElidedLabel
 from siamgui.ui.embedding_map import EmbeddingMap
 from siamgui.ui.jobs import Job, Jobs, Outcome
@@ -58,10 +61,11 @@ class CalibrationOutcome:
 
 
 def _run_calibration(encoder, source: str, max_pairs: int, segment_s: float | None,
-                     cancel: threading.Event, progress) -> CalibrationOutcome:
+                     cancel: threading.Event, progress,
+                     max_files: int = calibration.DEFAULT_MAX_FILES) -> CalibrationOutcome:
     from siamgui.core.projection import pca_2d
 
-    plan = calibration.plan(source, encoder.modality.medium, max_files=calibration.DEFAULT_MAX_FILES,
+    plan = calibration.plan(source, encoder.modality.medium, max_files=max_files,
                             seed=0, segment_s=segment_s)
     result = calibration.calibrate(encoder, plan, max_pairs=max_pairs, seed=0, progress=progress,
                                    cancelled=cancel.is_set)
@@ -104,6 +108,7 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 class DistanceHistogram(_Plot):
     """Same-pair and different-pair distance histograms with a draggable threshold line."""
 
+    MARGINS = (52, 46, 16, 36)  # the legend has a row of its own above the bars (never over them)
     thresholdChanged = Signal(float)
 
     def __init__(self, parent: QWidget | None = None):
@@ -118,6 +123,7 @@ class DistanceHistogram(_Plot):
         self.default_threshold: float | None = None
         self.lo, self.hi = 0.0, 2.0
         self._dragging = False
+        self.legend_rects: list[QRectF] = []  # where the legend was last drawn (kept off the bars)
 
     def sizeHint(self) -> QSize:
         return QSize(560, 320)
@@ -220,12 +226,10 @@ class DistanceHistogram(_Plot):
         p.drawRoundedRect(QRectF(lx, r.top() - 12, w, 17), 4, 4)
         p.setPen(QColor("#3730a3"))
         p.drawText(QRectF(lx, r.top() - 12, w, 17), Qt.AlignmentFlag.AlignCenter, label)
-        # legend
-        legend = [(SAME, f"same pairs ({len(self.same)})"), (DIFF, f"different pairs ({len(self.different)})")]
-        x = r.right() - max(fm.horizontalAdvance(t) for _, t in legend) - 22
-        y = r.top() + 10
-        if xt > x - 10:  # keep the legend clear of the threshold label
-            x = r.left() + 8
+        # legend: one row above the plot, clear of the bars and of the threshold label
+        legend = [(SAME, f"same pairs ({len(self.same):,})"), (DIFF, f"different pairs ({len(self.different):,})")]
+        x, y = r.left(), 2.0
+        self.legend_rects = []
         for colour, text in legend:
             fill = QColor(colour)
             fill.setAlpha(110)
@@ -233,8 +237,10 @@ class DistanceHistogram(_Plot):
             p.setBrush(fill)
             p.drawRect(QRectF(x, y + 3, 11, 11))
             p.setPen(INK)
-            p.drawText(QRectF(x + 16, y, 260, 17), Qt.AlignmentFlag.AlignVCenter, text)
-            y += 18
+            width = fm.horizontalAdvance(text) + 4
+            p.drawText(QRectF(x + 16, y, width, 17), Qt.AlignmentFlag.AlignVCenter, text)
+            self.legend_rects.append(QRectF(x, y, 16 + width, 17))
+            x += 16 + width + 18
 
     # --- dragging --------------------------------------------------------------------------
     def _near_line(self, x: float) -> bool:
@@ -277,6 +283,7 @@ class RocPlot(_Plot):
         self.tpr = np.zeros(0)
         self.auc = self.eer = 0.0
         self.point: tuple[float, float] | None = None  # (far, tpr) at the threshold
+        self.eer_label_rect: QRectF | None = None  # where the EER label was last drawn (kept off the curve)
 
     def sizeHint(self) -> QSize:
         return QSize(340, 320)
@@ -341,7 +348,21 @@ class RocPlot(_Plot):
         p.setPen(QPen(MUTED, 1.2))
         p.setBrush(QColor("#ffffff"))
         p.drawEllipse(e, 4, 4)
-        p.drawText(QRectF(e.x() + 7, e.y() - 4, 120, 16), Qt.AlignmentFlag.AlignLeft, f"EER {pct(self.eer)}")
+        # the label goes below and right of the point, inside the curve: a good model's EER point
+        # sits in the curve's corner, where a label to its right would lie on the curve's top edge
+        text = f"EER {pct(self.eer)}"
+        tw = p.fontMetrics().horizontalAdvance(text) + 8
+        box = QRectF(e.x() + 8, e.y() + 8, tw, 16)
+        if box.right() > s.right():
+            box.moveRight(e.x() - 8)
+        if box.bottom() > s.bottom():
+            box.moveBottom(e.y() - 8)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(255, 255, 255, 230))
+        p.drawRoundedRect(box, 3, 3)
+        p.setPen(MUTED)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        self.eer_label_rect = box
         if self.point is not None:
             q = self.to_xy(*self.point, s)
             p.setPen(QPen(ACCENT, 1, Qt.PenStyle.DotLine))
@@ -355,7 +376,7 @@ class RocPlot(_Plot):
         bold.setBold(True)
         p.setFont(bold)
         p.drawText(QRectF(8, 4, self.width() - 16, 20), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
-                   f"ROC  ·  AUC {self.auc:.4f}")
+                   f"ROC  ·  AUC {auc_text(self.auc)}")
 
 
 # --- the view ------------------------------------------------------------------------------
@@ -409,8 +430,17 @@ class CalibrateView(View):
         self.pairs_spin.setRange(20, 100_000)
         self.pairs_spin.setSingleStep(500)
         self.pairs_spin.setValue(calibration.DEFAULT_MAX_PAIRS)
+        self.pairs_spin.setGroupSeparatorShown(True)
         self.pairs_spin.setToolTip("At most this many pairs from a folder, half same and half different")
         self.pairs_caption = QLabel("pairs")
+        self.files_spin = QSpinBox()
+        self.files_spin.setRange(20, 1_000_000)
+        self.files_spin.setSingleStep(1000)
+        self.files_spin.setGroupSeparatorShown(True)
+        self.files_spin.setValue(calibration.DEFAULT_MAX_FILES)
+        self.files_spin.setToolTip("At most this many files from a folder: a larger folder is sampled at random "
+                                   "(a fixed seed, an equal share per class); raise it to use more")
+        self.files_caption = QLabel("files and")
         self.segment_check = QCheckBox("cut recordings into")
         self.segment_check.setChecked(True)
         self.segment_check.setToolTip("Audio: cut each recording into segments, so one recording per speaker "
@@ -436,12 +466,22 @@ class CalibrateView(View):
         src.addWidget(self.folder_button)
         src.addWidget(self.csv_button)
         src.addWidget(self.source_label, 1)
-        src.addWidget(self.segment_check)
-        src.addWidget(self.segment_spin)
-        src.addWidget(self.pairs_spin)
-        src.addWidget(self.pairs_caption)
         src.addWidget(self.run_button)
         src.addWidget(self.cancel_button)
+        # the limits on a line of their own: beside the source they pushed it (and the buttons) off at 1024 px
+        self.limits_row = QHBoxLayout()
+        self.limits_row.setSpacing(8)
+        at_most = QLabel("From a folder, at most")
+        at_most.setObjectName("muted")
+        self.limits_row.addWidget(at_most)
+        self.limits_row.addWidget(self.files_spin)
+        self.limits_row.addWidget(self.files_caption)
+        self.limits_row.addWidget(self.pairs_spin)
+        self.limits_row.addWidget(self.pairs_caption)
+        self.limits_row.addSpacing(12)
+        self.limits_row.addWidget(self.segment_check)
+        self.limits_row.addWidget(self.segment_spin)
+        self.limits_row.addStretch(1)
         self.progress_row = QWidget()
         prog = QHBoxLayout(self.progress_row)
         prog.setContentsMargins(0, 0, 0, 0)
@@ -552,7 +592,9 @@ class CalibrateView(View):
         dl = QVBoxLayout(distances)
         dl.setContentsMargins(0, 8, 0, 0)
         dl.setSpacing(12)
-        dl.addLayout(plots, 1)
+        self.plots_box = QWidget()  # the two plots, as Save plots… writes them
+        self.plots_box.setLayout(plots)
+        dl.addWidget(self.plots_box, 1)
         dl.addWidget(panel)
 
         # map tab
@@ -581,12 +623,28 @@ class CalibrateView(View):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(distances, "Distances and ROC")
         self.tabs.addTab(mapw, "Embedding map")
+        self.save_plots_button = QPushButton("Save plots…")
+        self.save_plots_button.setToolTip("The histograms and the ROC curve as a PNG picture")
+        self.save_plots_button.clicked.connect(lambda: self.save_plots())
+        self.save_rates_button = QPushButton("Save rates…")
+        self.save_rates_button.setToolTip("False-accept, false-reject and accuracy at every threshold, as a CSV table")
+        self.save_rates_button.clicked.connect(lambda: self.save_rates())
+        for b in (self.save_plots_button, self.save_rates_button):
+            b.setObjectName("compactButton")  # as tall as the tabs beside them
+        corner = QWidget()
+        cl = QHBoxLayout(corner)
+        cl.setContentsMargins(0, 0, 0, 2)
+        cl.setSpacing(6)
+        cl.addWidget(self.save_plots_button)
+        cl.addWidget(self.save_rates_button)
+        self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(10)
         layout.addLayout(top)
         layout.addLayout(src)
+        layout.addLayout(self.limits_row)
         layout.addWidget(self.progress_row)
         layout.addWidget(self.error_label)
         layout.addWidget(self.tabs, 1)
@@ -667,6 +725,7 @@ class CalibrateView(View):
         segment = self.segment_spin.value() if (enc.modality.medium.segmentable and self.segment_check.isChecked()) \
             else None
         max_pairs = self.pairs_spin.value()
+        max_files = self.files_spin.value()
         src = self.source
         self.source_label.setText(src)
         self.source_label.setToolTip(src)
@@ -675,7 +734,7 @@ class CalibrateView(View):
         self.progress.setRange(0, 0)
         self.progress_label.setText("Finding files…")
         self._job = self.jobs.start(
-            lambda progress, cancel: _run_calibration(enc, src, max_pairs, segment, cancel, progress),
+            lambda progress, cancel: _run_calibration(enc, src, max_pairs, segment, cancel, progress, max_files),
             self._finished, progress=self._progress, lane=LANE)
 
     def cancel(self) -> None:
@@ -694,6 +753,7 @@ class CalibrateView(View):
         self.cancel_button.setVisible(on)
         self.run_button.setVisible(not on and self.source is not None)
         self.pairs_spin.setEnabled(not on)
+        self.files_spin.setEnabled(not on)
         self.segment_spin.setEnabled(not on and self.segment_check.isChecked())
         self.segment_check.setEnabled(not on)
 
@@ -749,8 +809,10 @@ class CalibrateView(View):
         skipped = f", {len(res.skipped):,} skipped" if res.skipped else ""
         self.figures.setText(
             f"<b>{what}</b> (embedded in {res.seconds:.1f} s{skipped}) &nbsp;·&nbsp; {int(res.labels.sum()):,} same "
-            f"and {int((~res.labels).sum()):,} different pairs &nbsp;·&nbsp; ROC AUC <b>{res.auc:.4f}</b> &nbsp;·&nbsp; "
-            f"EER <b>{pct(res.eer)}</b> at {res.eer_threshold:.3f}")
+            f"and {int((~res.labels).sum()):,} different pairs &nbsp;·&nbsp; ROC AUC <b>{auc_text(res.auc)}</b> "
+            f"&nbsp;·&nbsp; EER <b>{pct(res.eer)}</b> at {res.eer_threshold:.3f}"
+            + (f"<br><span style='color:#92400e'>{html.escape(note)}</span>"
+               if (note := calibration.sampling_note(res)) else ""))
         self.roc.set_curve(res.roc.far, res.roc.tpr, res.auc, res.eer)
         start = self.encoder.threshold if self.encoder is not None else res.default_threshold
         self.histogram.set_data(res.same, res.different, start, res.default_threshold)
@@ -759,6 +821,39 @@ class CalibrateView(View):
         self.threshold_spin.blockSignals(False)
         self.set_threshold(start)
         self._update_buttons()
+
+    def _save_name(self, ending: str) -> str:
+        name = Path(self.result.source).stem if self.result is not None else "calibration"
+        model = self.encoder.name if self.encoder is not None else "model"
+        return f"calibration-{model}-{name}{ending}"
+
+    def save_plots(self) -> None:
+        """The plots as they are on screen (threshold line included) to a PNG the user names."""
+        from siamgui.ui import saving
+
+        if self.result is None:
+            return
+        path = saving.ask_path(self, "Save the plots", self._save_name(".png"), saving.PNG, ".png")
+        if path is not None:
+            self.status.emit(saving.write_png(self.plots_box.grab(), path))
+
+    def save_rates(self) -> None:
+        """The rates at every distinct threshold to a CSV (tasks/exports.py, as the CLI would write them)."""
+        from siamgui.errors import user_message
+        from siamgui.tasks.exports import write_rates_csv
+        from siamgui.ui import saving
+
+        if self.result is None:
+            return
+        path = saving.ask_path(self, "Save the rates", self._save_name("-rates.csv"), saving.CSV, ".csv")
+        if path is None:
+            return
+        try:
+            write_rates_csv(self.result, path)
+        except Exception as exc:  # noqa: BLE001 - one sentence in the status line, never a crash
+            self.status.emit(f"Not saved: {user_message(exc)}")
+            return
+        self.status.emit(f"Saved {path}")
 
     def set_threshold(self, value: float) -> None:
         """Move the threshold (line, spin box, rates, ROC point) without re-embedding anything."""
@@ -849,6 +944,8 @@ class CalibrateView(View):
             self.use_button.setEnabled(False)
         self.map_folder_button.setEnabled(self.result is not None)
         self.map_gallery_button.setEnabled(self.encoder is not None)
+        for b in (self.save_plots_button, self.save_rates_button):
+            b.setEnabled(self.result is not None)
 
     # --- map -------------------------------------------------------------------------------
     _map_points: tuple = (None, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
 
@@ -20,6 +21,7 @@ from siamgui.ui.verdict import VerdictPanel
 from siamgui.ui.views import View
 
 SIDES = ("A", "B")
+SAME_FILE_NOTE = "The same file as A: a file's distance to itself is 0 whatever the model, so this tells nothing."
 
 
 class CompareView(View):
@@ -63,6 +65,13 @@ class CompareView(View):
         self.why_maps = None  # the last PairMaps shown
         self.why_dialog: QDialog | None = None
         self.why_job = why.WhyJob(jobs, self.why_button, self.status.emit)
+        self.why_picture_array = None  # the last rendered maps (what Save PNG… writes)
+        self.folder_button = QPushButton("Against a folder…")
+        self.folder_button.setToolTip("Rank every file of a folder by its distance to A, each with its verdict")
+        self.folder_button.clicked.connect(lambda: self.choose_rank_folder())
+        self.rank_dialog = None
+        self.rank_job = None
+        self.ranking = None  # the last Ranking shown
         top = QHBoxLayout()
         top.setSpacing(10)
         top.addWidget(title)
@@ -71,6 +80,7 @@ class CompareView(View):
         top.addWidget(self.samples_button)
         top.addWidget(self.draw_button)
         top.addWidget(self.why_button)
+        top.addWidget(self.folder_button)
         top.addWidget(self.swap_button)
         top.addWidget(self.clear_button)
 
@@ -234,12 +244,82 @@ class CompareView(View):
             self.why_picture = QLabel()
             self.why_caption = QLabel()
             self.why_caption.setWordWrap(True)
+            self.why_save_button = QPushButton("Save PNG…")
+            self.why_save_button.setToolTip("Save the maps and their legend as a PNG picture")
+            self.why_save_button.clicked.connect(lambda: self.save_why())
             box.addWidget(self.why_picture)
             box.addWidget(self.why_caption)
+            box.addWidget(self.why_save_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.why_picture_array = picture
         self.why_picture.setPixmap(QPixmap.fromImage(why.pair_image(picture)))
         self.why_caption.setText(why.caption(maps))
         self.why_dialog.show()
         self.why_dialog.raise_()
+
+    def save_why(self) -> None:
+        """The Why? maps as a PNG, where the user says (the picture ``siamgui explain --out`` writes)."""
+        from siamgui.ui import saving
+
+        if self.why_picture_array is None:
+            return
+        a, b = (self.panes[s].path for s in SIDES)
+        name = f"why-{a.stem if a else 'a'}-{b.stem if b else 'drawing'}.png"
+        path = saving.ask_path(self.why_dialog or self, "Save the Why? maps", name, saving.PNG, ".png")
+        if path is not None:
+            self.status.emit(saving.write_png(why.pair_image(self.why_picture_array), path))
+
+    # --- one file against a folder ---------------------------------------------------------------
+    def choose_rank_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        if self.encoder is None or self.panes["A"].embedding is None:
+            self.status.emit("Open file A first: the folder's files are ranked by their distance to it.")
+            return
+        folder = QFileDialog.getExistingDirectory(self, "A folder to rank against A")
+        if folder:
+            self.rank_folder(folder)
+
+    def rank_folder(self, folder: str | Path) -> None:
+        """Embed the folder's files in a job and list them nearest first, each judged at the threshold."""
+        from siamgui.tasks import ranking
+        from siamgui.ui.rank_dialog import RankDialog
+
+        pane, encoder = self.panes["A"], self.encoder
+        if encoder is None or pane.embedding is None:
+            return
+        self.cancel_ranking()
+        query, emb, threshold, folder = pane.path, pane.embedding, self.verdict.threshold, Path(folder)
+        if self.rank_dialog is None:
+            self.rank_dialog = RankDialog(self)
+            self.rank_dialog.chosen.connect(lambda path: self.load("B", path))
+            self.rank_dialog.cancelled.connect(lambda: self.cancel_ranking())
+        dialog = self.rank_dialog
+        dialog.start(query, folder)
+        dialog.show()
+        dialog.raise_()
+
+        def done(outcome: Outcome) -> None:
+            self.rank_job = None
+            if encoder is not self.encoder:
+                dialog.failed("The model changed: rank the folder again.")
+                return
+            if not outcome.ok:
+                dialog.failed(outcome.error)
+                return
+            self.ranking = outcome.value
+            dialog.show_ranking(self.ranking)
+
+        self.rank_job = self.jobs.start(
+            lambda report, cancel: ranking.rank_folder(encoder, query, emb, folder, threshold, progress=report,
+                                                       cancelled=cancel.is_set),
+            done, progress=dialog.progress)
+
+    def cancel_ranking(self) -> None:
+        job, self.rank_job = self.rank_job, None
+        if job is not None:
+            job.cancel()
+            if self.rank_dialog is not None:
+                self.rank_dialog.failed("Cancelled.")
 
     # --- drawing -----------------------------------------------------------------------------
     @property
@@ -300,12 +380,27 @@ class CompareView(View):
             return
         if self.encoder is not None and ea is not None and eb is not None:
             self.verdict.set_distance(self.encoder.distance(ea, eb))
+            self._show_same_file_note()
             return
         busy = any(self.panes[s].path is not None and self.panes[s].analysis is None
                    and self.panes[s].message == "" for s in SIDES)
         failed = any(self.panes[s].message for s in SIDES)
         text = "Working…" if busy else ("No verdict (see message)" if failed else "Waiting for two files")
         self.verdict.set_distance(None, text)
+
+    def _show_same_file_note(self) -> None:
+        """A distance of 0 is no finding when A and B are one file: B's pane says so (and stops
+        saying so once they differ; other notes of the pane are left alone)."""
+        a, b = (self.panes[s].path for s in SIDES)
+        try:
+            same = a is not None and b is not None and a.samefile(b)
+        except OSError:
+            same = False
+        pane = self.panes["B"]
+        if same:
+            pane.show_note(SAME_FILE_NOTE)
+        elif pane.note_label.text() == SAME_FILE_NOTE:
+            pane.show_note("")
 
     # --- playback --------------------------------------------------------------------------
     def toggle_play(self, side: str) -> None:
@@ -343,4 +438,5 @@ class CompareView(View):
         self.stop_playback()
 
     def shutdown(self) -> None:
+        self.cancel_ranking()
         self.stop_playback()

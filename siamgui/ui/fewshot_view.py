@@ -38,6 +38,14 @@ GRID = QColor("#e5e7eb")
 RIGHT = QColor("#16a34a")
 WRONG = QColor("#dc2626")
 NEIGHBOURS = 3
+THUMB = 96  # a neighbour thumbnail's side
+THUMB_DRAWING = 72  # in Draw mode the pad takes the matrix's column: smaller thumbnails fit at 1024 px
+CLASSIFIER_TITLES = {"centroid": "Nearest class mean", "knn": "Nearest example", "svm": "Linear SVM"}
+
+
+def svm_missing_sentence() -> str:
+    """The install hint as the one sentence the view shows (capitalised, with a full stop)."""
+    return fs.SVM_HINT[0].upper() + fs.SVM_HINT[1:] + "."
 
 
 def drawings_dir() -> Path:
@@ -135,6 +143,14 @@ class CurveChart(QWidget):
         def at(k: float, acc: float) -> QPointF:
             return QPointF(left + (k - 1) / (kmax - 1) * w, top + (1 - acc) * h)
 
+        last = self.points[-1].k
+        if last < kmax:  # the ks the support cannot give an episode for: shaded, and said so (note below)
+            shade = QRectF(at(last + 0.5, 1.0), at(kmax, 0.0))
+            p.fillRect(shade, QColor("#f3f4f6"))
+            if shade.width() > 70:
+                p.setPen(MUTED)
+                p.drawText(shade.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                           "too few examples per class")
         p.setPen(GRID)
         for acc in (0.0, 0.25, 0.5, 0.75, 1.0):
             p.drawLine(at(1, acc), at(kmax, acc))
@@ -245,7 +261,7 @@ class FewShotView(View):
         row1.addWidget(self.support_label, 1)
 
         self.classifier_combo = QComboBox()
-        for name, text in (("centroid", "Nearest class mean"), ("knn", "Nearest example"), ("svm", "Linear SVM")):
+        for name, text in CLASSIFIER_TITLES.items():
             self.classifier_combo.addItem(text, name)
         self.classifier_combo.setToolTip("How a query is named from the support embeddings")
         self.classifier_combo.currentIndexChanged.connect(lambda _i: self._classifier_changed())
@@ -284,9 +300,13 @@ class FewShotView(View):
         self.summary_label.setWordWrap(True)
 
         self.matrix = ConfusionMatrix()
+        self.matrix.setMinimumWidth(200)  # leaves the prediction list its room at 1024 px
         self.chart = CurveChart()
         self.predictions = QListWidget()
-        self.predictions.setMinimumWidth(220)
+        self.predictions.setMinimumWidth(200)  # "✓ 00056.png → 0  0.001" whole at 1024 px
+        self.predictions.setToolTip("file → predicted class, then its distance (or the SVM's score)")
+        self.predictions.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # "…" in the name, never a cut score
+        self.predictions.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.predictions.currentRowChanged.connect(self._prediction_selected)
         near_box = QFrame()
         near_box.setObjectName("pane")
@@ -300,7 +320,7 @@ class FewShotView(View):
         self.query_caption = QLabel("query")
         for col, (t, c) in enumerate(zip([self.query_thumb, *self.near_thumbs],
                                          [self.query_caption, *self.near_captions])):
-            t.setFixedSize(96, 96)
+            t.setFixedSize(THUMB, THUMB)
             t.setAlignment(Qt.AlignmentFlag.AlignCenter)
             t.setFrameShape(QFrame.Shape.StyledPanel)
             c.setObjectName("caption")
@@ -311,9 +331,22 @@ class FewShotView(View):
         grid = QGridLayout()
         grid.addWidget(self.predictions, 0, 0, 2, 1)
         grid.addWidget(near_box, 0, 1)
-        grid.addWidget(self.chart, 1, 1)
+        self.curve_note = QLabel("")  # why the k-shot curve ends before k = 10
+        self.curve_note.setObjectName("muted")
+        self.curve_note.setWordWrap(True)
+        self.curve_note.hide()
+        chart_box = QWidget()
+        chart_lay = QVBoxLayout(chart_box)
+        chart_lay.setContentsMargins(0, 0, 0, 0)
+        chart_lay.setSpacing(2)
+        chart_lay.addWidget(self.chart, 1)
+        chart_lay.addWidget(self.curve_note)
+        grid.addWidget(chart_box, 1, 1)
         grid.addWidget(self.matrix, 0, 2, 2, 1)
         self.drawpad = DrawPadPanel("Your query")
+        self.drawpad.title.hide()  # the neighbours' title says "Your drawing": the room goes to the buttons
+        for b in (self.drawpad.undo_button, self.drawpad.clear_button):  # never cut to "Jndo strok"
+            b.setMinimumWidth(b.sizeHint().width())
         self.drawpad.pad.changed.connect(lambda: (self._update_buttons(), self.classify_drawing()))
         self.drawpad.hide()
         grid.addWidget(self.drawpad, 0, 2, 2, 1)
@@ -328,7 +361,18 @@ class FewShotView(View):
         lay.addLayout(row2)
         lay.addWidget(self.note_label)
         lay.addWidget(self.error_label)
-        lay.addWidget(self.summary_label)
+        self.save_predictions_button = QPushButton("Save predictions…")
+        self.save_predictions_button.setToolTip("One row per query: file, predicted class, distance (or score), "
+                                                "true class; a CSV table")
+        self.save_predictions_button.clicked.connect(lambda: self.save_predictions())
+        self.save_matrix_button = QPushButton("Save matrix…")
+        self.save_matrix_button.setToolTip("The confusion matrix as a PNG picture")
+        self.save_matrix_button.clicked.connect(lambda: self.save_matrix())
+        summary_row = QHBoxLayout()
+        summary_row.addWidget(self.summary_label, 1)
+        summary_row.addWidget(self.save_predictions_button)
+        summary_row.addWidget(self.save_matrix_button)
+        lay.addLayout(summary_row)
         lay.addLayout(grid, 1)
         for w in (self.predictions, self.matrix, self.chart):
             w.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -338,23 +382,28 @@ class FewShotView(View):
     def classifier(self) -> str:
         return str(self.classifier_combo.currentData())
 
+    @property
+    def svm_missing(self) -> bool:
+        """The chosen classifier is the SVM and scikit-learn is not installed: nothing can be classified."""
+        return self.classifier == "svm" and not fs.svm_installed()
+
     def _update_buttons(self) -> None:
         has_model = self.encoder is not None
         self.support_button.setEnabled(has_model and not self.busy)
         self.add_button.setEnabled(has_model and not self.busy)
         self.clear_button.setEnabled(bool(self.by_class) and not self.busy)
+        svm_missing = self.svm_missing
         ready = has_model and self.support is not None and not self.busy
-        self.query_folder_button.setEnabled(ready)
-        self.query_files_button.setEnabled(ready)
-        self.curve_button.setEnabled(ready)
+        self.query_folder_button.setEnabled(ready and not svm_missing)  # nothing to run them with
+        self.query_files_button.setEnabled(ready and not svm_missing)
+        self.curve_button.setEnabled(ready and not svm_missing)
         self.cancel_button.setVisible(self.busy)
         drawable = has_model and self.encoder.modality.drawable
         self.draw_button.setVisible(drawable)
         self.draw_button.setEnabled(ready or self.draw_button.isChecked() or (drawable and not self.busy))
         self.add_drawing_button.setVisible(drawable and self.draw_button.isChecked())
         self.add_drawing_button.setEnabled(not self.busy and not self.drawpad.pad.empty)
-        svm_missing = self.classifier == "svm" and not fs.svm_installed()
-        self.note_label.setText(fs.SVM_HINT[0].upper() + fs.SVM_HINT[1:] + "." if svm_missing else "")
+        self.note_label.setText(svm_missing_sentence() if svm_missing else "")
         self.note_label.setVisible(svm_missing)
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
@@ -407,7 +456,7 @@ class FewShotView(View):
             self.cancel()
             self.support, self.result, self.curve = None, None, None
             self._show_result()
-            self.chart.set_curve(0, [])
+            self._show_curve(None)
             self._show_error("")
             if encoder is not None and self.by_class:
                 suffixes = set(encoder.modality.suffixes)
@@ -429,10 +478,18 @@ class FewShotView(View):
     def drawing(self) -> bool:
         return self.draw_button.isChecked()
 
+    @property
+    def thumb_side(self) -> int:
+        return THUMB_DRAWING if self.drawing else THUMB
+
     def set_drawing(self, on: bool) -> None:
-        """The drawing pad takes the confusion matrix's place (and gives it back)."""
+        """The drawing pad takes the confusion matrix's place (and gives it back); the thumbnails
+        shrink so the three columns fit a 1024 px screen."""
         self.drawpad.setVisible(on)
         self.matrix.setVisible(not on)
+        for t in (self.query_thumb, *self.near_thumbs):
+            t.setFixedSize(self.thumb_side, self.thumb_side)
+        self._clear_neighbours()
         self._update_buttons()
         if on:
             self.classify_drawing()
@@ -441,6 +498,11 @@ class FewShotView(View):
         """Name the pad's drawing from the support set, in a job; its nearest examples beside it."""
         enc, support, name, panel = self.encoder, self.support, self.classifier, self.drawpad
         if not self.drawing or enc is None:
+            return
+        if self.svm_missing:
+            self._req["drawing"] += 1
+            thumb(panel.seen, None)
+            panel.caption.setText("Choose another classifier to classify the drawing.")
             return
         if support is None or panel.pad.empty:
             self._req["drawing"] += 1
@@ -470,9 +532,9 @@ class FewShotView(View):
             panel.caption.setText(f"Your drawing → {predicted}  ({kind} {score:.3f})")
             self.drawn_prediction = predicted
             self.near_title.setText("Your drawing: nearest support examples")
-            thumb(self.query_thumb, seen, 96)
+            thumb(self.query_thumb, seen, self.thumb_side)
             for t, c, (f, cls, d, pic) in zip(self.near_thumbs, self.near_captions, rows):
-                thumb(t, None if pic is None else qimage_from_array(pic), 96)
+                thumb(t, None if pic is None else qimage_from_array(pic), self.thumb_side)
                 c.setText(f"{cls}  {d:.3f}")
                 c.setToolTip(str(f))
 
@@ -589,7 +651,7 @@ class FewShotView(View):
             self.by_class, self.support = by_class, outcome.value
             self.result, self.curve = None, None
             self._show_result()
-            self.chart.set_curve(0, [])
+            self._show_curve(None)
             self._show_support()
             self._update_buttons()
             self.classify_drawing()
@@ -616,7 +678,7 @@ class FewShotView(View):
         self.by_class, self.support, self.result, self.curve = {}, None, None, None
         self._show_support()
         self._show_result()
-        self.chart.set_curve(0, [])
+        self._show_curve(None)
         self._show_error("")
         self._update_buttons()
 
@@ -640,8 +702,18 @@ class FewShotView(View):
             self.classify(files)
 
     def _classifier_changed(self) -> None:
+        """Results of the other classifier go (never shown under the new one's name); then run again."""
+        if self.result is not None and self.result.classifier != self.classifier:
+            self.result = None
+            self._show_result()
+        if self.curve is not None:
+            self.curve = None
+            self._show_curve(None)
+        self._show_error("")
         self._update_buttons()
         self.classify_drawing()
+        if self.svm_missing:
+            return  # the note says what to install, once
         if self.last_query and self.support is not None and not self.busy:
             self.classify(self.last_query)
 
@@ -662,6 +734,11 @@ class FewShotView(View):
             if not outcome.ok:
                 self._show_error(outcome.error)
                 return
+            if outcome.value.classifier != self.classifier:  # the classifier changed while it ran
+                self._update_buttons()
+                if not self.svm_missing:
+                    self.classify(sources)
+                return
             self.result = outcome.value
             self._show_result()
 
@@ -673,6 +750,8 @@ class FewShotView(View):
         r = self.result
         self.predictions.clear()
         self._clear_neighbours()
+        self.save_predictions_button.setVisible(r is not None)
+        self.save_matrix_button.setVisible(r is not None and r.labelled)
         if r is None:
             self.summary_label.setText("")
             self.matrix.set_matrix([], None)
@@ -680,22 +759,62 @@ class FewShotView(View):
         what = "distance" if r.score_kind == "distance" else "score"
         for p in r.predictions:
             mark = "" if p.truth is None else ("✓ " if p.truth == p.predicted else "✗ ")
-            item = QListWidgetItem(f"{mark}{Path(p.file).name} → {p.predicted}  ({what} {p.score:.3f})")
+            item = QListWidgetItem(f"{mark}{Path(p.file).name} → {p.predicted}  {p.score:.3f}")
             if p.truth is not None:
                 item.setForeground(RIGHT if p.truth == p.predicted else WRONG)
-                item.setToolTip(f"{p.file}\ntrue class {p.truth}")
+                item.setToolTip(f"{p.file}\ntrue class {p.truth}; {what} {p.score:.3f}")
             else:
-                item.setToolTip(p.file)
+                item.setToolTip(f"{p.file}\n{what} {p.score:.3f}")
             self.predictions.addItem(item)
         skipped = f"; {len(r.skipped)} left out" if r.skipped else ""
         if r.labelled:
             n = int(r.confusion.sum())
             self.summary_label.setText(f"Accuracy {r.accuracy:.1%}  ({int(np.trace(r.confusion))} of {n} right, "
-                                       f"{len(r.classes)} classes, {self.classifier_combo.currentText().lower()}; "
+                                       f"{len(r.classes)} classes, {CLASSIFIER_TITLES.get(r.classifier, r.classifier).lower()}; "
                                        f"{r.seconds:.2f} s{skipped})")
         else:
             self.summary_label.setText(f"{len(r.predictions)} file(s) classified ({r.seconds:.2f} s{skipped})")
         self.matrix.set_matrix(r.classes, r.confusion)
+
+    # --- saving ----------------------------------------------------------------------------
+    def _save_name(self, ending: str) -> str:
+        model = self.encoder.name if self.encoder is not None else "model"
+        return f"fewshot-{model}-{self.result.classifier if self.result else 'result'}{ending}"
+
+    def save_predictions(self) -> None:
+        """The predictions as a CSV (tasks/exports.py: what ``siamgui fewshot --out`` writes)."""
+        from siamgui.errors import user_message
+        from siamgui.tasks.exports import write_predictions_csv
+        from siamgui.ui import saving
+
+        if self.result is None:
+            return
+        path = saving.ask_path(self, "Save the predictions", self._save_name(".csv"), saving.CSV, ".csv")
+        if path is None:
+            return
+        try:
+            write_predictions_csv(self.result, path)
+        except Exception as exc:  # noqa: BLE001 - one sentence in the status line, never a crash
+            self.status.emit(f"Not saved: {user_message(exc)}")
+            return
+        self.status.emit(f"Saved {path}")
+
+    def save_matrix(self) -> None:
+        """The confusion matrix drawn at a size where every class has room, as a PNG."""
+        from siamgui.ui import saving
+
+        r = self.result
+        if r is None or not r.labelled:
+            return
+        path = saving.ask_path(self, "Save the confusion matrix", self._save_name("-confusion.png"), saving.PNG,
+                               ".png")
+        if path is None:
+            return
+        picture = ConfusionMatrix()  # off screen: the view's own may be small, or hidden by the drawing pad
+        picture.set_matrix(r.classes, r.confusion)
+        side = 56 + 36 * len(r.classes) + 12
+        picture.resize(max(320, side), max(300, side))
+        self.status.emit(saving.write_png(picture.grab(), path))
 
     def _clear_neighbours(self) -> None:
         self.near_title.setText("Pick a query to see its nearest examples")
@@ -723,9 +842,9 @@ class FewShotView(View):
                 return
             nb: _Neighbours = outcome.value
             self.near_title.setText(f"{Path(pred.file).name}: nearest support examples ({support.metric} distance)")
-            thumb(self.query_thumb, None if nb.query is None else qimage_from_array(nb.query), 96)
+            thumb(self.query_thumb, None if nb.query is None else qimage_from_array(nb.query), self.thumb_side)
             for t, c, (f, cls, d, pic) in zip(self.near_thumbs, self.near_captions, nb.rows):
-                thumb(t, None if pic is None else qimage_from_array(pic), 96)
+                thumb(t, None if pic is None else qimage_from_array(pic), self.thumb_side)
                 if pic is None:
                     t.setText(Path(f).name)
                 c.setText(f"{cls}  {d:.3f}")
@@ -734,6 +853,14 @@ class FewShotView(View):
         self._submit("near", work, done)
 
     # --- curve -----------------------------------------------------------------------------
+    def _show_curve(self, curve: tuple[int, list[fs.CurvePoint]] | None) -> None:
+        """Draw the curve, and say under it why it stops short of k = 10 when it does."""
+        n, points = curve if curve is not None else (0, [])
+        self.chart.set_curve(n, points)
+        note = fs.curve_stop_reason(self.support, n, points) if points and self.support is not None else ""
+        self.curve_note.setText(note)
+        self.curve_note.setVisible(bool(note))
+
     def draw_curve(self) -> None:
         support, name = self.support, self.classifier
         if support is None:
@@ -748,8 +875,10 @@ class FewShotView(View):
             if not outcome.ok:
                 self._show_error(outcome.error)
                 return
+            if name != self.classifier:  # drawn with the classifier the user has since left
+                return
             self.curve = outcome.value
-            self.chart.set_curve(*self.curve)
+            self._show_curve(self.curve)
 
         self._show_error("")
         self._set_busy(True, "drawing episodes…")

@@ -213,3 +213,46 @@ class Jobs(QObject):
         for pool in (self.pool, *self._lanes.values()):
             pool.clear()
         self.wait(wait_ms)
+
+
+class Latest:
+    """"Latest result wins", written once: one kind of request (a side's analysis, a model load, a
+    gallery read) whose newest answer alone is delivered.
+
+        people = Latest(jobs, lane="live-gallery")
+        people.submit(read_people, show_people)   # an older read still in flight is never shown
+        people.forget()                            # a new model: whatever is in flight is dropped
+
+    Each ``submit`` cancels the delivery of the previous one (its work may finish, its callback
+    never runs), so a slow old answer is never drawn over a newer one and no counter is needed.
+    """
+
+    def __init__(self, jobs: Jobs, lane: str | None = None):
+        self.jobs, self.lane = jobs, lane
+        self._id: int | None = None
+
+    @property
+    def pending(self) -> bool:
+        """A request is in flight and will be delivered."""
+        return self._id is not None
+
+    def submit(self, fn: Callable[[], Any], callback: Callable[[Outcome], None]) -> int:
+        """Run ``fn()`` off the UI thread; ``callback(outcome)`` runs only if no newer request came."""
+        self.forget()
+
+        mine: list[int] = []  # this request's job id, known once submitted (delivery comes later)
+
+        def deliver(outcome: Outcome) -> None:
+            if mine and self._id == mine[0]:
+                self._id = None
+            callback(outcome)
+
+        self._id = self.jobs.submit(fn, deliver, lane=self.lane)
+        mine.append(self._id)
+        return self._id
+
+    def forget(self) -> None:
+        """Drop whatever is in flight: its outcome will not be delivered."""
+        if self._id is not None:
+            self.jobs.cancel(self._id)
+            self._id = None

@@ -24,7 +24,28 @@ from siamgui.ui.views import View
 
 DEVICE_TITLES = {"auto": "Auto", "cuda": "CUDA", "cpu": "CPU"}
 OPEN_MODEL = "__open__"
+FIRST_MODEL = "face"  # the app's headline: a first launch opens on it, its sample pair loaded
 NO_MODELS = "No models installed — open an .onnx model file with a SiamGUI card to start."
+
+
+def model_summaries() -> list[tuple[str, str]]:
+    """(name, what it compares) for every installed model, read from the registry and the cards
+    (the About box lists them all, never a hand-kept list)."""
+    import re
+
+    from siamgui.core.modelcard import CardError, read_card  # onnxruntime: off the UI thread
+
+    rows = []
+    for name, path in registry.available().items():
+        try:
+            text = read_card(path).description.strip()
+        except CardError as exc:
+            text = f"unusable ({exc})"
+        first = re.split(r"\.\s+(?=[A-Z])", text)[0].rstrip(".")  # "(e.g. cat or dog)" stays whole
+        if len(first) > 90:
+            first = first[:90].rsplit(" ", 1)[0].rstrip(",;:(") + "…"
+        rows.append((name, first))
+    return rows
 
 
 def load_encoder(path: str, device: str):
@@ -93,8 +114,10 @@ class MainWindow(QMainWindow):
         self.error_box: QMessageBox | None = None
         self.setWindowTitle("SiamGUI")
         self.setWindowIcon(QIcon(str(resources.icon_path())))
-        self.resize(1280, 800)
-        self.setMinimumSize(960, 640)
+        remembered_view = self.settings.last_view  # read before the first view is selected below
+        self._first_launch = not self.settings.last_model
+        self._samples_on_load = False  # set by a first launch: Compare gets the model's sample pair
+        self.place_on_screen()
 
         self._build_header()
         self.nav = QListWidget()
@@ -142,6 +165,9 @@ class MainWindow(QMainWindow):
         self.train.modelRemoved.connect(lambda _path: self.refresh_models())
         self.add_view(self.train)
         self.nav.setCurrentRow(0)
+        titles = [v.title for v in self.views]
+        if remembered_view in titles:  # a later launch opens where the last one closed
+            self.nav.setCurrentRow(titles.index(remembered_view))
         self.refresh_models()
         self._show_content()
         if autoload:
@@ -187,6 +213,7 @@ class MainWindow(QMainWindow):
         if isinstance(current, View) and current is not self.views[row]:
             current.deactivated()
         self.view_stack.setCurrentIndex(row)
+        self.settings.last_view = self.views[row].title
         self._show_content()
         self.views[row].activated()
 
@@ -366,7 +393,12 @@ class MainWindow(QMainWindow):
             return
         paths = [p for _, p in entries]
         last = self.settings.last_model
-        self.load_model(last if last in paths else paths[0])
+        if last in paths:
+            self.load_model(last)
+            return
+        first = next((p for title, p in entries if title == FIRST_MODEL), paths[0])
+        self._samples_on_load = self._first_launch  # a verdict on screen at once, not two empty panes
+        self.load_model(first)
 
     def _model_chosen(self, index: int) -> None:
         data = self.model_combo.itemData(index)
@@ -429,6 +461,41 @@ class MainWindow(QMainWindow):
         for view in self.views:
             view.set_encoder(self.encoder)
         self._show_content()
+        if self._samples_on_load:
+            self._samples_on_load = False
+            self.load_first_sample_pair()
+
+    def load_first_sample_pair(self) -> None:
+        """Fill Compare's empty panes with the model's first shipped pair (a first launch's welcome)."""
+        pairs = getattr(self.compare, "sample_pairs", [])
+        if pairs and all(pane.path is None for pane in self.compare.panes.values()):
+            self.compare.load_pair(pairs[0].a, pairs[0].b)
+
+    # --- screen ----------------------------------------------------------------------------
+    def available_geometry(self):
+        """The screen area a window may use (less task bars): where this window is, else the primary.
+        None on Qt's offscreen platform, whose 800x800 "screen" is a placeholder, not a display."""
+        from PySide6.QtGui import QGuiApplication
+
+        if QGuiApplication.platformName() == "offscreen":
+            return None
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry() if screen is not None else None
+
+    def place_on_screen(self) -> None:
+        """Open inside the available screen: the saved geometry (or 1280x800) clamped to it."""
+        from PySide6.QtCore import QRect
+
+        from siamgui.ui.screen_fit import DEFAULT_SIZE, MINIMUM_SIZE, fit_within, minimum_within
+
+        available = self.available_geometry()
+        saved = self.settings.geometry
+        if available is None:  # no screen to fit: the default size, or the saved one as it was
+            self.setMinimumSize(MINIMUM_SIZE)
+            self.resize(QRect(*saved).size() if saved else DEFAULT_SIZE)
+            return
+        self.setMinimumSize(minimum_within(available))
+        self.setGeometry(fit_within(available, QRect(*saved) if saved else None))
 
     def set_device(self, device: str) -> None:
         if device not in DEVICE_TITLES:
@@ -490,14 +557,26 @@ class MainWindow(QMainWindow):
         return self.guide
 
     def _about(self) -> None:
+        """The About box, naming every installed model (the cards are read off the UI thread)."""
+        self.jobs.submit(model_summaries, lambda outcome: self._show_about(outcome.value if outcome.ok else []))
+
+    def _show_about(self, models: list[tuple[str, str]]) -> None:
+        from html import escape
+
         from siamgui import __version__
 
+        listed = "".join(f"<li><b>{escape(n)}</b>: {escape(d)}</li>" for n, d in models)
+        count = {1: "One model is", 2: "Two models are", 3: "Three models are", 4: "Four models are",
+                 5: "Five models are", 6: "Six models are"}.get(len(models), f"{len(models)} models are")
         QMessageBox.about(self, "About SiamGUI",
-                          f"<b>SiamGUI {__version__}</b><p>See how a Siamese network judges similarity: "
-                          "faces, voices and glyphs, with the region each encoder saw, the distance, "
-                          "a verdict and a threshold you can move.</p>")
+                          f"<b>SiamGUI {__version__}</b><p>See how a Siamese network judges similarity, "
+                          "with the region each encoder saw, the distance, a verdict and a threshold you can "
+                          "move.</p>" + (f"<p>{count} installed:</p><ul>{listed}</ul>" if models else
+                                         "<p>No models are installed yet.</p>"))
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        g = self.normalGeometry() if self.isMaximized() else self.geometry()
+        self.settings.geometry = (g.x(), g.y(), g.width(), g.height())
         for view in self.views:
             view.shutdown()
         self.jobs.shutdown()

@@ -14,10 +14,16 @@ from siamgui.media.medium import IMAGE as IMAGE_MEDIUM
 from siamgui.media.medium import Medium, medium
 from siamgui.ui.analysis import Analysis, AudioDisplay, ImageDisplay
 from siamgui.ui.canvas import ImageCanvas, SpectrogramView, WaveformView
+from siamgui.ui.elided import ElidedLabel
 
 ALL_FILTER = "All files (*)"
 
 EMPTY, IMAGE, AUDIO = range(3)
+
+
+def shown_path(path: Path) -> str:
+    """The file's folder and name ("s1/1.pgm"): ORL's s1/1.pgm and s2/1.pgm must not both read "1.pgm"."""
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 def restyle(w: QWidget) -> None:
@@ -48,9 +54,8 @@ class InputPane(QFrame):
         badge.setObjectName("paneBadge")
         badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
         badge.setFixedSize(26, 26)
-        self.name_label = QLabel("No file")
+        self.name_label = ElidedLabel("No file", mode=Qt.TextElideMode.ElideLeft)  # the file's end stays
         self.name_label.setObjectName("paneName")
-        self.name_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.play_button = QPushButton("▶  Play")
         self.play_button.setObjectName("playButton")
         self.play_button.setToolTip("Play the clip")
@@ -153,7 +158,7 @@ class InputPane(QFrame):
     def set_busy(self, path: str | Path) -> None:
         self.path = Path(path)
         self.analysis = None
-        self.name_label.setText(self.path.name)
+        self.name_label.setText(shown_path(self.path))
         self.name_label.setToolTip(str(self.path))
         self.message_label.hide()
         self.note_label.hide()

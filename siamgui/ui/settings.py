@@ -57,3 +57,30 @@ class AppSettings:
     def last_model(self, value: str) -> None:
         self.store.setValue("models/last", value)
         self.store.sync()
+
+    # window ---------------------------------------------------------------------------------
+    @property
+    def last_view(self) -> str:
+        """The title of the view shown when the window last closed ("" on a first launch)."""
+        return str(self.store.value("window/view", "") or "")
+
+    @last_view.setter
+    def last_view(self, value: str) -> None:
+        self.store.setValue("window/view", value)
+
+    @property
+    def geometry(self) -> tuple[int, int, int, int] | None:
+        """(x, y, width, height) of the window when it last closed, or None."""
+        value = self.store.value("window/geometry", None)
+        if isinstance(value, str):
+            value = value.split(",")
+        try:
+            x, y, w, h = (int(v) for v in value)
+        except (TypeError, ValueError):
+            return None
+        return (x, y, w, h) if w > 0 and h > 0 else None
+
+    @geometry.setter
+    def geometry(self, value: tuple[int, int, int, int]) -> None:
+        self.store.setValue("window/geometry", ",".join(str(int(v)) for v in value))
+        self.store.sync()

@@ -67,8 +67,9 @@ def caption(maps) -> str:
     from siamgui.tasks import explain
 
     info = explain.summary(maps)
-    hidden = (f"Each region of {maps.sides[0].what} was hidden in turn ({info['occlusions']} copies, "
-              f"{info['seconds']:.1f} s). ")
+    side = maps.sides[0]
+    hidden = (f"Each region of {side.what} was hidden in turn, one at a time ({info['occlusions']} tries, "
+              f"{info['seconds']:.1f} s). " + (f"{side.reading} " if side.reading else ""))
     if maps.against is not None:
         name = maps.against.name
         return hidden + (f"Red: hiding it raised the distance, so it made the live input look like {name}; "

@@ -59,7 +59,7 @@ def test_bad_cards_are_explained(change, message):
 def test_non_onnx_file_is_explained(tmp_path):
     bad = tmp_path / "notes.onnx"
     bad.write_text("not a model")
-    with pytest.raises(CardError, match="not a loadable ONNX model"):
+    with pytest.raises(CardError, match="notes.onnx is not an ONNX model: its contents are not in the ONNX format"):
         read_card(bad)
 
 

@@ -113,3 +113,72 @@ def test_voice_loop_judges_utterances_and_reports_silence(tmp_path):
     assert utt and utt[0].verdict.same, utt and utt[0].distance
     assert not errors
     assert any(not voice for _, voice in levels) and any(voice for _, voice in levels)
+
+
+def test_camera_loop_says_once_that_a_file_is_not_a_video_and_ends(face_model, tmp_path):
+    bogus = tmp_path / "notes.avi"
+    bogus.write_text("not a video")
+    errors, ended = [], []
+    loop = CameraLoop(lambda: CameraSource(str(bogus)), FaceVerifier(face_model), lambda *a: None, lambda r: None,
+                      errors.append, retry_s=0.05, on_end=ended.append)
+    loop.start()
+    deadline = time.time() + 5
+    while time.time() < deadline and not ended:
+        time.sleep(0.02)
+    time.sleep(0.3)  # a retrying loop would have said it again by now
+    assert len(errors) == 1 and "notes.avi is not a video that can be played" in errors[0]
+    assert "retrying" not in errors[0] and ended == errors
+    loop.stop()
+    assert not loop.running
+
+
+def test_voice_verifier_names_the_speaker_from_the_gallery_people(tmp_path):
+    from siamgui.tasks.live import PeopleSnapshot
+
+    enc = Encoder.load(carded_model(tmp_path / "a.onnx", {"kind": "logmel"}, threshold=0.05))
+    said = enc.embed(tone(tmp_path / "t.wav", seconds=1.5))[0]
+    other = enc.embed(tone(tmp_path / "o.wav", freqs=(5000.0, 7000.0), seconds=1.5))[0]
+    people = PeopleSnapshot(np.array([1, 2]), np.stack([said, other]), (1, 2), ("Ada", "Tone"), enc.card.metric)
+    v = VoiceVerifier(enc)
+    from siamgui.media.audio import load_audio
+
+    v.set_identify(True, people)
+    r = v.judge(load_audio(tmp_path / "t.wav"), "utterance")
+    assert r.identify and r.name == "Ada" and r.verdict.same and [n for n, _ in r.matches] == ["Ada", "Tone"]
+    v.set_identify(True, None)
+    r = v.judge(load_audio(tmp_path / "t.wav"), "utterance")
+    assert r.verdict is None and r.message == "the gallery has nobody enrolled with this model"
+
+
+def test_a_result_says_which_settings_it_was_judged_with(face_model):
+    v = FaceVerifier(face_model, smoothing=3, detect_every=1)
+    first = v.process(portrait_frame())
+    assert first.generation == v.generation and first.message == "no reference"
+    v.set_reference(first.embedding)  # a result judged before this belongs to the old reference
+    assert v.generation == first.generation + 1
+    again = v.process(portrait_frame(shift=2))
+    assert again.generation == v.generation and again.verdict.same and len(v.smoother.values) == 1
+    v.set_identify(True, None)
+    assert v.process(portrait_frame()).identify and v.generation == first.generation + 2
+
+
+def test_people_snapshot_gives_each_person_their_nearest_sample():
+    from siamgui.core.compare import distance
+    from siamgui.tasks.live import PeopleSnapshot
+
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(7, 8)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    pids = [5, 2, 5, 9, 2, 2, 9]  # rows of three people, interleaved as a gallery stores them
+    names = ["E", "B", "E", "I", "B", "B", "I"]
+    snap = PeopleSnapshot.from_matrix((np.arange(7), np.array(pids), names, vecs), "cosine")
+    assert snap.names == ("E", "B", "I") and len(snap) == 3
+    faces = rng.normal(size=(2, 8)).astype(np.float32)
+    faces /= np.linalg.norm(faces, axis=1, keepdims=True)
+    got = snap.distances(faces)
+    for f in range(2):
+        for col, pid in enumerate((5, 2, 9)):
+            rows = [i for i, p in enumerate(pids) if p == pid]
+            assert got[f, col] == pytest.approx(min(distance(faces[f], vecs[i], "cosine") for i in rows), abs=1e-5)
+    empty = PeopleSnapshot.from_matrix((np.zeros(0), np.zeros(0, int), [], np.zeros((0, 8))), "cosine")
+    assert len(empty) == 0

@@ -2,13 +2,16 @@
 
     python screenshot_app.py OUT.png A B [WIDTHxHEIGHT]
 
-Models come from $SIAMGUI_MODELS (the first one loads); settings from $XDG_CONFIG_HOME.
+The first model of $SIAMGUI_MODELS loads (without it, what a launch opens on); settings from
+$XDG_CONFIG_HOME.
 Exits 0 once the PNG is written with a verdict showing, 3 if no verdict came within the time.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
@@ -20,7 +23,10 @@ def main() -> int:
     out, a, b = sys.argv[1:4]
     width, height = map(int, (sys.argv[4] if len(sys.argv) > 4 else "1280x800").split("x"))
     app = create_app(sys.argv[:1])
-    window = build_window()
+    models = sorted(Path(os.environ["SIAMGUI_MODELS"]).glob("*.onnx")) if os.environ.get("SIAMGUI_MODELS") else []
+    window = build_window(autoload=not models)  # a first launch would open on the shipped face model
+    if models:
+        window.load_model(str(models[0]))
     window.resize(width, height)
     window.show()
     state = {"loaded": False, "ticks": 0, "code": 3}

@@ -168,6 +168,21 @@ def main() -> int:
             fv.draw_curve()
             spin(lambda: idle() and not fv.busy, timeout=120)
             shot("fewshot")
+            from PySide6.QtCore import QPoint, Qt
+            from PySide6.QtTest import QTest
+
+            fv.draw_button.click()  # Draw mode: the pad takes the matrix's place (issue 22, item 11)
+            pad = fv.drawpad.pad
+            sq = pad._square()
+            at = lambda x, y: QPoint(int(sq.left() + x * sq.width()), int(sq.top() + y * sq.height()))  # noqa: E731
+            seven = [(0.2, 0.12), (0.8, 0.1), (0.6, 0.5), (0.45, 0.92)]
+            QTest.mousePress(pad, Qt.MouseButton.LeftButton, pos=at(*seven[0]))
+            for xy in seven[1:]:
+                QTest.mouseMove(pad, at(*xy))
+            QTest.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=at(*seven[-1]))
+            spin(lambda: idle() and fv.drawn_prediction is not None, timeout=10)
+            shot("fewshot-draw")
+            fv.draw_button.click()
         view(win.train)
         spin(lambda: win.train.listing is not None, timeout=30)  # the trainer's --list answer fills the choices
         shot("train")

@@ -134,7 +134,8 @@ def test_help_guide_and_about(glyph_window, qtbot, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "about", staticmethod(lambda parent, title, text: shown.append(text)))
     trigger(w, "Help", "About SiamGUI")
-    assert shown and "SiamGUI" in shown[0]
+    qtbot.waitUntil(lambda: bool(shown), timeout=10000)  # the cards are read off the UI thread first
+    assert "SiamGUI" in shown[0]
 
 
 def test_empty_state_open_model_button(make_window, qtbot, tmp_path, monkeypatch):
@@ -217,6 +218,8 @@ def test_compare_why_button_shows_occlusion_maps_of_both_inputs(glyph_window, qt
         assert side.heat.shape == side.view.shape[:2] and abs(side.heat).max() > 0
     assert cv.why_dialog.isVisible() and not cv.why_picture.pixmap().isNull()
     assert "made the pair alike" in cv.why_caption.text() and cv.why_button.isEnabled()
+    assert cv.why_caption.text().startswith("Each region of the 32x32 px picture the model sees was hidden in "
+                                            "turn, one at a time (")
 
 
 def test_compare_why_button_maps_time_and_frequency_for_audio(audio_window, qtbot, tmp_path):
@@ -230,6 +233,9 @@ def test_compare_why_button_maps_time_and_frequency_for_audio(audio_window, qtbo
     side = cv.why_maps.sides[0]
     assert side.heat.shape == side.view.shape and side.heat.shape[0] == audio_window.encoder.modality.input_shape()[1]
     assert "log-mel" in side.what
+    text = cv.why_caption.text()
+    assert text.startswith("Each region of the log-mel spectrogram the model hears was hidden in turn")
+    assert "Time runs to the right, pitch upwards. Red:" in text and "upwards was" not in text
 
 
 def test_switching_model_reruns_fitting_files_and_clears_the_others(glyph_window, qtbot, glyphs, tmp_path):
@@ -853,6 +859,8 @@ def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_wi
         # Compare
         # ("Use last utterance" is the "Use live face" button under a voice model)
         "Open…", "Swap", "Clear", "Samples", "▶  Play", "Back to N", "Why?",
+        # (test_compare_view.py presses these: the Why? maps saved, one file against a folder)
+        "Save PNG…", "Against a folder…", "Open as B", "Close",
         # Gallery
         "Enrol…", "Rename…", "Delete…", "Export…", "Import…", "Delete all…", "Add samples…", "Remove sample",
         "Identify a file…", "Re-embed now",
@@ -864,9 +872,13 @@ def test_every_button_and_menu_entry_is_pressed_by_a_test(glyph_window, audio_wi
         "Folder of classes…", "Pairs CSV…", "Run again", "Cancel", "Equal error", "Model card's value",
         "Use this threshold", "Forget my threshold", "Map the gallery", "Map the calibration data",
         "cut recordings into",
+        # (test_calibrate_view.py presses these)
+        "Save plots…", "Save rates…",
         # Few-shot ("Cancel" as in Calibrate)
         "Support folder…", "Add examples…", "Clear support", "Classify folder…", "Classify files…", "k-shot curve",
         "Draw a query", "Add drawing to a class…",
+        # (test_fewshot_view.py presses these)
+        "Save predictions…", "Save matrix…",
         # drawing pads (Compare, Few-shot)
         "Draw B", "Undo stroke", "Clear drawing",
         # Train (tests/ui/test_train_view.py presses Start, Cancel, Resume, Folder of classes… and Remove…)

@@ -77,7 +77,8 @@ def test_calibration_runs_in_the_background_and_fills_the_plots(qtbot, view, enc
     assert res is not None and len(res.items) == 30
     assert len(view.histogram.same) == len(view.histogram.different) == int(res.labels.sum())
     assert len(view.roc.far) == len(res.roc.far) and view.roc.auc == pytest.approx(res.auc)
-    assert "ROC AUC" in view.figures.text() and f"{res.auc:.4f}" in view.figures.text()
+    from siamgui.ui import calibrate_view as cv
+    assert "ROC AUC" in view.figures.text() and cv.auc_text(res.auc) in view.figures.text()
     assert view.threshold == pytest.approx(encoder.threshold)
     assert view.map.points.shape == (30, 2) and sorted(view.map.classes) == list("ABCDEF")
     assert "30 files in 6 classes" in view.figures.text() and not view.progress_row.isVisible()
@@ -140,7 +141,7 @@ def test_cancel_stops_and_ignores_the_late_result(qtbot, view, tmp_path, monkeyp
 
     started = threading.Event()
 
-    def slow(encoder, source, max_pairs, segment_s, cancel, progress):
+    def slow(encoder, source, max_pairs, segment_s, cancel, progress, *limits):
         started.set()
         progress(0, 100)
         for _ in range(200):
@@ -207,3 +208,118 @@ def test_the_main_window_lists_calibrate(make_window, qtbot, tmp_path):
     w.open_model_path(str(model))
     qtbot.waitUntil(lambda: not w.loading, timeout=10000)
     assert w.calibrate.encoder is w.encoder
+
+
+# --- sampling said aloud, AUC precision, labels clear of the data ----------------------------------
+def test_a_sampled_folder_says_so_and_more_files_can_be_asked_for(qtbot, view, tmp_path):
+    from PySide6.QtWidgets import QPushButton
+
+    classes = make_classes(tmp_path / "c", letters="ABCDEFGH", per_class=5)  # 40 files
+    view.files_spin.setValue(20)
+    run_to_end(qtbot, view, classes)
+    res = view.result
+    n = len(res.items)
+    assert n <= 20 and res.found_items == 40  # an equal share per class: 2 of each of the 8
+    text = view.figures.text()
+    assert f"Sampled {n} of 40 files (8 of 8 classes, at random with a fixed seed" in text
+    assert "raise the file limit to use more" in text
+    view.files_spin.setValue(1000)
+    run = view.run_button
+    assert isinstance(run, QPushButton) and run.isVisible() and run.isEnabled()
+    qtbot.mouseClick(run, Qt.MouseButton.LeftButton)  # Run again, with the higher limit
+    qtbot.waitUntil(lambda: not view.running and view.result is not res, timeout=20000)
+    assert len(view.result.items) == 40 and "Sampled" not in view.figures.text()
+    assert "40 files in 8 classes" in view.figures.text()
+
+
+def test_fewer_pairs_than_asked_says_why(qtbot, view, tmp_path):
+    classes = make_classes(tmp_path / "c", letters="ABC", per_class=3)  # 3 same pairs a class at most
+    view.pairs_spin.setValue(5000)
+    run_to_end(qtbot, view, classes)
+    same = int(view.result.labels.sum())
+    assert same == 9
+    assert f"5,000 pairs asked, but these files give only {same} same pairs (and as many different ones)" \
+        in view.figures.text()
+
+
+@pytest.mark.parametrize("auc, text", [(0.99996, "0.99996"), (0.9871, "0.987"), (1.0, "1"), (0.5, "0.500"),
+                                       (0.9999999, "> 0.999999")])
+def test_auc_is_never_rounded_up_to_one(auc, text):
+    from siamgui.ui.calibrate_view import auc_text
+
+    assert auc_text(auc) == text
+
+
+def test_the_eer_label_stays_off_the_curve_and_the_legend_off_the_bars(qtbot, view, tmp_path):
+    run_to_end(qtbot, view, make_classes(tmp_path / "c"))
+    for size in ((1100, 720), (874, 560)):  # the view's room at 1280x800 and at 1024x700
+        view.resize(*size)
+        view.roc.grab()  # paints
+        view.histogram.grab()
+        roc, s = view.roc, view.roc.square()
+        box = roc.eer_label_rect
+        assert box is not None and s.contains(box.center())
+        far = np.linspace(0, 1, 400)
+        tpr = np.interp(far, roc.far, roc.tpr)
+        on_curve = [roc.to_xy(f, t, s) for f, t in zip(far, tpr)]
+        assert not any(box.contains(pt) for pt in on_curve), size
+        plot = view.histogram.plot_rect()
+        assert view.histogram.legend_rects and all(not r.intersects(plot) for r in view.histogram.legend_rects)
+        assert all(view.histogram.rect().contains(r.toRect()) for r in view.histogram.legend_rects)
+
+
+def test_save_plots_and_rates(qtbot, view, tmp_path, monkeypatch):
+    import csv
+
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QFileDialog
+
+    assert not view.save_plots_button.isEnabled() and not view.save_rates_button.isEnabled()  # nothing yet
+    run_to_end(qtbot, view, make_classes(tmp_path / "c"))
+    lines, asked = [], []
+    view.status.connect(lines.append)
+
+    def answer(target):
+        def fake(parent, title, name, filt):
+            asked.append(name)
+            return str(target), filt
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake))
+
+    answer(tmp_path / "plots.png")
+    assert view.save_plots_button.isVisible() and view.save_plots_button.isEnabled()
+    qtbot.mouseClick(view.save_plots_button, Qt.MouseButton.LeftButton)  # Save plots…
+    img = QImage(str(tmp_path / "plots.png"))
+    assert asked[-1] == "calibration-glyphtest-c.png" and lines[-1] == f"Saved {tmp_path / 'plots.png'}"
+    assert (img.width(), img.height()) == (view.plots_box.width(), view.plots_box.height())
+
+    answer(tmp_path / "rates")  # no ending: .csv is added
+    qtbot.mouseClick(view.save_rates_button, Qt.MouseButton.LeftButton)  # Save rates…
+    rows = list(csv.DictReader((tmp_path / "rates.csv").open(encoding="utf-8")))
+    res = view.result
+    assert len(rows) == len(res.roc.thresholds) and asked[-1] == "calibration-glyphtest-c-rates.csv"
+    assert list(rows[0]) == ["threshold", "false_accept_rate", "false_reject_rate", "true_accept_rate", "accuracy"]
+    mid = rows[len(rows) // 2]
+    expect = res.rates_at(float(mid["threshold"]))
+    assert float(mid["false_accept_rate"]) == pytest.approx(expect["far"], abs=1e-6)
+    assert float(mid["false_reject_rate"]) == pytest.approx(expect["frr"], abs=1e-6)
+    assert float(mid["accuracy"]) == pytest.approx(expect["accuracy"], abs=1e-6)
+
+    answer(tmp_path / "missing" / "r.csv")
+    qtbot.mouseClick(view.save_rates_button, Qt.MouseButton.LeftButton)
+    assert lines[-1].startswith("Not saved:") and "does not exist" in lines[-1]
+
+
+def test_the_source_row_fits_1024_px_for_a_sound_model(audio_window, qtbot):
+    """With the recording cut and both limits shown, no control is squeezed and the path has room."""
+    from PySide6.QtCore import QPoint, QRect
+
+    w = audio_window
+    w.resize(1024, 668)  # a 1024x700 screen less the title bar
+    w.nav.setCurrentRow(w.views.index(w.calibrate))
+    cv = w.calibrate
+    qtbot.wait(50)
+    assert cv.segment_check.isVisible()
+    for b in (cv.folder_button, cv.csv_button, cv.segment_check, cv.segment_spin, cv.files_spin, cv.pairs_spin):
+        assert b.isVisible() and b.width() >= b.sizeHint().width(), type(b).__name__
+        assert cv.rect().contains(QRect(b.mapTo(cv, QPoint(0, 0)), b.size()))
+    assert cv.source_label.width() > 200

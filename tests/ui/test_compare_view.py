@@ -204,7 +204,7 @@ def test_latest_input_wins_over_a_slow_older_one(glyph_window, qtbot, glyphs, mo
     wait_idle(qtbot, glyph_window)
     qtbot.wait(50)
     assert view.panes["A"].analysis.path.name == "b1.png"
-    assert view.panes["A"].name_label.text() == "b1.png"
+    assert view.panes["A"].name_label.text().endswith("/b1.png")
 
 
 def test_drop_a_file_on_a_pane(glyph_window, qtbot, glyphs):
@@ -230,7 +230,8 @@ def test_non_onnx_model_shows_a_dialog_and_the_previous_model_stays(glyph_window
     wait_model(qtbot, w)
     assert w.encoder is before
     assert w.error_box is not None and w.error_box.isVisible()
-    assert "junk.onnx" in w.error_box.text() and "not a loadable ONNX model" in w.error_box.text()
+    assert "junk.onnx" in w.error_box.text() and "junk.onnx is not an ONNX model" in w.error_box.text()
+    assert "ONNXRuntimeError" not in w.error_box.text() and "Protobuf" not in w.error_box.text()
     assert w.model_combo.currentText().startswith("glyphtest")
     assert str(junk) not in w.settings.user_models
     assert w.compare.verdict.distance is not None  # the view still works
@@ -496,3 +497,126 @@ def test_threshold_stored_by_calibrate_is_used_and_shown(glyph_window, qtbot, gl
     thresholds.clear(w.encoder.model_hash)
     w.calibrate.thresholdStored.emit(None)
     assert panel.threshold == pytest.approx(0.05) and "model default" in panel.threshold_caption.text()
+
+
+# --- which file is which ------------------------------------------------------------------------
+def _open(qtbot, monkeypatch, pane, path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    qtbot.mouseClick(pane.open_button, Qt.MouseButton.LeftButton)
+
+
+def test_panes_name_the_folder_too_so_two_1_pgm_differ(glyph_window, qtbot, glyphs, tmp_path, monkeypatch):
+    import shutil
+
+    view = glyph_window.compare
+    for person, key in (("s1", "a1"), ("s2", "b1")):  # ORL's layout: s1/1.pgm, s2/1.pgm
+        (tmp_path / person).mkdir()
+        shutil.copy(glyphs[key], tmp_path / person / "1.png")
+    _open(qtbot, monkeypatch, view.panes["A"], tmp_path / "s1" / "1.png")
+    _open(qtbot, monkeypatch, view.panes["B"], tmp_path / "s2" / "1.png")
+    qtbot.waitUntil(lambda: view.verdict.distance is not None, timeout=10000)
+    a, b = view.panes["A"].name_label, view.panes["B"].name_label
+    assert (a.text(), b.text()) == ("s1/1.png", "s2/1.png")
+    assert a.elided_text() != b.elided_text()
+    assert not view.panes["B"].note_label.isVisible()
+    long = tmp_path / ("a_folder_with_a_very_long_name_" * 4) / "photo_of_someone.png"
+    long.parent.mkdir()
+    shutil.copy(glyphs["a1"], long)
+    _open(qtbot, monkeypatch, view.panes["A"], long)
+    qtbot.waitUntil(lambda: view.panes["A"].analysis is not None, timeout=10000)
+    shown = view.panes["A"].name_label.elided_text()
+    assert shown.startswith("…") and shown.endswith("/photo_of_someone.png")  # elided, the name kept
+    assert view.panes["A"].name_label.toolTip() == str(long)
+
+
+def test_the_same_file_on_both_sides_is_said(glyph_window, qtbot, glyphs, monkeypatch):
+    view = glyph_window.compare
+    _open(qtbot, monkeypatch, view.panes["A"], glyphs["o1"])
+    _open(qtbot, monkeypatch, view.panes["B"], glyphs["o1"])
+    qtbot.waitUntil(lambda: view.verdict.distance is not None, timeout=10000)
+    assert view.verdict.distance == pytest.approx(0.0, abs=1e-5)
+    note = view.panes["B"].note_label
+    assert note.isVisible() and note.text().startswith("The same file as A: a file's distance to itself is 0")
+    _open(qtbot, monkeypatch, view.panes["B"], glyphs["a1"])
+    qtbot.waitUntil(lambda: view.verdict.distance is not None and view.verdict.distance > 1e-4, timeout=10000)
+    assert not view.panes["B"].note_label.isVisible()
+
+
+# --- keeping and widening what Compare found --------------------------------------------------------
+def test_why_maps_are_saved_as_a_png(glyph_window, qtbot, glyphs, tmp_path, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QFileDialog
+
+    view = glyph_window.compare
+    view.load_pair(glyphs["a1"], glyphs["b1"])
+    qtbot.waitUntil(lambda: view.verdict.distance is not None, timeout=10000)
+    qtbot.mouseClick(view.why_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.why_maps is not None, timeout=20000)
+    asked = []
+    target = tmp_path / "maps"  # no ending given: .png is added
+
+    def answer(parent, title, name, filt):
+        asked.append(name)
+        return str(target), filt
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(answer))
+    lines = []
+    view.status.connect(lines.append)
+    assert view.why_save_button.isVisible()
+    qtbot.mouseClick(view.why_save_button, Qt.MouseButton.LeftButton)
+    saved = tmp_path / "maps.png"
+    assert asked == ["why-a1-b1.png"] and saved.is_file() and lines[-1] == f"Saved {saved}"
+    img = QImage(str(saved))
+    expected = view.why_picture.pixmap().toImage()
+    assert (img.width(), img.height()) == (expected.width(), expected.height())
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(tmp_path / "gone" / "x.png"), "")))
+    qtbot.mouseClick(view.why_save_button, Qt.MouseButton.LeftButton)
+    assert lines[-1].startswith("Not saved: the folder") and "does not exist" in lines[-1]
+
+
+def test_one_file_against_a_folder_lists_its_files_nearest_first_with_verdicts(glyph_window, qtbot, glyphs,
+                                                                               tmp_path, monkeypatch):
+    import shutil
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog
+
+    view = glyph_window.compare
+    lines = []
+    view.status.connect(lines.append)
+    qtbot.mouseClick(view.folder_button, Qt.MouseButton.LeftButton)  # no A yet: says what it needs
+    assert "Open file A first" in lines[-1] and view.rank_dialog is None
+    folder = tmp_path / "candidates"
+    for name, key in (("x/1.png", "a2"), ("y/1.png", "b1"), ("z/1.png", "o1"), ("a1.png", "a1")):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(glyphs[key], folder / name)
+    (folder / "notes.txt").write_text("not a picture")
+    _open(qtbot, monkeypatch, view.panes["A"], folder / "a1.png")  # A itself lives in the folder: left out
+    qtbot.waitUntil(lambda: view.panes["A"].embedding is not None, timeout=10000)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(folder)))
+    qtbot.mouseClick(view.folder_button, Qt.MouseButton.LeftButton)
+    dialog = view.rank_dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: view.ranking is not None, timeout=20000)
+    rows = view.ranking.rows
+    assert [r.file.parent.name for r in rows][0] == "x"  # the other A is nearest
+    assert [r.distance for r in rows] == sorted(r.distance for r in rows) and len(rows) == 3
+    texts = [dialog.rows.item(i).text() for i in range(dialog.rows.count())]
+    assert texts[0].startswith("1.  x/1.png") and all(("SAME" in t) != ("DIFFERENT" in t) for t in texts)
+    for r, t in zip(rows, texts):
+        assert ("✓ SAME" in t) == (r.distance <= view.verdict.threshold)
+    assert f"3 files, {view.ranking.same_count} judged the same at threshold" in dialog.summary.text()
+    rect = dialog.rows.visualItemRect(dialog.rows.item(1))
+    qtbot.mouseClick(dialog.rows.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert dialog.rows.currentRow() == 1 and dialog.open_button.isEnabled()
+    qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)  # Open as B
+    qtbot.waitUntil(lambda: view.panes["B"].path == rows[1].file and view.verdict.distance is not None,
+                    timeout=10000)
+    assert view.verdict.distance == pytest.approx(rows[1].distance, abs=1e-5)
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()

@@ -137,3 +137,26 @@ def test_a_lane_runs_one_job_at_a_time(qtbot, jobs):
         jobs.start(work, done.append, lane="one")
     qtbot.waitUntil(lambda: len(done) == 3, timeout=5000)
     assert not overlap
+
+
+def test_latest_delivers_only_the_newest_answer(qtbot, jobs):
+    import threading
+
+    from siamgui.ui.jobs import Latest
+
+    latest = Latest(jobs)
+    release = threading.Event()
+    shown = []
+    latest.submit(lambda: release.wait(5) and "old", shown.append)  # slow, and replaced before it ends
+    latest.submit(lambda: "new", shown.append)
+    assert latest.pending
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    release.set()
+    jobs.wait()
+    qtbot.wait(50)
+    assert [o.value for o in shown] == ["new"] and not latest.pending
+    latest.submit(lambda: "dropped", shown.append)
+    latest.forget()  # e.g. a new model: what is in flight belongs to the past
+    jobs.wait()
+    qtbot.wait(50)
+    assert [o.value for o in shown] == ["new"]

@@ -23,3 +23,111 @@ def test_every_view_and_a_new_one_reach_the_status_bar_through_view_status(make_
     w.add_view(notes)
     notes.status.emit("saved")
     assert w.flash_label.text() == "saved" and w.nav.item(w.nav.count() - 1).text() == "Notes"
+
+
+# --- first launch, later launches, the screen it opens on, About ---------------------------------
+import pytest  # noqa: E402
+from PySide6.QtCore import QRect  # noqa: E402
+
+
+@pytest.fixture
+def shipped_window(qtbot, app_settings):
+    """Windows that load from the real registry (the shipped models/), as a user's launch does."""
+    from siamgui.ui.app import build_window, create_app
+
+    create_app()
+    windows = []
+
+    def make(settings=None, autoload=True):
+        w = build_window(settings or app_settings, autoload=autoload)
+        qtbot.addWidget(w)
+        w.show()
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        w.close()
+
+
+def test_a_first_launch_opens_on_the_face_model_with_a_verdict_on_screen(shipped_window, qtbot):
+    from siamgui.core import registry
+
+    if "face" not in registry.available():
+        pytest.skip("the face model is not installed in models/")
+    w = shipped_window()
+    qtbot.waitUntil(lambda: w.encoder is not None, timeout=30000)
+    assert w.encoder.name == "face" and w.model_combo.currentText() == "face"
+    assert w.view_stack.currentWidget() is w.compare
+    qtbot.waitUntil(lambda: w.compare.verdict.distance is not None, timeout=30000)
+    assert [p.path.name for p in w.compare.panes.values()] == ["same_a.jpg", "same_b.jpg"]
+    assert w.compare.verdict.distance <= w.encoder.threshold  # the sample pair is one person
+
+
+def test_a_later_launch_restores_the_last_model_and_view_without_samples(shipped_window, qtbot, app_settings,
+                                                                          tmp_path):
+    from conftest import ROOT
+
+    w = shipped_window()
+    qtbot.waitUntil(lambda: w.encoder is not None and not w.loading, timeout=30000)
+    index = w.model_combo.findText("glyph")
+    w.model_combo.setCurrentIndex(index)
+    w.model_combo.activated.emit(index)  # what picking it in the popup sends
+    qtbot.waitUntil(lambda: w.encoder is not None and w.encoder.name == "glyph", timeout=30000)
+    w.nav.setCurrentRow([v.title for v in w.views].index("Few-shot"))
+    w.close()
+    again = shipped_window()
+    qtbot.waitUntil(lambda: again.encoder is not None, timeout=30000)
+    assert again.encoder.name == "glyph" and again.encoder.path == ROOT / "models" / "glyph.onnx"
+    assert again.view_stack.currentWidget() is again.fewshot
+    assert all(p.path is None for p in again.compare.panes.values())  # samples only on a first launch
+
+
+@pytest.mark.parametrize("saved", [None, (300, 200, 1280, 800), (-400, 900, 1100, 650)])
+def test_on_a_1024x700_screen_the_window_opens_inside_it(make_window, app_settings, monkeypatch, saved):
+    from siamgui.ui.main_window import MainWindow
+
+    screen = QRect(0, 0, 1024, 700)
+    monkeypatch.setattr(MainWindow, "available_geometry", lambda self: screen)
+    if saved:
+        app_settings.geometry = saved
+    w = make_window()
+    g = w.geometry()
+    assert screen.contains(g) and g.top() >= 32, (g, saved)  # room for a title bar above
+    assert w.minimumWidth() <= 1024 and w.minimumHeight() <= 700 - 32
+    assert g.width() >= 960 and g.height() >= 640  # and it still uses the room there is
+
+
+def test_the_geometry_is_kept_between_launches(make_window, app_settings, monkeypatch):
+    from siamgui.ui.main_window import MainWindow
+
+    monkeypatch.setattr(MainWindow, "available_geometry", lambda self: QRect(0, 0, 1920, 1080))
+    w = make_window()
+    w.setGeometry(QRect(100, 120, 1000, 700))
+    w.close()
+    assert app_settings.geometry == (100, 120, 1000, 700)
+    assert make_window().geometry() == QRect(100, 120, 1000, 700)
+
+
+def test_about_names_every_installed_model(make_window, qtbot, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    from conftest import ROOT
+    from siamgui.core import registry
+    from test_buttons import trigger
+
+    monkeypatch.setattr(registry, "shipped_dir", lambda: ROOT / "models")
+    shown = []
+    monkeypatch.setattr(QMessageBox, "about", staticmethod(lambda parent, title, text: shown.append(text)))
+    w = make_window()
+    trigger(w, "Help", "About SiamGUI")
+    qtbot.waitUntil(lambda: bool(shown), timeout=20000)
+    names = list(registry.available())
+    assert len(names) >= 2
+    for name in names:
+        assert f"<b>{name}</b>" in shown[0], name
+    if len(names) == 6:
+        assert "Six models are installed" in shown[0]
+    assert "faces, voices and glyphs" not in shown[0]
+    if "sound" in names:  # a sentence is cut at its full stop, not at "e.g."
+        assert "(e.g. cat or dog)" in shown[0]

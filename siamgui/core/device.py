@@ -6,7 +6,6 @@ CPU; only ``session.get_providers()`` tells the truth. This module asks, then ex
 
 from __future__ import annotations
 
-import ctypes.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +61,8 @@ def gpu_present() -> bool:
 
 def why_no_cuda() -> str:
     """Best explanation of why the CUDA provider did not load on this machine."""
+    import ctypes.util  # here, not at the top: the window's settings import this module before it shows
+
     import onnxruntime as ort
 
     if CUDA not in ort.get_available_providers():

@@ -37,13 +37,14 @@ def load_image(path: str | Path) -> np.ndarray:
         size = image_size(f)
         check_size(p.name, size)
         f.seek(0)
-        data = np.frombuffer(f.read(), dtype=np.uint8)
+        raw = f.read()
+    data = np.frombuffer(raw, dtype=np.uint8)
     if data.size == 0:
         raise MediaError(f"{p.name}: the file is empty")
     if size is None and not opencv_limited():
         raise MediaError(f"{p.name}: not a readable image (a format whose size SiamGUI cannot check; "
                          "use PNG, JPEG, BMP, TIFF or WebP)")
-    if data[:8].tobytes() == b"\x89PNG\r\n\x1a\n" and not png_complete(data.tobytes()):
+    if raw.startswith(b"\x89PNG\r\n\x1a\n") and not png_complete(raw):
         raise MediaError(f"{p.name}: not a readable image (the PNG is truncated)")
     try:
         img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)

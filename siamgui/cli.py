@@ -505,8 +505,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    # no command opens the window: no parser then, since it imports every command's module (issue 21)
+    args = build_parser().parse_args(argv) if argv else argparse.Namespace(self_test=False, command=None)
     if args.self_test:
         from siamgui.selftest import run as self_test
 

@@ -104,9 +104,11 @@ def cmd_list(args) -> int:
 def cmd_export(args) -> int:
     from siamgui.tasks.gallery_archive import export_gallery
 
+    from siamgui.progress import Bar
+
     scope = model_scope(args.model) if args.model else None
-    with _open(args) as g:
-        summary = export_gallery(g, args.out, scope)
+    with _open(args) as g, Bar("exporting", unit="sample") as progress:  # on stderr, only on a terminal
+        summary = export_gallery(g, args.out, scope, progress=progress)
     print(summary.sentence())
     return 0
 
@@ -114,8 +116,10 @@ def cmd_export(args) -> int:
 def cmd_import(args) -> int:
     from siamgui.tasks.gallery_archive import import_gallery
 
-    with _open(args) as g:
-        summary = import_gallery(g, args.source, args.on_conflict)
+    from siamgui.progress import Bar
+
+    with _open(args) as g, Bar("importing", unit="sample") as progress:  # on stderr, only on a terminal
+        summary = import_gallery(g, args.source, args.on_conflict, progress=progress)
         print(f"{summary.sentence()} (into {g.path})")
     return 0
 

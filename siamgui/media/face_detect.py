@@ -127,6 +127,38 @@ class CnnFaceDetector:
         rows = self._cascade(work, np.concatenate([props, own]), keep_best=2)
         return _back(rows, f, 0, (x0, y0))
 
+    def landmarks_in(self, image: np.ndarray, boxes: Sequence[Box], grow: float = 0.0,
+                     min_prob: float = 0.0, passes: int = 1, rnet: bool = False) -> list[Face]:
+        """O-net alone on boxes found by another detector (BlazeFace): each box made square (grown
+        by ``grow`` of its side), cut out at 48x48, and given O-net's regressed box, face
+        probability and five landmarks. One O-net batch per pass, no pyramid: a small fraction of
+        :meth:`detect`. With ``passes`` 2, O-net runs again on its own regressed box, squared, as
+        the cascade gives it R-net's (the framing its landmarks were trained on). Faces under
+        ``min_prob`` are left out; the rest keep the input order. With ``rnet``, R-net first
+        regresses each box, as in the cascade (BlazeFace then stands in for P-net alone)."""
+        if not len(boxes):
+            return []
+        rgb = _to_rgb(image)
+        rows = np.array([[b.x, b.y, b.x + b.w, b.y + b.h, 1.0] for b in (box.square(grow) for box in boxes)],
+                        np.float32)
+        if rnet:
+            offsets, _ = self._run("rnet", _crops(rgb, rows, 24))
+            rows = _square(_regress(rows, offsets))
+        for k in range(max(1, passes)):
+            if k:
+                rows = _square(rows)
+            offsets, marks, prob = self._run("onet", _crops(rgb, rows, 48))
+            bw, bh = (rows[:, 2] - rows[:, 0])[:, None], (rows[:, 3] - rows[:, 1])[:, None]
+            xs, ys = rows[:, 0:1] + marks[:, :5] * bw, rows[:, 1:2] + marks[:, 5:] * bh
+            rows[:, 4] = prob[:, 1]
+            rows = _regress(rows, offsets)
+        faces = []
+        for r, x, y in zip(rows, xs, ys):
+            if r[4] >= min_prob:
+                faces.append(Face(Box(float(r[0]), float(r[1]), float(r[2] - r[0]), float(r[3] - r[1])), float(r[4]),
+                                  np.stack([x, y], 1).astype(np.float32)))
+        return faces
+
     # -- the cascade ----------------------------------------------------------------------------
     def _proposals(self, rgb: np.ndarray, scales: Sequence[float]) -> np.ndarray:
         """P-net over ``rgb`` at each scale: (N, 5) squared boxes x1 y1 x2 y2 score."""

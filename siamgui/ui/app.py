@@ -44,11 +44,14 @@ def build_window(settings: AppSettings | None = None, autoload: bool = True, **k
 
 
 def run(argv: Sequence[str] | None = None) -> int:
+    """The app: the window shows first (Qt and the window's own modules only), then the model loads in
+    the background and the views are added (issue 21: a window that opens at once)."""
     app = create_app(argv)
-    window = build_window()
+    window = build_window(show_first=True)
     window.show()
     if os.environ.get("SIAMGUI_EXIT_AFTER_SHOW"):  # `siamgui bench`: time to the first window, then quit
         QTimer.singleShot(0, lambda: (print(f"shown {seconds_since_start():.3f}", flush=True), window.close()))
+    QTimer.singleShot(0, window.finish_start)
     return int(app.exec())
 
 

@@ -103,7 +103,11 @@ class EmptyState(QFrame):
 
 class MainWindow(QMainWindow):
     def __init__(self, settings: AppSettings | None = None, jobs: Jobs | None = None, autoload: bool = True,
-                 samples_root: Path | None = None):
+                 samples_root: Path | None = None, show_first: bool = False):
+        """``show_first`` (the app's start): only the shell is built here, with Qt and the window's own
+        modules, so the window shows at once; :meth:`finish_start` then starts the model loading and
+        builds the views one per turn of the event loop (their modules import numpy, OpenCV and the
+        tasks). Without it (tests, scripts) everything is ready when the constructor returns."""
         super().__init__()
         self.settings = settings or AppSettings()
         self.jobs = jobs or Jobs(self)
@@ -147,31 +151,77 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status()
 
+        self._samples_root = samples_root
+        self._gallery = None
+        self._gallery_lock = threading.Lock()
+        self._view_steps = [self._add_compare_view, self._add_people_views, self._add_calibrate_view,
+                            self._add_fewshot_view, self._add_train_view]
+        self._autoload = autoload
+        self._remembered_view = remembered_view  # selected once the views exist
+        if show_first:
+            self.refresh_models()
+            first = self._initial_model() if autoload else None
+            if first:  # the state the model load will show, shown before it starts
+                self._set_loading(True, f"Loading {Path(first).stem} model…")
+            return
+        self.build_views()
+        self.refresh_models()
+        self._show_content()
+        if autoload:
+            self.load_initial_model()
+
+    def finish_start(self) -> None:
+        """After the window is shown (``show_first``): load the model in the background and add the
+        views, one per turn of the event loop so the window keeps painting."""
+        if not self.isVisible():
+            return  # closed before it started (``siamgui bench`` closes it as soon as it shows)
+        if self._autoload:
+            self._autoload = False
+            self.load_initial_model()
+        if self._view_steps:
+            self._view_steps.pop(0)()
+            self._views_added()
+            if self._view_steps:
+                QTimer.singleShot(0, self.finish_start)
+
+    def build_views(self) -> None:
+        """Every view not built yet, now."""
+        while self._view_steps:
+            self._view_steps.pop(0)()
+        self._views_added()
+
+    def _views_added(self) -> None:
+        if self.nav.currentRow() < 0 and self.views:
+            self.nav.setCurrentRow(0)
+        titles = [v.title for v in self.views]
+        if not self._view_steps and self._remembered_view in titles:  # a later launch opens where the last closed
+            self.nav.setCurrentRow(titles.index(self._remembered_view))
+            self._remembered_view = None
+        self._show_content()
+
+    def _add_compare_view(self) -> None:
         from siamgui.ui.compare_view import CompareView  # noqa: PLC0415
 
-        self.compare = CompareView(self.jobs, samples_root=samples_root)
+        self.compare = CompareView(self.jobs, samples_root=self._samples_root)
         self.add_view(self.compare)
-        self._add_people_views()
+
+    def _add_calibrate_view(self) -> None:
         from siamgui.ui.calibrate_view import CalibrateView  # noqa: PLC0415
         self.calibrate = CalibrateView(self.jobs, gallery_factory=self.gallery)
         self.calibrate.thresholdStored.connect(lambda _value: self._threshold_stored())
         self.add_view(self.calibrate)
+
+    def _add_fewshot_view(self) -> None:
         from siamgui.ui.fewshot_view import FewShotView  # noqa: PLC0415
         self.fewshot = FewShotView(self.jobs)
         self.add_view(self.fewshot)
+
+    def _add_train_view(self) -> None:
         from siamgui.ui.train_view import TrainView  # noqa: PLC0415
         self.train = TrainView()
         self.train.modelTrained.connect(self._model_trained)
         self.train.modelRemoved.connect(lambda _path: self.refresh_models())
         self.add_view(self.train)
-        self.nav.setCurrentRow(0)
-        titles = [v.title for v in self.views]
-        if remembered_view in titles:  # a later launch opens where the last one closed
-            self.nav.setCurrentRow(titles.index(remembered_view))
-        self.refresh_models()
-        self._show_content()
-        if autoload:
-            self.load_initial_model()
 
     def gallery(self):
         """The one enrolment store the Live and Gallery views share, opened on first use (often by a job)."""
@@ -186,8 +236,6 @@ class MainWindow(QMainWindow):
         from siamgui.ui.gallery_view import GalleryView  # noqa: PLC0415
         from siamgui.ui.live_view import LiveView  # noqa: PLC0415
 
-        self._gallery = None
-        self._gallery_lock = threading.Lock()
         self.live = LiveView(self.jobs, gallery_factory=self.gallery)
         self.gallery_view = GalleryView(self.jobs, gallery_factory=self.gallery)
         for view in (self.live, self.gallery_view):
@@ -387,18 +435,22 @@ class MainWindow(QMainWindow):
         combo.blockSignals(False)
 
     def load_initial_model(self) -> None:
-        entries = self.model_entries()
-        if not entries:
+        first = self._initial_model()
+        if not first:
             self.empty.show_text(NO_MODELS)
             return
-        paths = [p for _, p in entries]
+        self.load_model(first)
+
+    def _initial_model(self) -> str | None:
+        """The model to load at start: the last one used when still there, else the first listed."""
+        paths = [p for _, p in self.model_entries()]
         last = self.settings.last_model
         if last in paths:
-            self.load_model(last)
-            return
-        first = next((p for title, p in entries if title == FIRST_MODEL), paths[0])
+            return last
+        if not paths:
+            return None
         self._samples_on_load = self._first_launch  # a verdict on screen at once, not two empty panes
-        self.load_model(first)
+        return next((p for title, p in self.model_entries() if title == FIRST_MODEL), paths[0])
 
     def _model_chosen(self, index: int) -> None:
         data = self.model_combo.itemData(index)
@@ -530,6 +582,7 @@ class MainWindow(QMainWindow):
         if self.encoder is None:
             self.choose_model_file()
             return
+        self.build_views()
         self.nav.setCurrentRow(self.views.index(self.compare))
         self.compare.panes[side].open_dialog()
 
@@ -544,6 +597,7 @@ class MainWindow(QMainWindow):
 
     def _threshold_stored(self) -> None:
         """A threshold stored in Calibrate applies at once in the views that judge."""
+        self.build_views()
         self.compare.threshold_stored()
         self.live.threshold_stored()
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from siamgui.media import samples
-from siamgui.media.samples import PAIR_TITLES, SamplePair  # noqa: F401  (re-exported for the views)
+
+def __getattr__(name: str):
+    # PAIR_TITLES and SamplePair are re-exported for the views, on first use: media.samples imports numpy
+    # and every modality, which must not load before the window is shown (issue 21).
+    if name in ("PAIR_TITLES", "SamplePair"):
+        from siamgui.media import samples
+
+        return getattr(samples, name)
+    raise AttributeError(name)
 
 
 def resources_dir() -> Path:
@@ -32,9 +39,13 @@ def stylesheet() -> str:
 # --- samples ---------------------------------------------------------------------------------
 def sample_folder(card, root: Path | None = None) -> Path | None:
     """The shipped samples for a model (see :mod:`siamgui.media.samples`)."""
+    from siamgui.media import samples
+
     return samples.sample_folder(card, root or resources_dir() / "samples")
 
 
-def sample_pairs(card, root: Path | None = None) -> list[SamplePair]:
-    """The model's shipped sample pairs, in menu order."""
+def sample_pairs(card, root: Path | None = None) -> list:
+    """The model's shipped sample pairs (:class:`siamgui.media.samples.SamplePair`), in menu order."""
+    from siamgui.media import samples
+
     return samples.sample_pairs(card, root or resources_dir() / "samples")

@@ -17,7 +17,7 @@ import numpy as np
 from siamgui.kinds import register
 from siamgui.kinds.base import Modality, Prepared, Source
 from siamgui.kinds.limits import SIZE, Limit
-from siamgui.media import align
+from siamgui.media import align, face_detectors
 from siamgui.media.errors import MediaError
 from siamgui.media.face_detect import CnnFaceDetector, Face
 
@@ -32,6 +32,19 @@ def shared_detector(providers: Sequence[str]) -> CnnFaceDetector:
         if key not in _DETECTORS:
             _DETECTORS[key] = CnnFaceDetector(providers=key)
         return _DETECTORS[key]
+
+
+_CHOSEN: dict[tuple, Any] = {}
+
+
+def chosen_detector(providers: Sequence[str], name: str):
+    """The detector called ``name`` (``media.face_detectors``), one per providers, over the shared MTCNN."""
+    key = (tuple(providers), name)
+    mtcnn = shared_detector(providers)
+    with _LOCK:
+        if key not in _CHOSEN:
+            _CHOSEN[key] = face_detectors.make(name, tuple(providers), mtcnn)
+        return _CHOSEN[key]
 
 
 def is_profile(landmarks: np.ndarray) -> bool:
@@ -68,12 +81,18 @@ class AlignedFaceModality(Modality):
         return (3, size, size)
 
     def detector(self) -> CnnFaceDetector:
-        """The face detector this kind uses (shared, on the encoder's execution providers)."""
-        return shared_detector(self.providers)
+        """The face detector for video frames (shared, on the encoder's execution providers): the one
+        named by $SIAMGUI_FACE_DETECTOR or the card's ``detector``, else BlazeFace (face_detectors)."""
+        return chosen_detector(self.providers, face_detectors.chosen(self.spec, role="frames"))
+
+    def picture_detector(self) -> CnnFaceDetector:
+        """The face detector for pictures embedded once (files, snapshots, training): as
+        :meth:`detector`, but MTCNN unless something names another (face_detectors)."""
+        return chosen_detector(self.providers, face_detectors.chosen(self.spec, role="pictures"))
 
     def prepare(self, source: Source) -> Prepared:
         img = self.image_of(source)
-        found = self.detector().detect(img)
+        found = self.picture_detector().detect(img)
         if not found:
             raise MediaError("no face found in the image")
         prepared = self.prepare_at(img, found[0])

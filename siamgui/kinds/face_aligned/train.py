@@ -77,7 +77,7 @@ class FaceAlignedSource(Source):
         self.modality = kinds.get(spec)
         self.spec = self.modality.spec
         def detect(img: np.ndarray) -> dict | None:
-            found = self.modality.detector().detect(img)
+            found = self.modality.picture_detector().detect(img)  # as the app's prepare() finds it
             f = found[0] if found else None
             return None if f is None else {"box": [f.box.x, f.box.y, f.box.w, f.box.h], "score": float(f.score),
                                             "landmarks": np.asarray(f.landmarks, float).tolist()}

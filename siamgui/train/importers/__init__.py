@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 IMPORTERS: dict[str, str] = {  # command name -> module
+    "blazeface": "siamgui.train.importers.blazeface",
     "dlib-face": "siamgui.train.importers.dlib_face",
     "mtcnn": "siamgui.train.importers.mtcnn",
     "resemblyzer": "siamgui.train.importers.resemblyzer",

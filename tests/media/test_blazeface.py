@@ -1,0 +1,137 @@
+"""BlazeFace (the shipped ONNX conversion) as the face_aligned detector: anchors, decoding, the
+MTCNN landmarks on its boxes, the fallback to MTCNN for small faces, and the setting."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import onnx
+import pytest
+
+from conftest import SAMPLES
+from siamgui.media import align, face_detectors, modalities
+from siamgui.media.blazeface import (BlazeFaceDetector, KEYPOINT_TEMPLATE, anchors, decode, keypoints_to_landmarks,
+                                     weighted_nms)
+from siamgui.media.errors import MediaError
+from siamgui.media.face_detect import CnnFaceDetector
+from siamgui.media.images import load_image
+
+
+@pytest.fixture(scope="module")
+def mtcnn() -> CnnFaceDetector:
+    return CnnFaceDetector(threads=1)
+
+
+@pytest.fixture(scope="module")
+def blaze(mtcnn) -> BlazeFaceDetector:
+    return BlazeFaceDetector(fallback=mtcnn, threads=1)
+
+
+def frame_with_face(height: int, at=(100, 200)) -> np.ndarray:
+    """A 640x480 BGR frame with the sample portrait ``height`` px tall pasted in."""
+    face = load_image(SAMPLES / "face" / "same_a.jpg")
+    face = cv2.resize(face, (round(face.shape[1] * height / face.shape[0]), height), interpolation=cv2.INTER_AREA)
+    frame = np.full((480, 640, 3), 90, np.uint8)
+    y, x = at
+    frame[y : y + height, x : x + face.shape[1]] = face
+    return frame
+
+
+def test_anchors_are_mediapipes_layout():
+    short = anchors(128, (8, 16, 16, 16), 2)
+    assert short.shape == (896, 2)  # 16x16 cells x 2, then 8x8 cells x 6
+    assert np.allclose(short[:2], [[0.5 / 16, 0.5 / 16]] * 2) and np.allclose(short[512:518], [[0.5 / 8, 0.5 / 8]] * 6)
+    assert np.allclose(short[-1], [7.5 / 8, 7.5 / 8])
+    full = anchors(192, (4,), 1)
+    assert full.shape == (2304, 2) and np.allclose(full[1], [1.5 / 48, 0.5 / 48])
+
+
+def test_decode_and_weighted_nms_make_one_box_from_a_cluster():
+    a = anchors(128, (8, 16, 16, 16), 2)
+    reg = np.zeros((1, 896, 16), np.float32)
+    logits = np.full((1, 896, 1), -10.0, np.float32)
+    for i, shift in ((300, 0.0), (301, 2.0)):  # two anchors of one cell, boxes 32 px wide, 2 px apart
+        reg[0, i, :4] = [shift, 0, 32, 32]
+        logits[0, i] = 3.0 if i == 300 else 1.0
+    boxes, scores, points = decode(reg, logits, a, 128, 0.5)
+    assert len(boxes) == 2 and points.shape == (2, 6, 2)
+    cx, cy = a[300]
+    assert np.allclose(boxes[0], [cx - 0.125, cy - 0.125, cx + 0.125, cy + 0.125], atol=1e-6)
+    (merged, best, _), = weighted_nms(boxes, scores, points)
+    w = scores / scores.sum()
+    assert best == pytest.approx(scores.max()) and np.allclose(merged, (boxes * w[:, None]).sum(0), atol=1e-6)
+
+
+def test_keypoints_on_the_template_give_mtcnns_template_back():
+    m = np.array([[1.7, -0.3, 40.0], [0.3, 1.7, 25.0]])  # a similarity: scale, turn, shift
+    kp = np.vstack([KEYPOINT_TEMPLATE @ m[:, :2].T + m[:, 2], [[0, 0], [0, 0]]])  # + the two ears
+    assert np.allclose(keypoints_to_landmarks(kp), align.TEMPLATE @ m[:, :2].T + m[:, 2], atol=1e-4)
+    swapped = kp[[1, 0, 2, 3, 4, 5]]  # the eyes given the other way round: ordered as seen
+    assert np.allclose(keypoints_to_landmarks(swapped), keypoints_to_landmarks(kp), atol=1e-4)
+
+
+def test_the_sample_face_with_mtcnns_landmarks_from_o_net(blaze, mtcnn):
+    frame = frame_with_face(300, at=(90, 190))
+    (face,) = blaze.detect_own(frame)
+    (ref,) = mtcnn.detect(frame)
+    assert face.score > 0.8 and face.landmarks.shape == (5, 2)
+    eyes = np.hypot(*(ref.landmarks[1] - ref.landmarks[0]))
+    assert np.abs(face.landmarks - ref.landmarks).max() < 0.12 * eyes  # the same points, from O-net
+    near = blaze.detect_near(frame, face.box)
+    assert near and abs(near[0].box.x - face.box.x) < 0.1 * face.box.w
+    kp = BlazeFaceDetector(fallback=mtcnn, landmarks="keypoints", threads=1).detect_own(frame)
+    assert kp and np.abs(kp[0].landmarks[:3] - ref.landmarks[:3]).max() < 0.25 * eyes
+
+
+def test_a_face_too_small_for_blazeface_is_left_to_mtcnn(blaze, mtcnn):
+    frame = frame_with_face(80, at=(200, 300))
+    assert blaze.detect_own(frame) == []  # short range: a face this small in the frame is not its job
+    found = blaze.detect(frame)
+    assert found and 300 < found[0].box.x < 360 and [f.box for f in found] == [f.box for f in mtcnn.detect(frame)]
+    assert blaze.detect(np.full((200, 200, 3), 128, np.uint8)) == []
+
+
+def test_the_shipped_conversion_records_its_parity_with_tflite(blaze):
+    meta = {p.key: p.value for p in onnx.load(str(blaze.model_path()), load_external_data=False).metadata_props}
+    info = json.loads(meta["siamgui.detector"])
+    parity = info["parity_vs_tflite"]
+    assert parity["reference"].startswith(("ai_edge_litert", "tflite_runtime", "tensorflow"))
+    assert max(parity["max_abs_diff"].values()) < 1e-3 and info["input"]["size"] == 128
+    assert "Apache-2.0" in info["licence"]
+
+
+def test_the_detector_is_a_setting(monkeypatch):
+    monkeypatch.delenv(face_detectors.ENV, raising=False)
+    assert face_detectors.chosen({}) == face_detectors.DEFAULT == "blazeface"  # video frames
+    assert face_detectors.chosen({}, role="pictures") == "mtcnn"  # files: the face figures' landmarks
+    assert face_detectors.chosen({"detector": "mtcnn"}) == "mtcnn"
+    assert face_detectors.chosen({"detector": "blazeface"}, role="pictures") == "blazeface"
+    monkeypatch.setenv(face_detectors.ENV, "blazeface-keypoints")
+    assert face_detectors.chosen({"detector": "mtcnn"}) == "blazeface-keypoints"  # the environment wins
+    assert face_detectors.chosen({}, role="pictures") == "blazeface-keypoints"
+    monkeypatch.setenv(face_detectors.ENV, "hog")
+    with pytest.raises(MediaError, match="unknown face detector 'hog' in \\$SIAMGUI_FACE_DETECTOR"):
+        face_detectors.chosen({})
+    monkeypatch.delenv(face_detectors.ENV)
+    assert isinstance(modalities.get("face_aligned").detector(), BlazeFaceDetector)
+    card_mtcnn = modalities.get({"kind": "face_aligned", "detector": "mtcnn"}).detector()
+    assert isinstance(card_mtcnn, CnnFaceDetector)
+    assert modalities.get("face_aligned").detector().fallback is card_mtcnn  # one MTCNN per providers
+    assert modalities.get("face_aligned").picture_detector() is card_mtcnn
+
+
+def test_pictures_are_found_by_mtcnn_and_frames_by_blazeface(monkeypatch):
+    """A file is embedded with MTCNN's landmarks (the face figures were measured so); Live's frames
+    are searched by BlazeFace, whose O-net landmarks on the same face are within a few pixels."""
+    monkeypatch.delenv(face_detectors.ENV, raising=False)
+    mod = modalities.get("face_aligned")
+    frame = frame_with_face(300, at=(90, 190))
+    picture = mod.prepare(frame)
+    (mt,) = mod.picture_detector().detect(frame)
+    assert np.array_equal(picture.view, mod.prepare_at(frame, mt).view)  # exactly MTCNN's chip
+    (bf,) = mod.detector().detect(frame)
+    assert isinstance(mod.detector(), BlazeFaceDetector) and isinstance(mod.picture_detector(), CnnFaceDetector)
+    eyes = np.hypot(*(mt.landmarks[1] - mt.landmarks[0]))
+    assert np.abs(bf.landmarks - mt.landmarks).max() < 0.12 * eyes  # the same face, the same five points

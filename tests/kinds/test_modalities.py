@@ -124,7 +124,7 @@ def test_every_kind_has_a_limit_for_every_key_and_its_defaults_fit():
     """The schema sits next to each kind's defaults: a key without a range could ask for anything."""
     for kind in modalities.kinds():
         cls = modalities._REGISTRY[kind]
-        assert set(cls.defaults) == set(cls.limits), kind
+        assert set(cls.defaults) <= set(cls.limits), kind  # optional keys (a detector) may have no default
         modalities.get(kind)  # the defaults pass their own checks
 
 

@@ -9,7 +9,6 @@ or ended as "this is a bug".
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal

@@ -13,6 +13,10 @@ Nothing is loaded at import time.
 
 from __future__ import annotations
 
+from siamgui.media.limits import limit_opencv as _limit_opencv
+
+_limit_opencv()  # before anything imports cv2: OpenCV reads its pixel limit once, when loaded
+
 __version__ = "0.1.0"
 __all__ = ["Encoder", "Verdict", "__version__"]
 

@@ -8,10 +8,13 @@ every later ``compare``, ``identify`` and the app then use it.
 
 from __future__ import annotations
 
-import json
 import sys
 
-from siamgui.tasks.calibration import DEFAULT_MAX_FILES, DEFAULT_MAX_PAIRS, DEFAULT_TARGET_FAR
+from siamgui import cli_values
+from siamgui.cli_values import json_text, one_line
+from siamgui.errors import partial_exit
+from siamgui.tasks.calibration import (DEFAULT_MAX_FILES, DEFAULT_MAX_PAIRS, DEFAULT_TARGET_FAR, MAX_SEGMENT_S,
+                                       MIN_SEGMENT_S)
 
 
 def add_parser(subparsers) -> None:
@@ -26,18 +29,20 @@ def add_parser(subparsers) -> None:
                    help="execution device (default: $SIAMGUI_DEVICE or auto)")
     c.add_argument("--target-far", type=_fraction, default=DEFAULT_TARGET_FAR, metavar="RATE",
                    help="highest false-accept rate to allow, 0-1 (default: %(default)s)")
-    c.add_argument("--threshold", type=float, default=None,
+    c.add_argument("--threshold", type=cli_values.threshold, default=None,
                    help="report the rates at this threshold instead of choosing one")
     c.add_argument("--use", action="store_true",
                    help="store the chosen threshold for this model (the model file is not changed)")
-    c.add_argument("--max-pairs", type=_positive, default=DEFAULT_MAX_PAIRS,
+    c.add_argument("--max-pairs", type=cli_values.whole(2, 10_000_000), default=DEFAULT_MAX_PAIRS,
                    help="same + different pairs from a folder, balanced (default: %(default)s)")
-    c.add_argument("--max-files", type=_positive, default=DEFAULT_MAX_FILES,
+    c.add_argument("--max-files", type=cli_values.whole(2, 1_000_000), default=DEFAULT_MAX_FILES,
                    help="files embedded from a folder, spread over classes (default: %(default)s)")
-    c.add_argument("--segment", type=float, default=None, metavar="SECONDS",
-                   help="audio: cut recordings into segments of this length (one recording per speaker "
-                        "then still gives same pairs)")
-    c.add_argument("--seed", type=int, default=0, help="pair sampling seed (default: %(default)s)")
+    c.add_argument("--segment", type=cli_values.number(MIN_SEGMENT_S, MAX_SEGMENT_S, "a number of seconds"),
+                   default=None, metavar="SECONDS",
+                   help=f"audio: cut recordings into segments of this length, {MIN_SEGMENT_S:g}-{MAX_SEGMENT_S:g} s "
+                        "(one recording per speaker then still gives same pairs; long recordings are read "
+                        "a segment at a time)")
+    c.add_argument("--seed", type=cli_values.seed, default=0, help="pair sampling seed (default: %(default)s)")
     c.add_argument("--plot", metavar="OUT.png", default=None,
                    help="also write the distance histograms and the ROC curve to this PNG")
     c.add_argument("--json", action="store_true", help="print a JSON object")
@@ -56,26 +61,12 @@ def _fraction(text: str) -> float:
     return v
 
 
-def _positive(text: str) -> int:
-    import argparse
-
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if v < 2:
-        raise argparse.ArgumentTypeError("at least 2")
-    return v
-
-
 def run(args) -> int:
     from siamgui.core import thresholds
     from siamgui.tasks import calibration
     from siamgui.core.device import short_name
     from siamgui.core.encoder import Encoder
 
-    if args.segment is not None and args.segment <= 0:
-        raise calibration.CalibrationError("--segment must be a positive number of seconds")
     plot = _plot_path(args.plot)
     enc = Encoder.load(args.model, device=args.device)
     if enc.provider_note and args.device == "cuda":
@@ -100,14 +91,17 @@ def run(args) -> int:
         s["stored"] = str(path)
     if args.json:
         s["skipped_files"] = [{"file": f, "error": why} for f, why in cal.skipped]
-        print(json.dumps(s, indent=2))
+        print(json_text(s))
     else:
         _print_text(s, enc, [short_name(p) for p in enc.providers])
         for f, why in cal.skipped[:20]:
-            print(f"siamgui: skipped {f}: {why}", file=sys.stderr)
+            print(f"siamgui: skipped {one_line(f)}: {one_line(why)}", file=sys.stderr)
         if len(cal.skipped) > 20:
             print(f"siamgui: skipped {len(cal.skipped) - 20} more file(s)", file=sys.stderr)
-    return 0
+    if cal.skipped:
+        print(f"siamgui: {s['items']} {'segments' if s.get('segments') else 'files'} used, {len(cal.skipped)} "
+              "refused", file=sys.stderr)
+    return partial_exit(s["items"], len(cal.skipped))
 
 
 def _plot_path(text: str | None):

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from siamgui.errors import UserError, is_expected, user_message
-
-EXIT_USER_ERROR = 2
+from siamgui import cli_values
+from siamgui.cli_values import json_text, one_line
+from siamgui.errors import EXIT_BUG, EXIT_USER_ERROR, UserError, is_expected, partial_exit, user_message
 
 
 def _output(path: str, default_name: str) -> Path:
@@ -37,16 +37,6 @@ def _error_line(exc: BaseException) -> str:
         return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
     msg = str(exc).strip().splitlines()
     return msg[0] if msg else type(exc).__name__
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
-    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,7 +75,7 @@ def cmd_compare(args) -> int:
         out = {"a": args.files[0], "b": args.files[1], **verdict.as_dict(), "metric": enc.card.metric,
                "model": enc.name, "model_path": str(enc.path), "providers": enc.providers,
                "provider_note": enc.provider_note}
-        print(json.dumps(out, indent=2))
+        print(json_text(out))
     else:
         side = "below" if verdict.same else "above"
         print(f"{verdict.words().upper()}  distance {verdict.distance:.4f}  threshold {verdict.threshold:.4f}  "
@@ -114,55 +104,61 @@ def cmd_explain(args) -> int:
 
 
 def _compare_pairs(args) -> int:
+    """Distances for every row of a pairs CSV, read and written row by row (memory stays flat
+    however many rows); exit 3 when some pairs were refused, saying how many."""
+    from array import array
+
     from siamgui.core import metrics
-    from siamgui.core.pairs import read_pairs, resolve
+    from siamgui.core.pairs import resolve, scan_pairs
 
     if not args.out:
         raise UserError("--pairs needs --out OUT.csv")
-    parsed = read_pairs(args.pairs)
+    parsed = scan_pairs(args.pairs)
     src, fields = parsed.path, parsed.columns
-    rows = [dict(p.values) for p in parsed.pairs]
+    unique = dict.fromkeys(p for r in parsed for p in (r.a, r.b))  # reads (and checks) every row first
     enc = _load(args)
     threshold = enc.threshold if args.threshold is None else args.threshold
     from siamgui.progress import Bar
 
     embeddings, errors = {}, {}
-    unique = list(dict.fromkeys(p for r in parsed.pairs for p in (r.a, r.b)))
     with Bar("embedding") as progress:  # on stderr, only when it is a terminal
         for i, path in enumerate(unique):
             try:
                 embeddings[path] = enc.embed(resolve(path, src.parent))[0]
             except (UserError, FileNotFoundError) as exc:
-                errors[path] = str(exc)
+                errors[path] = one_line(str(exc))
             progress(i + 1, len(unique))
+    del unique
     has_label = parsed.has_label
-    dists, labels, failed = [], [], 0
-    for pair, r in zip(parsed.pairs, rows):
-        err = errors.get(pair.a) or errors.get(pair.b)
-        if err:
-            failed += 1
-            r.update(distance="", same="", error=err)
-            continue
-        d = enc.distance(embeddings[pair.a], embeddings[pair.b])
-        r.update(distance=f"{d:.6f}", same=str(int(d <= threshold)), error="")
-        if pair.label is not None:
-            dists.append(d)
-            labels.append(int(pair.label))
+    dists, labels, failed, total = array("d"), array("b"), 0, 0
     out_fields = fields + [c for c in ("distance", "same", "error") if c not in fields]
     out = _output(args.out, "distances.csv")
     with open(out, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=out_fields)
         w.writeheader()
-        w.writerows(rows)
-    report = {"pairs": len(rows), "failed": failed, "out": str(out), "threshold": threshold, "model": enc.name,
+        for pair in parsed:
+            total += 1
+            r = dict(pair.values)
+            err = errors.get(pair.a) or errors.get(pair.b)
+            if err:
+                failed += 1
+                r.update(distance="", same="", error=err)
+            else:
+                d = enc.distance(embeddings[pair.a], embeddings[pair.b])
+                r.update(distance=f"{d:.6f}", same=str(int(d <= threshold)), error="")
+                if pair.label is not None:
+                    dists.append(d)
+                    labels.append(int(pair.label))
+            w.writerow(r)
+    report = {"pairs": total, "failed": failed, "out": str(out), "threshold": threshold, "model": enc.name,
               "providers": enc.providers}
     if has_label and dists and 0 < sum(labels) < len(labels):
-        s = metrics.summary(dists, labels, threshold)
+        s = metrics.summary(list(dists), list(labels), threshold)
         report.update(accuracy=s["accuracy"], auc=s["auc"], eer=s["eer"], eer_threshold=s["eer_threshold"])
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json_text(report))
     else:
-        print(f"{len(rows) - failed} of {len(rows)} pairs compared with {enc.name} on {_short(enc.providers)} "
+        print(f"{total - failed} of {total} pairs compared with {enc.name} on {_short(enc.providers)} "
               f"-> {out}")
         if "auc" in report:
             print(f"accuracy at threshold {threshold:.4f}: {report['accuracy']:.2%}   "
@@ -170,8 +166,11 @@ def _compare_pairs(args) -> int:
         elif has_label:
             print("labels need both same (1) and different (0) pairs for accuracy, AUC and EER")
     for path, err in errors.items():
-        print(f"siamgui: skipped {path}: {err}", file=sys.stderr)
-    return 1 if failed else 0
+        print(f"siamgui: skipped {one_line(path)}: {err}", file=sys.stderr)
+    if failed:
+        print(f"siamgui: {total - failed} of {total} pairs compared, {failed} refused "
+              f"({len(errors)} file(s) could not be used; see the error column of {out.name})", file=sys.stderr)
+    return partial_exit(total - failed, failed)
 
 
 # --- embed ---------------------------------------------------------------------------------
@@ -238,20 +237,24 @@ def cmd_identify(args) -> int:
                 ident = identify(g, enc, enc.embed(f)[0], args.threshold, args.top)
             except (UserError, FileNotFoundError) as exc:
                 failed += 1
-                print(f"siamgui: error: {exc}", file=sys.stderr)
+                print(f"siamgui: error: {one_line(str(exc))}", file=sys.stderr)
                 results.append({"file": f, "error": str(exc)})
                 continue
             results.append({"file": f, "identity": ident.label, "known": ident.known, "threshold": ident.threshold,
                             "matches": [{"name": m.name, "distance": m.distance} for m in ident.matches]})
     if args.json:
-        print(json.dumps({"model": enc.name, "providers": enc.providers, "results": results}, indent=2))
+        print(json_text({"model": enc.name, "providers": enc.providers, "results": results}))
     else:
-        for r in results:
+        for r in results:  # one line a file, whatever its name or the people's names hold
             if "error" in r:
                 continue
-            best = ", ".join(f"{m['name']} {m['distance']:.4f}" for m in r["matches"][:3])
-            print(f"{r['file']}: {r['identity'].upper() if not r['known'] else r['identity']}   ({best})")
-    return 1 if failed else 0
+            best = ", ".join(f"{one_line(m['name'])} {m['distance']:.4f}" for m in r["matches"][:3])
+            who = r["identity"].upper() if not r["known"] else r["identity"]
+            print(f"{one_line(r['file'])}: {one_line(who)}   ({best})")
+    if failed:
+        print(f"siamgui: {len(results) - failed} of {len(results)} files identified, {failed} refused",
+              file=sys.stderr)
+    return partial_exit(len(results) - failed, failed)
 
 
 # --- fewshot -------------------------------------------------------------------------------
@@ -274,16 +277,21 @@ def cmd_fewshot(args) -> int:
         print(f"{len(result.predictions)} predictions -> {out_csv}", file=sys.stderr if args.json else sys.stdout)
     curve = fs.k_shot_curve(support, episodes=args.episodes, classifier=args.classifier, seed=args.seed) \
         if args.curve else None
-    for f, why in support.skipped + result.skipped:
-        print(f"siamgui: skipped {f}: {why}", file=sys.stderr)
+    skipped = support.skipped + result.skipped
+    for f, why in skipped:
+        print(f"siamgui: skipped {one_line(str(f))}: {one_line(str(why))}", file=sys.stderr)
+    if skipped:
+        used = sum(support.counts.values()) + len(result.predictions)
+        print(f"siamgui: {used} files used, {len(skipped)} refused", file=sys.stderr)
+    code = partial_exit(1, len(skipped))  # a result came out: some files were used
     if args.json:
         out = {"model": enc.name, "support": {"folder": args.support, "counts": support.counts},
                **result.as_dict()}
         if curve is not None:
             out["curve"] = {"n_way": curve[0], "episodes": args.episodes, "seed": args.seed,
                             "points": [{"k": p.k, "accuracy": p.accuracy} for p in curve[1]]}
-        print(json.dumps(out, indent=2))
-        return 0
+        print(json_text(out))
+        return code
     shots = sorted(set(support.counts.values()))
     print(f"{len(support.classes)} classes, {'-'.join(map(str, shots[:: max(1, len(shots) - 1)]))} examples each; "
           f"classifier {args.classifier}; {len(result.predictions)} queries in {result.seconds:.2f} s")
@@ -299,11 +307,11 @@ def cmd_fewshot(args) -> int:
                   + (f"  {acc:.1%}" if acc is not None else "  -"))
     else:
         for pr in result.predictions:
-            print(f"{pr.file}: {pr.predicted}   ({result.score_kind} {pr.score:.4f})")
+            print(f"{one_line(str(pr.file))}: {one_line(pr.predicted)}   ({result.score_kind} {pr.score:.4f})")
     if curve is not None:
         print(f"{curve[0]}-way k-shot curve ({args.episodes} episodes per k from the support set, seed {args.seed}): "
               + ", ".join(f"k={p.k} {p.accuracy:.1%}" for p in curve[1]))
-    return 0
+    return code
 
 
 # --- models / card -------------------------------------------------------------------------
@@ -332,7 +340,7 @@ def cmd_models(args) -> int:
     calibrated = thresholds.all_entries()
     rows = [_model_row(n, p, calibrated) for n, p in registry.available().items()]
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json_text(rows))
         return 0
     if not rows:
         print("no models installed (looked in: " + ", ".join(str(d) for d in registry.search_dirs()) + ")")
@@ -380,17 +388,17 @@ def cmd_card(args) -> int:
         partial = {k.removeprefix(PREFIX): json.loads(v) if k.removeprefix(PREFIX) in JSON_FIELDS else v
                    for k, v in props.items()}
         if not args.set:
-            print(json.dumps(partial, indent=2))
+            print(json_text(partial))
             raise UserError(f"the card is incomplete: {still}")
         target = write_props(path, props, args.out)
         print(f"part of a card written to {target}; {still}")
-        print(json.dumps(partial, indent=2))
+        print(json_text(partial))
         return 0
     card = ModelCard.from_props(props, fallback_name=path.stem)  # no card at all: says what to set
     if args.set:
         target = write_card(path, card, args.out)
         print(f"card written to {target}")
-    print(json.dumps(asdict(card), indent=2))
+    print(json_text(asdict(card)))
     return 0
 
 
@@ -417,7 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--pairs", metavar="PAIRS.csv", help="CSV with columns a,b and optional label (1 = same)")
     c.add_argument("--out", metavar="OUT.csv", help="with --pairs: where to write rows plus distance,same "
                    "(a folder: distances.csv inside it)")
-    c.add_argument("--threshold", type=float, default=None, help="override the model's threshold")
+    c.add_argument("--threshold", type=cli_values.threshold, default=None,
+                   help="override the model's threshold (a distance)")
     c.add_argument("--json", action="store_true", help="print a JSON object")
     model_opts(c)
     c.set_defaults(func=cmd_compare)
@@ -447,8 +456,9 @@ def build_parser() -> argparse.ArgumentParser:
     ident = sub.add_parser("identify", help="who is in each file, from the enrolled gallery")
     ident.add_argument("files", nargs="+", metavar="FILE")
     ident.add_argument("--gallery", metavar="PATH", help="gallery file, or a folder holding gallery.sqlite3")
-    ident.add_argument("--threshold", type=float, default=None)
-    ident.add_argument("--top", type=_positive_int, default=5, metavar="N",
+    ident.add_argument("--threshold", type=cli_values.threshold, default=None,
+                       help="override the model's threshold (a distance)")
+    ident.add_argument("--top", type=cli_values.whole(1, 1000), default=5, metavar="N",
                        help="how many nearest people to list (default: %(default)s)")
     ident.add_argument("--json", action="store_true")
     model_opts(ident)
@@ -468,8 +478,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "pip install \"siamgui[fewshot]\") (default: %(default)s)")
     fsp.add_argument("--curve", action="store_true",
                      help="also the N-way k-shot curve: accuracy for k = 1..10 on episodes drawn from SUPPORT")
-    fsp.add_argument("--episodes", type=_positive_int, default=200, help="episodes per k for --curve (default: %(default)s)")
-    fsp.add_argument("--seed", type=int, default=0, help="seed of the --curve episodes (default: %(default)s)")
+    fsp.add_argument("--episodes", type=cli_values.whole(1, 10000), default=200,
+                     help="episodes per k for --curve, 1-10000 (default: %(default)s)")
+    fsp.add_argument("--seed", type=cli_values.seed, default=0, help="seed of the --curve episodes (default: %(default)s)")
     fsp.add_argument("--out", metavar="OUT.csv", default=None,
                      help="also write one row per query (file, predicted, distance or score, truth) to this CSV")
     fsp.add_argument("--json", action="store_true", help="print a JSON object")
@@ -520,12 +531,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):  # permission denied, disk full
             print(f"siamgui: error: {_error_line(exc)}", file=sys.stderr)
             return EXIT_USER_ERROR
-        msg = (user_message(exc).splitlines() or [type(exc).__name__])[0]
-        if is_expected(exc):
-            print(f"siamgui: error: {msg}", file=sys.stderr)
+        if is_expected(exc):  # one sentence on one line, even when it quotes a name holding a newline
+            print(f"siamgui: error: {one_line(user_message(exc))}", file=sys.stderr)
             return EXIT_USER_ERROR
+        msg = (user_message(exc).splitlines() or [type(exc).__name__])[0]
         print(f"siamgui: {msg[0].lower() + msg[1:]}; this is a bug (SIAMGUI_DEBUG=1 shows the traceback)", file=sys.stderr)
-        return 1
+        return EXIT_BUG
 
 
 if __name__ == "__main__":

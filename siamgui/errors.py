@@ -27,3 +27,19 @@ def user_message(exc: BaseException) -> str:
 def is_expected(exc: BaseException) -> bool:
     """True for failures a user can cause (shown without a traceback)."""
     return isinstance(exc, (UserError, FileNotFoundError))
+
+
+# Exit codes of every command (README, "Exit codes"): 0 done; 1 only for a bug in SiamGUI; 2 for
+# a user error (a bad file, option, value or environment), refused before or instead of the work;
+# 3 when a command handled some files and refused others, saying how many of each.
+EXIT_BUG = 1
+EXIT_USER_ERROR = 2
+EXIT_PARTIAL = 3
+
+
+def partial_exit(done: int, refused: int) -> int:
+    """0 when nothing was refused, 3 when some files were handled and others refused, 2 when
+    every one was refused (then nothing came out of the command but errors)."""
+    if not refused:
+        return 0
+    return EXIT_PARTIAL if done else EXIT_USER_ERROR

@@ -29,8 +29,9 @@ def test_calibrate_text_reports_rates_and_skips(glyph_model, tmp_path):
     root = make_classes(tmp_path / "classes")
     (root / "A" / "bad.png").write_bytes(b"junk")
     r = siamgui("calibrate", root, "--model", glyph_model)
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 3, r.stderr  # some files used, one refused (README, "Exit codes")
     assert "ROC AUC" in r.stdout and "EER" in r.stdout and "false accepts" in r.stdout
+    assert "files used, 1 refused" in r.stderr
     assert "(1 skipped)" in r.stdout and "bad.png" in r.stderr and "Traceback" not in r.stderr
     assert "not stored" in r.stdout
 

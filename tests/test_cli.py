@@ -58,7 +58,8 @@ def test_pairs_with_a_bad_file_keeps_the_good_rows(glyph_model, glyph_files, tmp
     pairs.write_text("a,b\na1.png,b1.png\na1.png,broken.png\n")
     out = tmp_path / "o.csv"
     r = siamgui("compare", "--pairs", pairs, "--model", glyph_model, "--out", out)
-    assert r.returncode == 1 and "broken.png" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 3 and "broken.png" in r.stderr and "Traceback" not in r.stderr
+    assert "1 of 2 pairs compared, 1 refused" in r.stderr
     rows = list(csv.DictReader(out.open()))
     assert rows[0]["distance"] and not rows[1]["distance"] and "not a readable image" in rows[1]["error"]
 

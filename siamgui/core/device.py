@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from siamgui.errors import UserError
+
 DEVICES = ("auto", "cuda", "cpu")
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
@@ -22,11 +24,17 @@ class ProviderChoice:
     providers: list[str]  # what to ask onnxruntime for, in order
 
 
+class DeviceError(UserError, ValueError):
+    """A device name that is none of DEVICES (from --device or the environment)."""
+
+
 def resolve_device(device: str | None) -> str:
-    """Device from the argument, else $SIAMGUI_DEVICE, else auto."""
-    dev = (device or os.environ.get(ENV_DEVICE) or "auto").lower()
+    """Device from the argument, else $SIAMGUI_DEVICE, else auto; DeviceError naming where a
+    wrong name came from (a mistyped environment value is the user's, not a bug)."""
+    dev = (device or os.environ.get(ENV_DEVICE) or "auto").strip().lower()
     if dev not in DEVICES:
-        raise ValueError(f"unknown device {dev!r} (choose one of: {', '.join(DEVICES)})")
+        where = "" if device else f" in ${ENV_DEVICE}"
+        raise DeviceError(f"unknown device {dev!r}{where} (choose one of: {', '.join(DEVICES)})")
     return dev
 
 

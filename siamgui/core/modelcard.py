@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from siamgui.errors import UserError
@@ -97,6 +98,8 @@ class ModelCard:
 
         if self.metric not in METRICS:
             raise CardError(f"unknown metric {self.metric!r} (known: {', '.join(METRICS)})")
+        if not math.isfinite(self.threshold):
+            raise CardError(f"threshold must be a finite number, got {self.threshold!r}")
         if not isinstance(self.preprocess, dict):
             raise CardError("preprocess must be a JSON object")
         try:
@@ -142,6 +145,14 @@ def check_value(key: str, value: str) -> None:
             raise CardError(f"{key} must be JSON: {exc}") from None
         if not isinstance(parsed, dict):
             raise CardError(f"{key} must be a JSON object ({{...}})")
+        if key == "preprocess":  # every key's type and range (the kind's Modality.limits)
+            from siamgui.media.errors import MediaError
+            from siamgui.kinds.preprocess import resolve
+
+            try:
+                resolve(parsed)
+            except MediaError as exc:
+                raise CardError(str(exc)) from None
     elif key == "metric" and value not in METRICS:
         raise CardError(f"unknown metric {value!r} (known: {', '.join(METRICS)})")
     elif key == "modality" and value not in MODALITIES:
@@ -153,6 +164,44 @@ def check_value(key: str, value: str) -> None:
             raise CardError(f"{key} must be a number, got {value!r}") from None
         if key == "threshold" and not math.isfinite(number):
             raise CardError(f"threshold must be a finite number, got {value!r}")
+        if key == "embedding_dim" and not 0 <= number <= 65536:
+            raise CardError(f"embedding_dim must be from 0 to 65536, got {value!r}")
+
+
+_ABSOLUTE = re.compile(r"(?<![\w.~-])/(?:[\w.+-]+/)*[\w.+-]+")  # a POSIX absolute path inside a text
+
+
+def portable_paths(text: str, data_root: str | Path, workdir: str | Path | None = None) -> str:
+    """``text`` (a data folder, a training command) with every absolute path made portable: under
+    ``data_root`` relative to it (``glyphs/mnist_train``, as recipes name data), under ``workdir``
+    relative to it, anywhere else reduced to ``<elsewhere>/NAME``. A card travels with its model:
+    it should say which data set, not which machine's folders (or user name) it came from."""
+    roots = [PurePosixPath(str(r)) for r in (data_root, workdir) if r]
+
+    def portable(match: re.Match) -> str:
+        path = PurePosixPath(match.group(0))
+        for root in roots:
+            if path == root or root in path.parents:
+                return str(path.relative_to(root)) if path != root else "."
+        return f"<elsewhere>/{path.name}"
+
+    return _ABSOLUTE.sub(portable, text)
+
+
+def portable_provenance(provenance: dict[str, Any], data_root: str | Path,
+                        workdir: str | Path | None = None) -> dict[str, Any]:
+    """A copy of ``provenance`` whose ``data`` and ``command`` hold no absolute path (see
+    :func:`portable_paths`), saying what the data paths are relative to."""
+    out = dict(provenance)
+    if isinstance(out.get("data"), list):
+        out["data"] = [portable_paths(d, data_root, workdir) if isinstance(d, str) else d for d in out["data"]]
+    elif isinstance(out.get("data"), str):
+        out["data"] = portable_paths(out["data"], data_root, workdir)
+    if isinstance(out.get("command"), str):
+        out["command"] = portable_paths(out["command"], data_root, workdir)
+    if out != provenance:
+        out["paths"] = "data folders relative to the shared data root ($SIAMGUI_DATA); others to the project"
+    return out
 
 
 def read_props(path: str | Path) -> dict[str, str]:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal, Union
 
 import numpy as np
 
+from siamgui.kinds.limits import Limit
 from siamgui.media import audio, images
 from siamgui.media.errors import MediaError
 from siamgui.media.faces import Box
@@ -52,6 +53,7 @@ class Modality:
     medium: ClassVar[Medium] = IMAGE  # what files it reads (IMAGE or AUDIO)
     scope: ClassVar[str] = ""  # what a gallery of this kind holds ("face", "voice"); defaults to ``kind``
     defaults: ClassVar[dict[str, Any]] = {}
+    limits: ClassVar[dict[str, Limit]] = {}  # type and range of every key of ``defaults`` (kinds/limits.py)
     live_source: ClassVar[LiveSource] = "none"  # the device that can feed it live
     sample_folder: ClassVar[str] = ""  # resources/samples/<folder> (defaults to ``kind``)
     subjects: ClassVar[tuple[str, str]] = ("the same", "different")  # how a verdict is worded
@@ -60,6 +62,31 @@ class Modality:
 
     def __init__(self, spec: dict[str, Any]):
         self.spec: dict[str, Any] = {**self.defaults, **spec, "kind": self.kind}
+        self.check(self.spec)
+
+    @classmethod
+    def check(cls, spec: dict[str, Any]) -> None:
+        """MediaError, in one sentence, when a key is unknown or a value is outside its
+        :class:`Limit` (checked whenever a card is loaded or set, so a card value can never ask
+        for 30 GB, divide by zero or give a NaN distance)."""
+        for key, value in spec.items():
+            if key == "kind":
+                continue
+            limit = cls.limits.get(key)
+            if limit is None:
+                raise MediaError(f"unknown preprocess key {key!r} for kind {cls.kind!r} "
+                                 f"(known: {', '.join(cls.limits)})")
+            problem = limit.problem(key, value)
+            if problem:
+                raise MediaError(f"preprocess {problem} (kind {cls.kind!r})")
+        problem = cls.relations(spec)
+        if problem:
+            raise MediaError(f"preprocess {problem} (kind {cls.kind!r})")
+
+    @classmethod
+    def relations(cls, spec: dict[str, Any]) -> str | None:
+        """What is wrong between keys (a window longer than its FFT); kinds with such rules override."""
+        return None
 
     # --- what it is ----------------------------------------------------------------------
     @property

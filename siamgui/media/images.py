@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from siamgui.media.errors import MediaError, require_file
-from siamgui.media.image_header import image_size
+from siamgui.media.image_header import image_size, png_complete
+from siamgui.media.limits import MAX_PIXELS, opencv_limited
 
-# Larger images are refused from their header, before decoding: a decoded pixel costs 3 bytes, and
-# the face and glyph pipelines peak at about 8 and 15 bytes a pixel. 60 MP keeps full-resolution
-# photos of 50 MP phone sensors (8160x6144) and stays under about 1 GB.
-MAX_PIXELS = 60_000_000
+if not os.environ.get("OPENCV_LOG_LEVEL") and not os.environ.get("SIAMGUI_DEBUG"):
+    # OpenCV's "[ WARN ] PNG input buffer is incomplete" is not for users: every failure to
+    # decode ends in one sentence of SiamGUI's own (SIAMGUI_DEBUG=1 keeps OpenCV's lines)
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".pgm", ".ppm", ".pbm", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -26,16 +28,31 @@ def load_image(path: str | Path) -> np.ndarray:
     """Read an image as BGR uint8 (H, W, 3). Grey files are expanded to three channels.
 
     Reads bytes then decodes, so paths with non-ASCII characters work on every platform. Images over
-    MAX_PIXELS are refused from their header size, before anything is decoded.
+    MAX_PIXELS are refused from their header size, before anything is decoded; a format whose
+    header SiamGUI cannot read is left to OpenCV's own limit (media/limits.py), or refused when
+    OpenCV was loaded without it.
     """
     p = require_file(path)
     with open(p, "rb") as f:
-        check_size(p.name, image_size(f))
+        size = image_size(f)
+        check_size(p.name, size)
         f.seek(0)
-        data = np.frombuffer(f.read(), dtype=np.uint8)
+        raw = f.read()
+    data = np.frombuffer(raw, dtype=np.uint8)
     if data.size == 0:
         raise MediaError(f"{p.name}: the file is empty")
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if size is None and not opencv_limited():
+        raise MediaError(f"{p.name}: not a readable image (a format whose size SiamGUI cannot check; "
+                         "use PNG, JPEG, BMP, TIFF or WebP)")
+    if raw.startswith(b"\x89PNG\r\n\x1a\n") and not png_complete(raw):
+        raise MediaError(f"{p.name}: not a readable image (the PNG is truncated)")
+    try:
+        img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    except cv2.error as exc:  # OpenCV's own pixel limit (a format whose header is not read here)
+        if "CV_IO_MAX_IMAGE_PIXELS" in str(exc):
+            raise MediaError(f"{p.name}: the image is larger than {MAX_PIXELS / 1e6:.0f} megapixels; images up to "
+                             f"{MAX_PIXELS / 1e6:.0f} megapixels can be used (scale it down first)") from None
+        raise MediaError(f"{p.name}: not a readable image (corrupt, truncated or unsupported format)") from None
     if img is None or img.size == 0:
         raise MediaError(f"{p.name}: not a readable image (corrupt, truncated or unsupported format)")
     return to_bgr(img)

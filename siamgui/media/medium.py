@@ -47,6 +47,7 @@ class Medium:
     _decode: Callable[[str | Path], Any]
     _has_picture: bool
     _duration: Callable[[str | Path], float] | None = None
+    _window: Callable[[str | Path, float, float | None], Any] | None = None  # decodes only a part
 
     def __eq__(self, other: object) -> bool:  # equal to its stored name too, so cards compare
         if isinstance(other, str):
@@ -94,6 +95,13 @@ class Medium:
         b = a + int(round(length * rate)) if length else len(decoded.samples)
         return dataclasses.replace(decoded, samples=np.ascontiguousarray(decoded.samples[a:b]))
 
+    def window(self, path: str | Path, start: float, length: float | None) -> Any:
+        """``length`` seconds of a recording from ``start``, decoding only that part (a 3-hour
+        recording is cut into segments without ever being decoded whole)."""
+        if self._window is None:
+            return self.cut(self.decode(path), start, length)
+        return self._window(path, start, length)
+
     @property
     def has_picture(self) -> bool:
         """Whether a file of this medium is itself a picture (thumbnails, decode-once display)."""
@@ -132,7 +140,8 @@ IMAGE = Medium(name="image", label="Images", suffixes=tuple(images.IMAGE_SUFFIXE
 AUDIO = Medium(name="audio", label="Audio", suffixes=tuple(audio.AUDIO_SUFFIXES), file_word="audio",
                item="clip", files_word="sound clips", sample_word="recordings",
                drop_hint="a sound clip (WAV, FLAC, OGG, MP3)", placeholder="♪", segmentable=True, unit="window",
-               _decode=audio.load_audio, _has_picture=False, _duration=audio.duration)
+               _decode=audio.load_audio, _has_picture=False, _duration=audio.duration,
+               _window=audio.load_window)
 MEDIA: dict[str, Medium] = {m.name: m for m in (IMAGE, AUDIO)}
 
 

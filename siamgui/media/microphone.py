@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from siamgui.media.audio import AudioClip, load_audio, resample
+from siamgui.media.audio import stream
 from siamgui.media.errors import MediaError
 
 
@@ -83,27 +83,39 @@ class MicrophoneSource:
 
 
 class FileMicrophone:
-    """A file played as if spoken into a microphone, in real time (or faster), then silence."""
+    """A file played as if spoken into a microphone, in real time (or faster), then silence.
+
+    The file is read piece by piece (:func:`siamgui.media.audio.stream`), so an hour-long
+    recording plays in the memory of half a minute of it."""
 
     def __init__(self, path: str | Path, rate: int = 16000, chunk_s: float = 0.05, speed: float = 1.0,
                  loop: bool = False):
-        self.clip: AudioClip = resample(load_audio(path), rate)
+        self.path = path
         self.rate, self.chunk, self.speed, self.loop = rate, int(rate * chunk_s), speed, loop
-        self.pos = 0
+        self._pieces = stream(path, rate)  # checks the header now: a bad file fails here, not in read()
+        self._buffer = np.zeros(0, np.float32)
+        self._ended = False
         self._next = time.perf_counter()
+
+    def _fill(self) -> None:
+        """At least one chunk in the buffer, unless the file has ended (and does not loop)."""
+        while len(self._buffer) < self.chunk and not self._ended:
+            piece = next(self._pieces, None)
+            if piece is None:
+                if not self.loop:
+                    self._ended = True
+                    break
+                self._pieces = stream(self.path, self.rate)
+                continue
+            self._buffer = np.concatenate([self._buffer, piece.astype(np.float32)])
 
     def read(self, timeout: float = 1.0) -> np.ndarray | None:
         wait = self._next - time.perf_counter()
         if wait > 0:
             time.sleep(min(wait, timeout))
         self._next = max(self._next, time.perf_counter()) + self.chunk / self.rate / self.speed
-        s = self.clip.samples
-        if self.pos >= len(s):
-            if not self.loop:
-                return np.zeros(self.chunk, np.float32)
-            self.pos = 0
-        out = s[self.pos : self.pos + self.chunk]
-        self.pos += self.chunk
+        self._fill()
+        out, self._buffer = self._buffer[: self.chunk], self._buffer[self.chunk:]
         return np.pad(out, (0, self.chunk - len(out))).astype(np.float32)
 
     def close(self) -> None:

@@ -32,6 +32,7 @@ from siamgui.errors import UserError
 from siamgui.core.compare import distance as pair_distance
 from siamgui.core.pairs import PairsError, read_pairs, resolve
 from siamgui.media.classfolders import class_folders
+from siamgui.media.limits import MAX_AUDIO_S
 from siamgui.media.errors import MediaError
 from siamgui.media.medium import Medium, medium as medium_of
 
@@ -39,6 +40,10 @@ CHUNK = 32  # items prepared and embedded per step (progress is reported after e
 DEFAULT_MAX_PAIRS = 2000  # genuine + impostor
 DEFAULT_MAX_FILES = 1000
 DEFAULT_TARGET_FAR = 0.01
+# Segment lengths: shorter than half a second holds no voice to judge (and 1e-9 s would plan
+# billions of segments); longer than a clip may be is never decoded whole.
+MIN_SEGMENT_S = 0.5
+MAX_SEGMENT_S = MAX_AUDIO_S
 
 
 class CalibrationError(UserError, ValueError):
@@ -178,6 +183,7 @@ def plan_folder(root: str | Path, modality: Medium | str, max_files: int | None 
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"folder not found: {root}")
+    check_segment(segment_s)
     medium = medium_of(modality)
     wanted = medium.suffixes
     by_class, loose = class_folders(root, wanted)
@@ -196,6 +202,13 @@ def plan_folder(root: str | Path, modality: Medium | str, max_files: int | None 
     items = _cap(usable, max_files, seed)
     return Plan(source=root, kind="folder", items=items, skipped=skipped, classes=len({i.label for i in items}),
                 found_items=sum(len(v) for v in usable.values()), found_classes=len(usable), max_files=max_files)
+
+
+def check_segment(segment_s: float | None) -> None:
+    """CalibrationError unless ``segment_s`` is None or a length from MIN_SEGMENT_S to MAX_SEGMENT_S."""
+    if segment_s is not None and not MIN_SEGMENT_S <= segment_s <= MAX_SEGMENT_S:  # NaN fails both
+        raise CalibrationError(f"the segment length must be from {MIN_SEGMENT_S:g} to {MAX_SEGMENT_S:g} seconds, "
+                               f"got {segment_s!r}")
 
 
 def _items(files: Sequence[Path], label: str, medium: Medium, segment_s: float | None,
@@ -299,14 +312,11 @@ def embed_items(encoder, items: Sequence[Item], progress: Callable[[int, int], N
 
 
 def _cached_source(item: Item, cache: dict[Path, Any], medium: Medium):
-    """Segments of one recording decode it once (by its medium) and are cut from it."""
+    """A file, or the one segment of a recording to embed, decoded alone (``medium.window``):
+    memory follows the segment, never the recording (``cache`` is kept for callers; unused)."""
     if item.start is None:
         return item.path
-    clip = cache.get(item.path)
-    if clip is None:
-        cache.clear()  # segments of one recording are consecutive: keep one decoded file
-        clip = cache[item.path] = medium.decode(item.path)
-    return medium.cut(clip, item.start, item.length)
+    return medium.window(item.path, item.start, item.length)
 
 
 def _reason(exc: BaseException, item: Item) -> str:

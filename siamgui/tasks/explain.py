@@ -43,6 +43,9 @@ GRID = 7  # patch positions per image axis: 49 occlusions per side (a face pair 
 PATCH = 0.25  # patch side as a share of the input side
 AUDIO_TIME_STEPS = 10  # time-band positions over the clip (each band is two steps wide)
 AUDIO_BANDS = 4  # mel-frequency bands
+# Every occluded copy of a clip is embedded whole, so the cost is occlusions x windows: 80 windows
+# (about a minute of sound) explain in about 30 s on 2 cores; a 10-minute clip would take 10 minutes.
+MAX_EXPLAIN_WINDOWS = 80
 SPECTROGRAM_ASPECT = 1.6  # width / height of a drawn spectrogram map: time is not geometry, a 6 s clip
 # drawn at its own aspect would be a strip ten times wider than high
 
@@ -161,6 +164,10 @@ def audio_map(encoder, prepared: Prepared, other: np.ndarray, time_steps: int = 
     """(n_mels, T) change of distance when a time x frequency band of the clip's features is
     hidden, and the features themselves (for the picture)."""
     wins = prepared.tensors[:, 0]  # (n, n_mels, frames)
+    if len(wins) > MAX_EXPLAIN_WINDOWS:
+        seconds = prepared.info.get("duration")
+        raise MediaError(f"explaining takes clips of up to {MAX_EXPLAIN_WINDOWS} windows (about a minute of sound); "
+                         f"this one has {len(wins)}{f' ({seconds:.0f} s)' if seconds else ''}: cut it shorter first")
     frames = wins.shape[2]
     feat, starts = _stitch(wins)
     m, t = feat.shape

@@ -61,3 +61,39 @@ def test_non_onnx_file_is_explained(tmp_path):
     bad.write_text("not a model")
     with pytest.raises(CardError, match="notes.onnx is not an ONNX model: its contents are not in the ONNX format"):
         read_card(bad)
+
+
+def test_card_set_checks_preprocess_ranges_even_on_a_partial_card():
+    from siamgui.core.modelcard import check_value
+
+    with pytest.raises(CardError, match="preprocess size must be from 8 to 1024, got 0"):
+        check_value("preprocess", '{"kind": "image", "size": 0}')
+    with pytest.raises(CardError, match="std must be above 0"):
+        check_value("preprocess", '{"kind": "image", "std": 0}')
+    check_value("preprocess", '{"kind": "image", "size": 64}')
+
+
+def test_portable_paths_name_data_by_the_data_root_and_hide_other_folders():
+    from siamgui.core.modelcard import portable_paths, portable_provenance
+
+    cmd = ("siamgui-train /data/root/glyphs/mnist_train --out models/digit.onnx --workdir /home/ann/runs/digit "
+           "--init /proj/models/voice.onnx --reported 'cat / dog'")
+    assert portable_paths(cmd, "/data/root", "/proj") == (
+        "siamgui-train glyphs/mnist_train --out models/digit.onnx --workdir <elsewhere>/digit "
+        "--init models/voice.onnx --reported 'cat / dog'")
+    prov = {"data": ["/data/root/voices/a", "objects/fruit (Fruits-360)"], "command": "x /data/root/voices/a",
+            "seed": 0}
+    out = portable_provenance(prov, "/data/root")
+    assert out["data"] == ["voices/a", "objects/fruit (Fruits-360)"] and out["command"] == "x voices/a"
+    assert out["seed"] == 0 and "relative to the shared data root" in out["paths"]
+    assert portable_provenance({"data": ["voices/a"]}, "/data/root") == {"data": ["voices/a"]}
+
+
+def test_shipped_cards_hold_no_absolute_paths():
+    import json
+    from pathlib import Path
+
+    for model in sorted((Path(__file__).resolve().parents[2] / "models").glob("*.onnx")):
+        prov = read_card(model).provenance
+        text = json.dumps([prov.get("data"), prov.get("command")])
+        assert "/work/" not in text and "/home/" not in text and "/tmp/" not in text, model.name

@@ -58,3 +58,19 @@ def test_calibration_reads_pairs_with_the_same_reader(tmp_path):
     p = write(tmp_path, "a,b,label\nx.png,y.png,yes\nx.png,z.png,no\n")
     plan = calibration.plan(p, "image")
     assert list(plan.labels) == [True, False] and [i.path.name for i in plan.items] == ["x.png", "y.png", "z.png"]
+
+
+def test_rows_are_streamed_and_a_line_without_end_is_refused(tmp_path):
+    from siamgui.core.pairs import scan_pairs
+
+    p = write(tmp_path, "a,b\n" + "x.png,y.png\n" * 1000)
+    stream = scan_pairs(p)
+    rows = iter(stream)
+    assert next(rows).line == 2 and sum(1 for _ in rows) == 999
+    assert sum(1 for _ in stream) == 1000  # it can be walked again
+    p = write(tmp_path, b"a,b\n" + b"x" * 200_000)
+    with pytest.raises(PairsError, match="pairs.csv, line 2: longer than 64 KB"):
+        list(scan_pairs(p))
+    p = write(tmp_path, b"a,b\nx.png,y.png\nz\xff.png,y.png\n")
+    with pytest.raises(PairsError, match=r"pairs.csv, line 3: not UTF-8 text \(byte 0xff\)"):
+        read_pairs(p)

@@ -118,3 +118,35 @@ def test_the_sound_preset_uses_the_sound_kind():
     from siamgui.train.presets import get
 
     assert get("sound")["spec"]["kind"] == "sound" and get("voice")["spec"]["kind"] == "logmel"
+
+
+def test_every_kind_has_a_limit_for_every_key_and_its_defaults_fit():
+    """The schema sits next to each kind's defaults: a key without a range could ask for anything."""
+    for kind in modalities.kinds():
+        cls = modalities._REGISTRY[kind]
+        assert set(cls.defaults) <= set(cls.limits), kind  # optional keys (a detector) may have no default
+        modalities.get(kind)  # the defaults pass their own checks
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"kind": "face", "equalize": "yes"}, "equalize must be true or false"),
+    ({"kind": "face", "size": 64.5}, "size must be a whole number"),
+    ({"kind": "face_aligned", "channels": 1}, "channels must be one of 3"),
+    ({"kind": "glyph", "margin": float("inf")}, "margin must be a finite number"),
+    ({"kind": "image", "size": [64, 100000]}, "size must be from 8 to 1024, got 100000"),
+    ({"kind": "image", "size": [64, 64, 3]}, "size must be a number or a list of 2 numbers"),
+    ({"kind": "image", "mean": [0.5, 0.5]}, "mean must have 1 or 3 values"),
+    ({"kind": "logmel", "win": 1024}, "win (1024) must not exceed n_fft (512)"),
+    ({"kind": "ge2e", "fmax": 9000}, "needs fmin < fmax <= 8000 Hz"),
+    ({"kind": "ge2e", "rate": 0.5}, "rate 0.5 gives a window step of 200 frames (1 to 160 needed)"),
+    ({"kind": "sound", "n_mel": 40}, "unknown preprocess key 'n_mel' for kind 'sound'"),
+])
+def test_out_of_range_preprocess_values_are_one_sentence(spec, message):
+    with pytest.raises(MediaError) as err:
+        modalities.get(spec)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_per_channel_values_and_sizes_in_range_are_kept():
+    mod = modalities.get({"kind": "image", "size": [32, 48], "mean": [0.4, 0.5, 0.6], "std": [0.2, 0.2, 0.2]})
+    assert mod.input_shape() == (3, 32, 48)

@@ -75,3 +75,71 @@ def test_encode_wav_round_trips_at_16_bit(tmp_path):
     back = audio.load_audio(tmp_path / "x.wav")
     assert back.rate == 16000 and len(back.samples) == 8000
     assert np.max(np.abs(back.samples - clip.samples)) < 1 / 32767 + 1e-6
+
+
+def test_the_header_is_checked_before_decoding(tmp_path):
+    p = tone(tmp_path / "t.wav", seconds=1.0)
+    data = bytearray(p.read_bytes())
+    data[24:28] = (1).to_bytes(4, "little")  # 1 Hz: 16000 samples would "last" 4.4 hours
+    p.write_bytes(bytes(data))
+    with pytest.raises(MediaError, match="t.wav: its header says 1 Hz; audio from 4000 to 384000 Hz"):
+        audio.load_audio(p)
+
+
+def test_clips_longer_than_the_limit_are_refused_but_a_window_of_them_reads(tmp_path):
+    p = tmp_path / "long.flac"
+    sf.write(str(p), np.zeros(4000 * 700, np.int16), 4000)  # 11 min 40 s
+    with pytest.raises(MediaError, match="long.flac: the clip lasts 12 minutes; clips up to 10 minutes"):
+        audio.load_audio(p)
+    clip = audio.load_audio(p, start_s=650.0, length_s=30.0)
+    assert clip.rate == 4000 and len(clip.samples) == 4000 * 30
+    assert len(audio.load_audio(p, start_s=690.0, length_s=30.0).samples) == 4000 * 10  # up to the end
+
+
+def test_a_window_is_exactly_the_samples_of_the_whole_clip(tmp_path):
+    p = tone(tmp_path / "t.wav", seconds=3.0, rate=22050)
+    whole = audio.load_audio(p).samples
+    part = audio.load_audio(p, start_s=1.0, length_s=0.5).samples
+    assert np.array_equal(part, whole[22050:22050 + 11025])
+
+
+def test_long_clips_resample_in_blocks_like_one_fft():
+    rng = np.random.default_rng(0)
+    x = (0.1 * rng.standard_normal(22050 * 90)).astype(np.float32)
+    blocks = audio.resample(audio.AudioClip(x, 22050), 16000).samples
+    whole = audio._resample_whole(x, len(blocks))
+    inner = slice(16000 * 5, -16000 * 5)  # the single FFT wraps around at the clip's own ends
+    assert len(blocks) == 16000 * 90 and np.abs(blocks[inner] - whole[inner]).max() < 2e-3
+
+
+def test_log_mel_in_blocks_equals_one_block(monkeypatch):
+    x = np.random.default_rng(1).standard_normal(16000 * 5).astype(np.float32)
+    one = audio.log_mel(x, 16000)
+    monkeypatch.setattr(audio, "MEL_BLOCK", 37)
+    assert np.allclose(audio.log_mel(x, 16000), one, atol=1e-5)
+
+
+def test_a_long_recording_streams_in_pieces_that_join_as_one_resampling(tmp_path):
+    p = tmp_path / "long.flac"
+    rng = np.random.default_rng(2)
+    x = (0.1 * rng.standard_normal(22050 * 75)).astype(np.float32)
+    sf.write(str(p), x, 22050, subtype="PCM_24")
+    decoded = sf.read(str(p), dtype="float32")[0]
+    pieces = list(audio.stream(p, 16000))
+    joined = np.concatenate(pieces)
+    whole = audio._resample_whole(decoded, len(joined))
+    inner = slice(16000 * 5, -16000 * 5)
+    assert len(pieces) == 3 and len(joined) == round(len(x) * 16000 / 22050)
+    assert np.abs(joined[inner] - whole[inner]).max() < 2e-3
+    assert np.array_equal(np.concatenate(list(audio.stream(p, 22050))), decoded)  # same rate: the samples
+
+
+def test_file_microphone_plays_a_file_longer_than_a_clip_in_pieces(tmp_path):
+    from siamgui.media.microphone import FileMicrophone
+
+    p = tmp_path / "long.flac"
+    sf.write(str(p), np.full(4000 * 700, 0.25, np.float32), 4000)  # 11 min 40 s: longer than a clip may be
+    mic = FileMicrophone(p, rate=4000, chunk_s=0.5, speed=1e9)
+    chunks = [mic.read() for _ in range(1400)]
+    assert all(len(c) == 2000 for c in chunks) and abs(float(chunks[700].mean()) - 0.25) < 1e-3
+    assert not mic.read().any()  # then silence

@@ -250,3 +250,10 @@ def test_map_of_the_gallery(glyph_model, glyph_files, tmp_path):
     assert names == ["Alpha", "Alpha", "Beta"] and vecs.shape == (3, 16)
     d = distance(vecs[0], vecs[1])
     assert d < distance(vecs[0], vecs[2])
+
+
+@pytest.mark.parametrize("segment", [float("nan"), 1e-9, 0.0, -1.0, 601.0, float("inf")])
+def test_segment_lengths_outside_the_bounds_are_refused(tmp_path, segment):
+    (tmp_path / "a").mkdir()
+    with pytest.raises(cal.CalibrationError, match="the segment length must be from 0.5 to 600 seconds"):
+        cal.plan_folder(tmp_path, "audio", segment_s=segment)

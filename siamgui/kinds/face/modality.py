@@ -9,6 +9,7 @@ import numpy as np
 
 from siamgui.kinds import register
 from siamgui.kinds.base import Modality, Prepared, Source
+from siamgui.kinds.limits import MEAN, SIZE, STD, Limit
 from siamgui.media import faces
 from siamgui.media.faces import Box
 
@@ -20,6 +21,7 @@ class FaceModality(Modality):
 
     kind = "face"
     defaults: dict[str, Any] = {"size": 64, "margin": 0.15, "equalize": True, "mean": 0.5, "std": 0.5}
+    limits = {"size": SIZE, "margin": Limit(0.0, 2.0), "equalize": Limit(flag=True), "mean": MEAN, "std": STD}
     live_source = "camera"
     subjects = ("the same person", "different people")
     tracks_faces = True

@@ -16,6 +16,7 @@ import numpy as np
 
 from siamgui.kinds import register
 from siamgui.kinds.base import Modality, Prepared, Source
+from siamgui.kinds.limits import SIZE, Limit
 from siamgui.media import align, face_detectors
 from siamgui.media.errors import MediaError
 from siamgui.media.face_detect import CnnFaceDetector, Face
@@ -63,6 +64,9 @@ class AlignedFaceModality(Modality):
     kind = "face_aligned"
     defaults: dict[str, Any] = {"size": 150, "padding": 0.25, "channels": 3, "input": "rgb_0_255",
                                 "min_eye_px": 6.0}
+    limits = {"size": SIZE, "padding": Limit(0.0, 2.0), "channels": Limit(choices=(3,)),
+              "input": Limit(choices=("rgb_0_255",)), "min_eye_px": Limit(0.0, 1000.0),
+              "detector": Limit(choices=tuple(face_detectors.DETECTORS))}  # optional: not in defaults
     live_source = "camera"
     sample_folder = "face"
     scope = "face"  # people enrolled under a cropped-face model are re-embedded, not hidden

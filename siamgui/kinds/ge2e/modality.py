@@ -12,6 +12,7 @@ from typing import Any
 
 from siamgui.kinds import register
 from siamgui.kinds.base import Prepared, Source, SpeechModality
+from siamgui.kinds.limits import FRAMES, N_MELS, SAMPLE_RATE, SECONDS, Limit, int_range
 from siamgui.media import ge2e
 
 
@@ -21,6 +22,27 @@ class Ge2eModality(SpeechModality):
 
     kind = "ge2e"
     defaults: dict[str, Any] = dict(ge2e.DEFAULTS)
+    limits = {"sample_rate": SAMPLE_RATE, "n_mels": N_MELS, "win_ms": int_range(1, 200),
+              "hop_ms": int_range(1, 200), "fmin": Limit(0.0, 48000.0), "fmax": Limit(1.0, 48000.0, optional=True),
+              "pad_mode": Limit(choices=("constant", "reflect")), "frames": FRAMES, "rate": Limit(0.1, 100.0),
+              "min_coverage": Limit(0.0, 1.0), "target_dbfs": Limit(-100.0, 0.0),
+              "vad_window_ms": Limit(choices=(10, 20, 30)), "vad_mode": int_range(0, 3),
+              "vad_average": int_range(1, 1000), "vad_max_silence": int_range(0, 1000), "min_voiced_s": SECONDS,
+              "vad_min_kept_s": SECONDS}
+
+    @classmethod
+    def relations(cls, spec: dict[str, Any]) -> str | None:
+        rate, nyquist = int(spec["sample_rate"]), spec["sample_rate"] / 2
+        hop = rate * int(spec["hop_ms"]) // 1000
+        if hop < 1:
+            return f"hop_ms ({spec['hop_ms']}) is under one sample at {rate} Hz"
+        fmax = nyquist if spec["fmax"] is None else spec["fmax"]
+        if not spec["fmin"] < fmax <= nyquist:
+            return f"needs fmin < fmax <= {nyquist:g} Hz (half the sample rate), got fmin {spec['fmin']} and fmax {fmax}"
+        step = round(rate / float(spec["rate"]) / hop)
+        if not 0 < step <= int(spec["frames"]):
+            return f"rate {spec['rate']} gives a window step of {step} frames (1 to {spec['frames']} needed)"
+        return None
 
     def prepare(self, source: Source) -> Prepared:
         clip = self.clip_of(source)

@@ -8,6 +8,7 @@ import numpy as np
 
 from siamgui.kinds import register
 from siamgui.kinds.base import Modality, Prepared, Source
+from siamgui.kinds.limits import SIZE, Limit
 from siamgui.media import glyphs
 
 
@@ -17,6 +18,7 @@ class GlyphModality(Modality):
 
     kind = "glyph"
     defaults: dict[str, Any] = {"size": 32, "margin": 0.1}
+    limits = {"size": SIZE, "margin": Limit(0.0, 0.9)}
     subjects = ("the same character", "different characters")
     drawable = True  # a drawing pad makes its inputs
 

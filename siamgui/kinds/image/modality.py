@@ -9,6 +9,7 @@ import numpy as np
 
 from siamgui.kinds import register
 from siamgui.kinds.base import Modality, Prepared, Source
+from siamgui.kinds.limits import MEAN, SIZE, STD, Limit
 from siamgui.media import images
 from siamgui.media.faces import Box
 
@@ -20,6 +21,15 @@ class ImageModality(Modality):
 
     kind = "image"
     defaults: dict[str, Any] = {"size": 64, "channels": 3, "mean": 0.5, "std": 0.5}
+    limits = {"size": Limit(SIZE.lo, SIZE.hi, integer=True, pair=True), "channels": Limit(choices=(1, 3)),
+              "mean": MEAN, "std": STD}
+
+    @classmethod
+    def relations(cls, spec: dict[str, Any]) -> str | None:
+        for key in ("mean", "std"):
+            if isinstance(spec[key], list) and len(spec[key]) not in (1, spec["channels"]):
+                return f"{key} must have 1 or {spec['channels']} values (one per channel), got {spec[key]!r}"
+        return None
     live_source = "camera"
     sample_folder = "image"
 

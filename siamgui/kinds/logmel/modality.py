@@ -8,6 +8,7 @@ import numpy as np
 
 from siamgui.kinds import register
 from siamgui.kinds.base import Prepared, Source, SpeechModality
+from siamgui.kinds.limits import FRAMES, N_MELS, SAMPLE_RATE, SECONDS, int_range
 from siamgui.media import audio
 from siamgui.media.errors import MediaError
 
@@ -21,6 +22,15 @@ class LogMelModality(SpeechModality):
     kind = "logmel"
     defaults: dict[str, Any] = {"sample_rate": 16000, "n_mels": 40, "n_fft": 512, "win": 400, "hop": 160,
                                 "frames": 160, "step": 80, "min_voiced_s": 0.4}
+    limits = {"sample_rate": SAMPLE_RATE, "n_mels": N_MELS, "n_fft": int_range(16, 16384),
+              "win": int_range(16, 16384), "hop": int_range(32, 16384), "frames": FRAMES, "step": FRAMES,
+              "min_voiced_s": SECONDS}
+
+    @classmethod
+    def relations(cls, spec: dict[str, Any]) -> str | None:
+        if spec["win"] > spec["n_fft"]:
+            return f"win ({spec['win']}) must not exceed n_fft ({spec['n_fft']})"
+        return None
 
     def features(self, samples: np.ndarray) -> np.ndarray:
         """Unnormalised (n_mels, frames) log-mel of samples at ``sample_rate``."""

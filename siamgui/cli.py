@@ -319,7 +319,7 @@ def _model_row(name: str, path: Path, calibrated: dict[str, dict]) -> dict:
     """One installed model; ``threshold`` is the card's, ``threshold_in_use`` the one verdicts use."""
     from siamgui.core.encoder import file_sha256
     from siamgui.core.modelcard import CardError, read_card
-    from siamgui.media.preprocess import input_shape
+    from siamgui.kinds.preprocess import input_shape
 
     try:
         card = read_card(path)

@@ -18,7 +18,7 @@ def run(device: str | None = None) -> int:
     from siamgui.core import registry
     from siamgui.core.device import short_name
     from siamgui.core.encoder import Encoder
-    from siamgui.media.samples import no_samples_reason
+    from siamgui.kinds.samples import no_samples_reason
     from siamgui.ui.resources import sample_pairs
 
     failures: list[str] = []
@@ -94,7 +94,7 @@ def _check_generated(enc, name: str, check) -> None:
     the model's own preprocessing, must give one finite embedding of the card's size."""
     import numpy as np
 
-    from siamgui.media.samples import generated, no_samples_reason
+    from siamgui.kinds.samples import generated, no_samples_reason
 
     try:
         t = time.perf_counter()

@@ -21,7 +21,7 @@ def baseline(data_dirs: list[str], seeds: list[int], preset_name: str = "image")
     """Per seed: the held-out classes' figures with the histogram branch of ``preset_name``."""
     import torch
 
-    from siamgui.media import modalities
+    from siamgui import kinds as modalities
     from siamgui.train import backbones, data, evaluate, presets
     from siamgui.train.modalities import PhotoSource
 

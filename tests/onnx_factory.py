@@ -45,7 +45,7 @@ def carded_model(path: Path, preprocess: dict, threshold: float = 0.5, metric: s
                  name: str | None = None, seed: int = 0, shape: tuple[int, int, int] | None = None,
                  provenance: dict | None = None) -> Path:
     from siamgui.core.modelcard import ModelCard
-    from siamgui.media.preprocess import input_shape, modality
+    from siamgui.kinds.preprocess import input_shape, modality
 
     card = ModelCard(name=name or path.stem, modality=modality(preprocess), preprocess=preprocess,
                      metric=metric, threshold=threshold, embedding_dim=16,

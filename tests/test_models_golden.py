@@ -32,7 +32,7 @@ PINNED: dict[str, dict[str, float]] = {
     "voice": {"same": 0.144806, "diff": 0.489568},
     "sound": {"same": 0.007563, "diff": 0.272067},  # held-out clips of the shared data (SHARED)
 }
-# models without shipped samples: the first values of the embedding of siamgui.media.samples.generated
+# models without shipped samples: the first values of the embedding of siamgui.kinds.samples.generated
 PINNED_GENERATED: dict[str, list[float]] = {
     "sound": [0.152166, 0.131406, 0.142117, -0.152459],
 }
@@ -61,7 +61,7 @@ def distances(name: str) -> dict[str, float]:
 
 def generated_embedding(name: str) -> list[float]:
     from siamgui.core.encoder import Encoder
-    from siamgui.media.samples import generated
+    from siamgui.kinds.samples import generated
 
     enc = Encoder.load(MODELS / f"{name}.onnx", device="cpu")
     return [float(v) for v in enc.embed(generated(enc.modality))[0][:4]]
@@ -94,7 +94,7 @@ def test_a_model_without_samples_says_why_and_its_pairs_were_held_out(name):
     """No shipped samples: the card says why (the app shows it), the golden clips are ones it never
     trained on, and a generated signal (what the self-test embeds) gives pinned, finite numbers."""
     from siamgui.core.modelcard import read_card
-    from siamgui.media.samples import no_samples_reason, sample_pairs
+    from siamgui.kinds.samples import no_samples_reason, sample_pairs
 
     card = read_card(_need(name))
     assert no_samples_reason(card) and "licence" in no_samples_reason(card)
@@ -137,7 +137,7 @@ def test_dynamic_batch(name):
     import numpy as np
 
     from siamgui.core.encoder import Encoder
-    from siamgui.media.preprocess import input_shape
+    from siamgui.kinds.preprocess import input_shape
 
     enc = Encoder.load(_need(name), device="cpu")
     shape = input_shape(enc.card.preprocess)

@@ -106,7 +106,7 @@ def machine() -> dict:
 
 # --- models --------------------------------------------------------------------------------
 def _input(card, batch: int) -> np.ndarray:
-    from siamgui.media import modalities
+    from siamgui import kinds as modalities
 
     rng = np.random.default_rng(0)
     return rng.standard_normal((batch, *modalities.get(card.preprocess).input_shape())).astype(np.float32)
@@ -114,7 +114,7 @@ def _input(card, batch: int) -> np.ndarray:
 
 def _sample_for(card) -> Path | None:
     """The model's first shipped sample, found as the app finds it (its name, then its kind's folder)."""
-    from siamgui.media.samples import sample_pairs
+    from siamgui.kinds.samples import sample_pairs
 
     pairs = sample_pairs(card, SAMPLES)
     return pairs[0].a if pairs else None
@@ -181,7 +181,7 @@ def _pick(models: dict[str, Path], live_source: str, prefer: str, faces: bool = 
     """The model to time a live pipeline with: ``prefer`` by name first, else the first model whose
     input kind is fed by ``live_source`` (and tracks faces, when ``faces``)."""
     from siamgui.core.modelcard import read_card
-    from siamgui.media import modalities
+    from siamgui import kinds as modalities
     from siamgui.errors import UserError
 
     ordered = sorted(models.items(), key=lambda kv: (kv[0] != prefer, kv[0]))

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 
 from siamgui.core.modelcard import ModelCard
-from siamgui.media import modalities, preprocess
+from siamgui import kinds as modalities
+from siamgui.kinds import preprocess
 from siamgui.train import backbones, data, distributed, evaluate, export, importers, losses, presets
 from siamgui.train.checkpoint import load_checkpoint, save_checkpoint
 from siamgui.train.config import Config, preset_overrides

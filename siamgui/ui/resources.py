@@ -7,10 +7,10 @@ from pathlib import Path
 
 
 def __getattr__(name: str):
-    # PAIR_TITLES and SamplePair are re-exported for the views, on first use: media.samples imports numpy
+    # PAIR_TITLES and SamplePair are re-exported for the views, on first use: kinds.samples imports numpy
     # and every modality, which must not load before the window is shown (issue 21).
     if name in ("PAIR_TITLES", "SamplePair"):
-        from siamgui.media import samples
+        from siamgui.kinds import samples
 
         return getattr(samples, name)
     raise AttributeError(name)
@@ -38,14 +38,14 @@ def stylesheet() -> str:
 
 # --- samples ---------------------------------------------------------------------------------
 def sample_folder(card, root: Path | None = None) -> Path | None:
-    """The shipped samples for a model (see :mod:`siamgui.media.samples`)."""
-    from siamgui.media import samples
+    """The shipped samples for a model (see :mod:`siamgui.kinds.samples`)."""
+    from siamgui.kinds import samples
 
     return samples.sample_folder(card, root or resources_dir() / "samples")
 
 
 def sample_pairs(card, root: Path | None = None) -> list:
-    """The model's shipped sample pairs (:class:`siamgui.media.samples.SamplePair`), in menu order."""
-    from siamgui.media import samples
+    """The model's shipped sample pairs (:class:`siamgui.kinds.samples.SamplePair`), in menu order."""
+    from siamgui.kinds import samples
 
     return samples.sample_pairs(card, root or resources_dir() / "samples")

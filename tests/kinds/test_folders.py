@@ -72,7 +72,7 @@ def test_the_drawing_pad_is_a_capability_the_kind_declares():
 
 
 def test_the_app_loads_no_training_code_and_no_torch():
-    code = ("import sys; import siamgui.core.encoder, siamgui.kinds, siamgui.media.modalities; "
+    code = ("import sys; import siamgui.core.encoder, siamgui.kinds; "
             "from siamgui import kinds; kinds.presets(); "
             "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('siamgui.train') "
             "or m.endswith('.train') or m.endswith('.training')))")

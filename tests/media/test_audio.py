@@ -5,7 +5,7 @@ import soundfile as sf
 from conftest import tone
 from siamgui.media import audio
 from siamgui.media.errors import MediaError
-from siamgui.media.preprocess import prepare
+from siamgui.kinds.preprocess import prepare
 
 SPEC = {"kind": "logmel"}
 

@@ -11,7 +11,8 @@ import onnx
 import pytest
 
 from conftest import SAMPLES
-from siamgui.media import align, face_detectors, modalities
+from siamgui import kinds as modalities
+from siamgui.media import align, face_detectors
 from siamgui.media.blazeface import (BlazeFaceDetector, KEYPOINT_TEMPLATE, anchors, decode, keypoints_to_landmarks,
                                      weighted_nms)
 from siamgui.media.errors import MediaError

@@ -10,7 +10,7 @@ import pytest
 
 from onnx_factory import carded_model
 from siamgui.core.encoder import Encoder
-from siamgui.media import modalities
+from siamgui import kinds as modalities
 from siamgui.media.errors import MediaError
 from siamgui.media.face_tracker import FaceTracker
 from siamgui.media.images import load_image

@@ -5,7 +5,7 @@ from conftest import SAMPLES
 from siamgui.media import faces
 from siamgui.media.errors import MediaError
 from siamgui.media.images import load_image
-from siamgui.media.preprocess import prepare
+from siamgui.kinds.preprocess import prepare
 
 
 def test_shipped_portrait_has_one_face_where_expected():

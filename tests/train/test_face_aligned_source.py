@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from helpers import face_folder  # noqa: E402
 
-from siamgui.media import modalities  # noqa: E402
+from siamgui import kinds as modalities  # noqa: E402
 from siamgui.train import augment, data  # noqa: E402
 from siamgui.train.modalities import SOURCES, FaceAlignedSource  # noqa: E402
 

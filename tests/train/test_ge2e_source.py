@@ -16,7 +16,8 @@ from helpers import voice_folder  # noqa: E402
 
 from siamgui.core.encoder import Encoder  # noqa: E402
 from siamgui.core.modelcard import read_card  # noqa: E402
-from siamgui.media import ge2e, modalities  # noqa: E402
+from siamgui import kinds as modalities  # noqa: E402
+from siamgui.media import ge2e  # noqa: E402
 from siamgui.train import backbones, data  # noqa: E402
 from siamgui.train.cli import main  # noqa: E402
 from siamgui.train.importers import resemblyzer as imp  # noqa: E402

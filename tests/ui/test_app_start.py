@@ -30,8 +30,8 @@ except SystemExit as exc:
 
 # what must wait for the window: inference, the tasks, the commands, array and image libraries
 LATER = ("onnxruntime", "numpy", "cv2", "PIL", "soundfile", "sounddevice", "siamgui.tasks", "siamgui.bench",
-         "siamgui.calibrate_cmd", "siamgui.core.encoder", "siamgui.core.gallery", "siamgui.media.modalities",
-         "siamgui.media.samples", "siamgui.ui.compare_view", "siamgui.ui.live_view", "siamgui.ui.gallery_view",
+         "siamgui.calibrate_cmd", "siamgui.core.encoder", "siamgui.core.gallery", "siamgui.kinds",
+         "siamgui.kinds.samples", "siamgui.ui.compare_view", "siamgui.ui.live_view", "siamgui.ui.gallery_view",
          "siamgui.ui.calibrate_view", "siamgui.ui.fewshot_view", "siamgui.ui.train_view", "siamgui.train")
 
 

@@ -74,7 +74,7 @@ def load_init(ref: str) -> Init:
         base.source = str(path)
         return base
     from siamgui.train import backbones
-    from siamgui.media import modalities
+    from siamgui import kinds as modalities
 
     try:
         spec = preset["spec"]

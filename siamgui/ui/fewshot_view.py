@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem,
     QPushButton, QSizePolicy, QVBoxLayout, QWidget,
@@ -31,6 +31,7 @@ from siamgui.ui.charts.confusion import ConfusionMatrix
 from siamgui.ui.charts.kshot import CurveChart
 from siamgui.ui.drawpad import DrawPadPanel
 from siamgui.ui.elided import ElidedLabel
+from siamgui.ui.jobs import Latest
 from siamgui.ui.views import View
 
 RIGHT, WRONG = GOOD, BAD
@@ -54,10 +55,6 @@ CURVE_EPISODES = 100
 
 
 # --- the view ------------------------------------------------------------------------------
-class _Signals(QObject):
-    progress = Signal(int, int, int)  # request, done, total
-
-
 @dataclass
 class _Neighbours:
     query: Any  # QImage-able array or None
@@ -89,10 +86,8 @@ class FewShotView(View):
         self.curve: tuple[int, list[fs.CurvePoint]] | None = None
         self.last_query: list[str] | None = None
         self.drawn_prediction: str | None = None  # the class the pad's drawing was given last
-        self._req = {"support": 0, "query": 0, "curve": 0, "near": 0, "drawing": 0}
-        self._cancel = threading.Event()
-        self._signals = _Signals(self)
-        self._signals.progress.connect(self._progress)
+        # one request of each kind at a time: a newer one drops (and stops) the older
+        self._latest = {kind: Latest(jobs) for kind in ("support", "query", "curve", "near", "drawing")}
         self.busy = False
         self._build()
         self.set_encoder(None)
@@ -283,33 +278,18 @@ class FewShotView(View):
         self.error_label.setText(text)
         self.error_label.setVisible(bool(text))
 
-    def _submit(self, kind: str, fn, done) -> int:
+    def _submit(self, kind: str, fn, done) -> None:
         """Run ``fn`` on the pool; ``done(outcome)`` only if no newer request of ``kind`` came since."""
-        self._req[kind] += 1
-        req = self._req[kind]
+        self._latest[kind].submit(fn, done)
 
-        def deliver(outcome) -> None:
-            if req == self._req[kind]:
-                done(outcome)
+    def _start(self, kind: str, fn, done) -> None:
+        """Run ``fn(report, cancel)`` on the pool, its progress shown while busy; a newer request
+        of ``kind`` (or Cancel) sets ``cancel`` and drops both its progress and its ``done``."""
+        self._latest[kind].start(fn, done, progress=self._progress)
 
-        self.jobs.submit(fn, deliver)
-        return req
-
-    def _progress(self, req: int, done: int, total: int) -> None:
-        if self.busy and req in (self._req["support"], self._req["query"]):
+    def _progress(self, done: int, total: int) -> None:
+        if self.busy:
             self.progress_label.setText(f"embedding {done} of {total}…")
-
-    def _reporter(self, kind: str):
-        req = self._req[kind] + 1  # the request _submit is about to make
-        signals = self._signals
-
-        def report(done: int, total: int) -> None:
-            try:
-                signals.progress.emit(req, done, total)
-            except RuntimeError:  # the view is gone
-                pass
-
-        return report
 
     # --- model -----------------------------------------------------------------------------
     def set_encoder(self, encoder) -> None:
@@ -368,12 +348,12 @@ class FewShotView(View):
         if not self.drawing or enc is None:
             return
         if self.svm_missing:
-            self._req["drawing"] += 1
+            self._latest["drawing"].forget()
             thumb(panel.seen, None)
             panel.caption.setText("Choose another classifier to classify the drawing.")
             return
         if support is None or panel.pad.empty:
-            self._req["drawing"] += 1
+            self._latest["drawing"].forget()
             thumb(panel.seen, None)
             panel.caption.setText("Choose a support set first." if support is None else
                                   "Draw: the query is classified as you draw.")
@@ -502,10 +482,8 @@ class FewShotView(View):
 
     def _embed_support(self, by_class: dict[str, list[Path]], text: str, before=None) -> None:
         enc = self.encoder
-        self._cancel = cancel = threading.Event()
-        report = self._reporter("support")
 
-        def work():
+        def work(report, cancel: threading.Event):
             if before is not None:
                 before()
             return fs.embed_support(enc, by_class, progress=report, cancelled=cancel.is_set)
@@ -526,7 +504,7 @@ class FewShotView(View):
 
         self._show_error("")
         self._set_busy(True, text)
-        self._submit("support", work, done)
+        self._start("support", work, done)
 
     def _show_support(self) -> None:
         s = self.support
@@ -551,9 +529,8 @@ class FewShotView(View):
         self._update_buttons()
 
     def cancel(self) -> None:
-        self._cancel.set()
-        for kind in self._req:
-            self._req[kind] += 1  # whatever is in flight is no longer wanted
+        for latest in self._latest.values():
+            latest.forget()  # whatever is in flight is no longer wanted (and long work stops)
         self._set_busy(False)
 
     # --- queries ---------------------------------------------------------------------------
@@ -590,10 +567,8 @@ class FewShotView(View):
         if enc is None or support is None:
             return
         self.last_query = list(sources)
-        self._cancel = cancel = threading.Event()
-        report = self._reporter("query")
 
-        def work():
+        def work(report, cancel: threading.Event):
             queries = fs.plan_queries(sources, enc.modality.suffixes, enc.name)
             return fs.classify(enc, support, queries, name, progress=report, cancelled=cancel.is_set)
 
@@ -612,7 +587,7 @@ class FewShotView(View):
 
         self._show_error("")
         self._set_busy(True, "classifying…")
-        self._submit("query", work, done)
+        self._start("query", work, done)
 
     def _show_result(self) -> None:
         r = self.result
@@ -733,9 +708,7 @@ class FewShotView(View):
         support, name = self.support, self.classifier
         if support is None:
             return
-        self._cancel = cancel = threading.Event()
-
-        def work():
+        def work(_report, cancel: threading.Event):
             return fs.k_shot_curve(support, episodes=CURVE_EPISODES, classifier=name, cancelled=cancel.is_set)
 
         def done(outcome) -> None:
@@ -750,4 +723,4 @@ class FewShotView(View):
 
         self._show_error("")
         self._set_busy(True, "drawing episodes…")
-        self._submit("curve", work, done)
+        self._start("curve", work, done)

@@ -170,4 +170,3 @@ def test_about_names_every_installed_model(make_window, qtbot, monkeypatch, tmp_
     assert "faces, voices and glyphs" not in shown[0]
     if "sound" in names:  # a sentence is cut at its full stop, not at "e.g."
         assert "(e.g. cat or dog)" in shown[0]
-

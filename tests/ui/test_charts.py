@@ -63,3 +63,29 @@ def test_training_curves_before_a_run_name_no_series(qtbot):
     plot.resize(400, 220)
     plot.grab()
     assert plot.paints == 1 and plot.legend() == ""
+
+
+def test_a_clips_time_axis_ticks_round_seconds_up_to_its_end():
+    from siamgui.ui.charts.waveform import time_ticks
+
+    assert time_ticks(2.0) == pytest.approx([0.0, 0.5, 1.0, 1.5, 2.0])
+    assert time_ticks(0.7) == pytest.approx([0.0, 0.2, 0.4, 0.6])
+
+
+def test_axis_labels_stay_inside_the_axis_at_both_ends(qtbot):
+    from siamgui.ui.charts.axes import draw_x_labels_inside
+
+    image = QImage(200, 20, QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    p = QPainter(image)
+    draw_x_labels_inside(p, (0.0, 1.0, 2.0), lambda v: min(100 * v, 199), 2, 199, lambda v: "8888", width=40)
+    p.end()
+
+    def inked(x0: int, x1: int) -> list[int]:
+        return [x for x in range(x0, x1) if any(image.pixelColor(x, y) != QColor("white") for y in range(20))]
+
+    left, middle, right = inked(0, 50), inked(75, 125), inked(150, 200)
+    assert middle and min(middle) < 100 < max(middle)  # centred on its tick
+    # the end labels are whole (as wide as the middle one), not cut at the axis's ends
+    assert len(left) == len(middle) == len(right)
+    assert min(left) < 5 and max(right) > 194

@@ -79,6 +79,22 @@ def draw_x_labels(p: QPainter, values: Iterable[float], x_of: Callable[[float], 
         p.drawText(QRectF(x - width / 2, top, width, height), align, text(v))
 
 
+def draw_x_labels_inside(p: QPainter, values: Iterable[float], x_of: Callable[[float], float], top: float,
+                         right: float, text: Callable[[float], str], width: float = 60, height: float = 14) -> None:
+    """Tick labels of a horizontal axis that never run past its ends: the first starts at its tick,
+    one within half a label of ``right`` ends at its tick, the others are centred on theirs."""
+    p.setPen(MUTED)
+    for i, v in enumerate(values):
+        x = x_of(v)
+        if i == 0:
+            box, align = QRectF(x, top, width, height), Qt.AlignmentFlag.AlignLeft
+        elif x > right - width / 2:
+            box, align = QRectF(x - width, top, width, height), Qt.AlignmentFlag.AlignRight
+        else:
+            box, align = QRectF(x - width / 2, top, width, height), Qt.AlignmentFlag.AlignHCenter
+        p.drawText(box, align | Qt.AlignmentFlag.AlignTop, text(v))
+
+
 def draw_x_title(p: QPainter, left: float, top: float, width: float, text: str, height: float = 14,
                  align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignHCenter) -> None:
     """The horizontal axis's name, centred under its tick labels."""

@@ -87,5 +87,5 @@ def test_axis_labels_stay_inside_the_axis_at_both_ends(qtbot):
     left, middle, right = inked(0, 50), inked(75, 125), inked(150, 200)
     assert middle and min(middle) < 100 < max(middle)  # centred on its tick
     # the end labels are whole (as wide as the middle one), not cut at the axis's ends
-    assert len(left) == len(middle) == len(right)
+    assert abs(len(left) - len(middle)) <= 2 and abs(len(right) - len(middle)) <= 2  # (sub-pixel placement)
     assert min(left) < 5 and max(right) > 194

@@ -1,16 +1,16 @@
-"""Drawing widgets: a picture with the encoder's region and crop, a waveform, a spectrogram, thumbnails."""
+"""Drawing widgets: a picture with the encoder's region and crop, a spectrogram, thumbnails (the
+waveform, a chart with a time axis, is in ``charts/waveform.py``)."""
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from siamgui.ui.charts.waveform import WaveformView  # noqa: F401 - its old import path (pane.py)
+
 ACCENT = QColor("#4f46e5")
 MUTED = QColor("#6b7280")
-GRID = QColor("#e5e7eb")
-WAVE = QColor("#4f46e5")
 
 
 def fit_rect(src_w: float, src_h: float, bounds: QRectF) -> QRectF:
@@ -162,73 +162,6 @@ class ImageCanvas(QWidget):
         p.setPen(MUTED)
         p.drawText(QRectF(box.x() - 6, box.y() + side, side + 12, caption_h), Qt.AlignmentFlag.AlignCenter,
                    "model's input")
-
-
-class WaveformView(QWidget):
-    """Min/max envelope of a clip, with a time axis in seconds."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumHeight(60)
-        self.wave: np.ndarray | None = None
-        self.duration = 0.0
-
-    def sizeHint(self) -> QSize:
-        return QSize(420, 110)
-
-    def set_wave(self, wave: np.ndarray | None, duration: float = 0.0) -> None:
-        self.wave, self.duration = wave, duration
-        self.update()
-
-    def paintEvent(self, event) -> None:  # noqa: N802
-        if self.wave is None:
-            return
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        r = QRectF(self.rect()).adjusted(4, 4, -4, -20)
-        mid = r.center().y()
-        p.setPen(QPen(GRID, 1))
-        p.drawLine(QPointF(r.left(), mid), QPointF(r.right(), mid))
-        lo, hi = self.wave
-        n = len(hi)
-        peak = max(float(np.max(np.abs(self.wave))), 1e-4)
-        gain = (r.height() / 2) / max(peak, 0.05)  # quiet clips stay visibly quiet
-        xs = r.left() + np.arange(n) * (r.width() / max(n - 1, 1))
-        top = [QPointF(x, mid - v * gain) for x, v in zip(xs, hi)]
-        bottom = [QPointF(x, mid - v * gain) for x, v in zip(xs[::-1], lo[::-1])]
-        p.setPen(QPen(WAVE, 1))
-        p.setBrush(QColor(79, 70, 229, 150))
-        p.drawPolygon(QPolygonF(top + bottom))
-        # time axis
-        p.setPen(MUTED)
-        f = QFont(self.font())
-        f.setPointSizeF(max(7.0, f.pointSizeF() - 2))
-        p.setFont(f)
-        if self.duration > 0:
-            step = _nice_step(self.duration)
-            t = 0.0
-            while t <= self.duration + 1e-9:
-                x = r.left() + r.width() * t / self.duration
-                p.drawLine(QPointF(x, r.bottom() + 2), QPointF(x, r.bottom() + 5))
-                label = f"{t:g} s"
-                if t == 0:
-                    box, align = QRectF(x, r.bottom() + 6, 60, 14), Qt.AlignmentFlag.AlignLeft
-                elif x > r.right() - 30:
-                    box, align = QRectF(x - 60, r.bottom() + 6, 60, 14), Qt.AlignmentFlag.AlignRight
-                else:
-                    box, align = QRectF(x - 30, r.bottom() + 6, 60, 14), Qt.AlignmentFlag.AlignHCenter
-                p.drawText(box, align | Qt.AlignmentFlag.AlignTop, label)
-                t += step
-        p.end()
-
-
-def _nice_step(duration: float, ticks: int = 6) -> float:
-    raw = duration / ticks
-    for s in (0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300):
-        if s >= raw:
-            return float(s)
-    return 600.0
 
 
 class SpectrogramView(QWidget):

@@ -14,7 +14,7 @@ from siamgui.ui.analysis import AudioDisplay, analyse, qimage_from_array
 from siamgui.ui.canvas import thumb
 from siamgui.ui.drawpad import DrawPadPanel
 from siamgui.ui.elided import ElidedLabel
-from siamgui.ui.jobs import Jobs, Outcome
+from siamgui.ui.jobs import Jobs, Latest, Outcome
 from siamgui.ui.pane import InputPane
 from siamgui.ui.player import Player
 from siamgui.ui.verdict import VerdictPanel
@@ -35,7 +35,7 @@ class CompareView(View):
         self.encoder = None
         self.samples_root = samples_root
         self.runs = 0  # analyses started (tests check the threshold never triggers one)
-        self._request = {s: 0 for s in SIDES}
+        self._analyses = {s: Latest(jobs) for s in SIDES}  # only a side's newest file is drawn
 
         title = QLabel("Compare")
         title.setObjectName("viewTitle")
@@ -59,7 +59,7 @@ class CompareView(View):
         self.draw_button.setToolTip("Draw side B with the mouse or a pen: the distance updates as you draw")
         self.draw_button.toggled.connect(lambda on: self.set_drawing(on))
         self.drawn = None  # embedding of the drawing (side B while drawing)
-        self._draw_request = 0
+        self._drawings = Latest(jobs)  # only the newest drawing is judged
         self.why_button = why.make_button()
         self.why_button.clicked.connect(lambda: self.explain())
         self.why_maps = None  # the last PairMaps shown
@@ -137,7 +137,7 @@ class CompareView(View):
             if path is not None and medium.holds(path):
                 self.load(side, path)
             else:
-                self._request[side] += 1
+                self._analyses[side].forget()
                 pane.clear()
                 if path is not None:  # a photo for a voice model (or the reverse): say why it went
                     pane.show_note(medium.removed_note(path, card.name))
@@ -180,23 +180,22 @@ class CompareView(View):
         if self.encoder is None:
             pane.show_error("Choose a model first.")
             return
-        self._request[side] += 1
-        request, encoder = self._request[side], self.encoder
+        encoder = self.encoder
         if self._play_side == side:
             self.stop_playback()
         pane.set_busy(path)
         self.runs += 1
         self._update_verdict()
-        self.jobs.submit(lambda: analyse(encoder, path),
-                         lambda outcome: self._analysed(side, request, encoder, outcome))
+        self._analyses[side].submit(lambda: analyse(encoder, path),
+                                    lambda outcome: self._analysed(side, encoder, outcome))
 
     def load_pair(self, a: str | Path, b: str | Path) -> None:
         self.load("A", a)
         self.load("B", b)
 
-    def _analysed(self, side: str, request: int, encoder, outcome: Outcome) -> None:
-        if request != self._request[side] or encoder is not self.encoder:
-            return  # a newer file or model has replaced this one
+    def _analysed(self, side: str, encoder, outcome: Outcome) -> None:
+        if encoder is not self.encoder:
+            return  # a newer model has replaced this one (a newer file's request dropped this one)
         pane = self.panes[side]
         if outcome.ok:
             pane.show_result(outcome.value)
@@ -207,7 +206,7 @@ class CompareView(View):
     def clear(self) -> None:
         self.stop_playback()
         for side, pane in self.panes.items():
-            self._request[side] += 1
+            self._analyses[side].forget()
             pane.clear()
         if self.drawing:
             self.drawpad.pad.clear()
@@ -219,7 +218,7 @@ class CompareView(View):
             if path is not None:
                 self.load(side, path)
             else:
-                self._request[side] += 1
+                self._analyses[side].forget()
                 self.panes[side].clear()
         self._update_verdict()
 
@@ -332,15 +331,15 @@ class CompareView(View):
         self.drawpad.setVisible(on)
         self.swap_button.setEnabled(not on)
         self.drawn = None
-        self._draw_request += 1
+        self._drawings.forget()
         if on:
             self.judge_drawing()
         self._update_verdict()
 
     def judge_drawing(self) -> None:
         """Embed the pad's drawing in a job; only the newest drawing's result is shown."""
-        self._draw_request += 1
-        request, encoder, panel = self._draw_request, self.encoder, self.drawpad
+        self._drawings.forget()
+        encoder, panel = self.encoder, self.drawpad
         if encoder is None or not self.drawing:
             return
         if panel.pad.empty:
@@ -356,7 +355,7 @@ class CompareView(View):
             return encoder.embed_prepared([prepared])[0], prepared.view
 
         def done(outcome: Outcome) -> None:
-            if request != self._draw_request or encoder is not self.encoder:
+            if encoder is not self.encoder:
                 return
             if outcome.ok:
                 self.drawn, view = outcome.value
@@ -367,7 +366,7 @@ class CompareView(View):
                 panel.caption.setText(outcome.error)
             self._update_verdict()
 
-        self.jobs.submit(work, done)
+        self._drawings.submit(work, done)
 
     def _update_verdict(self) -> None:
         ea, eb = (self.panes[s].embedding for s in SIDES)

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem,
     QPushButton, QSizePolicy, QVBoxLayout, QWidget,
@@ -27,16 +26,15 @@ from siamgui.media.medium import Medium
 from siamgui.tasks import fewshot as fs
 from siamgui.ui.analysis import qimage_from_array
 from siamgui.ui.canvas import thumb
+from siamgui.ui.charts.axes import ACCENT, BAD, GOOD  # noqa: F401 - ACCENT: the curve's colour, for tests
+from siamgui.ui.charts.confusion import ConfusionMatrix
+from siamgui.ui.charts.kshot import CurveChart
 from siamgui.ui.drawpad import DrawPadPanel
 from siamgui.ui.elided import ElidedLabel
+from siamgui.ui.jobs import Latest
 from siamgui.ui.views import View
 
-ACCENT = QColor("#4f46e5")
-INK = QColor("#111827")
-MUTED = QColor("#6b7280")
-GRID = QColor("#e5e7eb")
-RIGHT = QColor("#16a34a")
-WRONG = QColor("#dc2626")
+RIGHT, WRONG = GOOD, BAD
 NEIGHBOURS = 3
 THUMB = 96  # a neighbour thumbnail's side
 THUMB_DRAWING = 72  # in Draw mode the pad takes the matrix's column: smaller thumbnails fit at 1024 px
@@ -56,140 +54,7 @@ def drawings_dir() -> Path:
 CURVE_EPISODES = 100
 
 
-# --- drawings ------------------------------------------------------------------------------
-class ConfusionMatrix(QWidget):
-    """Rows: true class; columns: predicted class; each cell shaded by its share of the row."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.classes: list[str] = []
-        self.matrix: np.ndarray | None = None
-        self.setMinimumSize(220, 200)
-
-    def set_matrix(self, classes: list[str], matrix: np.ndarray | None) -> None:
-        self.classes, self.matrix = list(classes), matrix
-        self.update()
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(320, 300)
-
-    def paintEvent(self, event) -> None:  # noqa: N802
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if self.matrix is None or not len(self.classes):
-            p.setPen(MUTED)
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
-                       "Classify a folder of class folders\nto see the confusion matrix")
-            p.end()
-            return
-        n = len(self.classes)
-        left, top = 56, 36
-        side = max(4.0, min((self.width() - left - 8) / n, (self.height() - top - 8) / n))
-        rows = self.matrix.sum(1)
-        small = QFont(self.font())
-        small.setPointSizeF(max(6.0, min(9.0, side / 3.2)))
-        p.setFont(small)
-        p.setPen(MUTED)
-        p.drawText(QRectF(left, 0, side * n, 16), Qt.AlignmentFlag.AlignCenter, "predicted")
-        p.drawText(QRectF(0, 16, left - 6, top - 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                   "true ↓")
-        for i, c in enumerate(self.classes):
-            p.setPen(INK)
-            p.drawText(QRectF(0, top + i * side, left - 6, side), Qt.AlignmentFlag.AlignRight |
-                       Qt.AlignmentFlag.AlignVCenter, c[:8])
-            p.drawText(QRectF(left + i * side, 16, side, top - 16), Qt.AlignmentFlag.AlignCenter, c[:4])
-            for j in range(n):
-                v = int(self.matrix[i, j])
-                share = v / rows[i] if rows[i] else 0.0
-                base = RIGHT if i == j else WRONG
-                colour = QColor(base)
-                colour.setAlphaF(0.08 + 0.85 * share if v else 0.0)
-                cell = QRectF(left + j * side, top + i * side, side, side)
-                p.fillRect(cell, colour)
-                p.setPen(GRID)
-                p.drawRect(cell)
-                if v and side >= 14:
-                    p.setPen(QColor("white") if share > 0.55 else INK)
-                    p.drawText(cell, Qt.AlignmentFlag.AlignCenter, str(v))
-        p.end()
-
-
-class CurveChart(QWidget):
-    """Accuracy (y) against examples per class k (x), with chance (1/N) as a dashed line."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.n_way = 0
-        self.points: list[fs.CurvePoint] = []
-        self.setMinimumSize(260, 180)
-
-    def set_curve(self, n_way: int, points: list[fs.CurvePoint]) -> None:
-        self.n_way, self.points = n_way, list(points)
-        self.update()
-
-    def paintEvent(self, event) -> None:  # noqa: N802
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if not self.points:
-            p.setPen(MUTED)
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
-                       "k-shot curve: accuracy as the examples per class grow")
-            p.end()
-            return
-        left, top, right, bottom = 44, 30, 12, 30  # the title sits above the 100% line
-        w, h = self.width() - left - right, self.height() - top - bottom
-        kmax = 10
-
-        def at(k: float, acc: float) -> QPointF:
-            return QPointF(left + (k - 1) / (kmax - 1) * w, top + (1 - acc) * h)
-
-        last = self.points[-1].k
-        if last < kmax:  # the ks the support cannot give an episode for: shaded, and said so (note below)
-            shade = QRectF(at(last + 0.5, 1.0), at(kmax, 0.0))
-            p.fillRect(shade, QColor("#f3f4f6"))
-            if shade.width() > 70:
-                p.setPen(MUTED)
-                p.drawText(shade.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                           "too few examples per class")
-        p.setPen(GRID)
-        for acc in (0.0, 0.25, 0.5, 0.75, 1.0):
-            p.drawLine(at(1, acc), at(kmax, acc))
-        p.setPen(MUTED)
-        for acc in (0.0, 0.5, 1.0):
-            p.drawText(QRectF(0, at(1, acc).y() - 8, left - 6, 16),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{acc:.0%}")
-        for k in range(1, kmax + 1):
-            x = at(k, 0).x()
-            p.drawText(QRectF(x - 10, top + h + 4, 20, 14), Qt.AlignmentFlag.AlignCenter, str(k))
-        p.drawText(QRectF(left, top + h + 16, w, 14), Qt.AlignmentFlag.AlignCenter, "examples per class (k)")
-        p.drawText(QRectF(left, 2, w, 18), Qt.AlignmentFlag.AlignLeft,
-                   f"{self.n_way}-way accuracy, {self.points[0].episodes} episodes per k")
-        chance = 1.0 / max(self.n_way, 1)
-        pen = QPen(MUTED, 1, Qt.PenStyle.DashLine)
-        p.setPen(pen)
-        p.drawLine(at(1, chance), at(kmax, chance))
-        p.drawText(at(kmax, chance) + QPointF(-40, -4), "chance")
-        p.setPen(QPen(ACCENT, 2))
-        pts = [at(pt.k, pt.accuracy) for pt in self.points]
-        for a, b in zip(pts, pts[1:]):
-            p.drawLine(a, b)
-        p.setBrush(ACCENT)
-        for pt, xy in zip(self.points, pts):
-            p.drawEllipse(xy, 3.5, 3.5)
-            if pt.k in (1, 5, 10) or pt is self.points[-1]:
-                p.setPen(INK)
-                below = pt.accuracy > 0.85  # near the top: under the point, clear of the title
-                p.drawText(xy + QPointF(-30 if pt is self.points[-1] else -14, 16 if below else -8),
-                           f"{pt.accuracy:.0%}")
-                p.setPen(QPen(ACCENT, 2))
-        p.end()
-
-
 # --- the view ------------------------------------------------------------------------------
-class _Signals(QObject):
-    progress = Signal(int, int, int)  # request, done, total
-
-
 @dataclass
 class _Neighbours:
     query: Any  # QImage-able array or None
@@ -221,10 +86,8 @@ class FewShotView(View):
         self.curve: tuple[int, list[fs.CurvePoint]] | None = None
         self.last_query: list[str] | None = None
         self.drawn_prediction: str | None = None  # the class the pad's drawing was given last
-        self._req = {"support": 0, "query": 0, "curve": 0, "near": 0, "drawing": 0}
-        self._cancel = threading.Event()
-        self._signals = _Signals(self)
-        self._signals.progress.connect(self._progress)
+        # one request of each kind at a time: a newer one drops (and stops) the older
+        self._latest = {kind: Latest(jobs) for kind in ("support", "query", "curve", "near", "drawing")}
         self.busy = False
         self._build()
         self.set_encoder(None)
@@ -415,33 +278,18 @@ class FewShotView(View):
         self.error_label.setText(text)
         self.error_label.setVisible(bool(text))
 
-    def _submit(self, kind: str, fn, done) -> int:
+    def _submit(self, kind: str, fn, done) -> None:
         """Run ``fn`` on the pool; ``done(outcome)`` only if no newer request of ``kind`` came since."""
-        self._req[kind] += 1
-        req = self._req[kind]
+        self._latest[kind].submit(fn, done)
 
-        def deliver(outcome) -> None:
-            if req == self._req[kind]:
-                done(outcome)
+    def _start(self, kind: str, fn, done) -> None:
+        """Run ``fn(report, cancel)`` on the pool, its progress shown while busy; a newer request
+        of ``kind`` (or Cancel) sets ``cancel`` and drops both its progress and its ``done``."""
+        self._latest[kind].start(fn, done, progress=self._progress)
 
-        self.jobs.submit(fn, deliver)
-        return req
-
-    def _progress(self, req: int, done: int, total: int) -> None:
-        if self.busy and req in (self._req["support"], self._req["query"]):
+    def _progress(self, done: int, total: int) -> None:
+        if self.busy:
             self.progress_label.setText(f"embedding {done} of {total}…")
-
-    def _reporter(self, kind: str):
-        req = self._req[kind] + 1  # the request _submit is about to make
-        signals = self._signals
-
-        def report(done: int, total: int) -> None:
-            try:
-                signals.progress.emit(req, done, total)
-            except RuntimeError:  # the view is gone
-                pass
-
-        return report
 
     # --- model -----------------------------------------------------------------------------
     def set_encoder(self, encoder) -> None:
@@ -500,12 +348,12 @@ class FewShotView(View):
         if not self.drawing or enc is None:
             return
         if self.svm_missing:
-            self._req["drawing"] += 1
+            self._latest["drawing"].forget()
             thumb(panel.seen, None)
             panel.caption.setText("Choose another classifier to classify the drawing.")
             return
         if support is None or panel.pad.empty:
-            self._req["drawing"] += 1
+            self._latest["drawing"].forget()
             thumb(panel.seen, None)
             panel.caption.setText("Choose a support set first." if support is None else
                                   "Draw: the query is classified as you draw.")
@@ -634,10 +482,8 @@ class FewShotView(View):
 
     def _embed_support(self, by_class: dict[str, list[Path]], text: str, before=None) -> None:
         enc = self.encoder
-        self._cancel = cancel = threading.Event()
-        report = self._reporter("support")
 
-        def work():
+        def work(report, cancel: threading.Event):
             if before is not None:
                 before()
             return fs.embed_support(enc, by_class, progress=report, cancelled=cancel.is_set)
@@ -658,7 +504,7 @@ class FewShotView(View):
 
         self._show_error("")
         self._set_busy(True, text)
-        self._submit("support", work, done)
+        self._start("support", work, done)
 
     def _show_support(self) -> None:
         s = self.support
@@ -683,9 +529,8 @@ class FewShotView(View):
         self._update_buttons()
 
     def cancel(self) -> None:
-        self._cancel.set()
-        for kind in self._req:
-            self._req[kind] += 1  # whatever is in flight is no longer wanted
+        for latest in self._latest.values():
+            latest.forget()  # whatever is in flight is no longer wanted (and long work stops)
         self._set_busy(False)
 
     # --- queries ---------------------------------------------------------------------------
@@ -722,10 +567,8 @@ class FewShotView(View):
         if enc is None or support is None:
             return
         self.last_query = list(sources)
-        self._cancel = cancel = threading.Event()
-        report = self._reporter("query")
 
-        def work():
+        def work(report, cancel: threading.Event):
             queries = fs.plan_queries(sources, enc.modality.suffixes, enc.name)
             return fs.classify(enc, support, queries, name, progress=report, cancelled=cancel.is_set)
 
@@ -744,7 +587,7 @@ class FewShotView(View):
 
         self._show_error("")
         self._set_busy(True, "classifying…")
-        self._submit("query", work, done)
+        self._start("query", work, done)
 
     def _show_result(self) -> None:
         r = self.result
@@ -865,9 +708,7 @@ class FewShotView(View):
         support, name = self.support, self.classifier
         if support is None:
             return
-        self._cancel = cancel = threading.Event()
-
-        def work():
+        def work(_report, cancel: threading.Event):
             return fs.k_shot_curve(support, episodes=CURVE_EPISODES, classifier=name, cancelled=cancel.is_set)
 
         def done(outcome) -> None:
@@ -882,4 +723,4 @@ class FewShotView(View):
 
         self._show_error("")
         self._set_busy(True, "drawing episodes…")
-        self._submit("curve", work, done)
+        self._start("curve", work, done)

@@ -1,8 +1,9 @@
 """Background work: everything slow (model loading, decoding, inference) runs in a thread pool.
 
 ``Jobs.submit(fn, callback)`` runs ``fn()`` on a pool thread and calls ``callback(outcome)``
-on the UI thread. Callers tag their requests (a counter per input) and ignore outcomes that are
-no longer the latest, so a slow old result is never drawn over a newer one.
+on the UI thread. A view keeps one ``Latest`` per kind of request (a side's file, a model load,
+a support set): only the newest answer is delivered, so a slow old result is never drawn over a
+newer one and no view keeps a counter of its own.
 
 Long work (a calibration) uses ``Jobs.start(fn, callback, progress=...)``: ``fn(report, cancel)``
 calls ``report(done, total)`` from its thread and polls the ``cancel`` event; ``progress`` runs
@@ -225,6 +226,7 @@ class Latest:
 
     Each ``submit`` cancels the delivery of the previous one (its work may finish, its callback
     never runs), so a slow old answer is never drawn over a newer one and no counter is needed.
+    ``start`` does the same for long work with progress and a cancel event, which it also sets.
     """
 
     def __init__(self, jobs: Jobs, lane: str | None = None):
@@ -239,20 +241,37 @@ class Latest:
     def submit(self, fn: Callable[[], Any], callback: Callable[[Outcome], None]) -> int:
         """Run ``fn()`` off the UI thread; ``callback(outcome)`` runs only if no newer request came."""
         self.forget()
+        deliver, mine = self._delivery(callback)
+        self._id = self.jobs.submit(fn, deliver, lane=self.lane)
+        mine.append(self._id)
+        return self._id
 
-        mine: list[int] = []  # this request's job id, known once submitted (delivery comes later)
+    def start(self, fn: Callable[[Callable[..., None], threading.Event], Any], callback: Callable[[Outcome], None],
+              progress: Callable[..., None] | None = None) -> Job:
+        """As :meth:`Jobs.start` (``fn(report, cancel)``), newest only: a newer request (or
+        :meth:`forget`) also sets this one's cancel event, so long work stops early, and neither
+        its progress nor its outcome is delivered."""
+        self.forget()
+        deliver, mine = self._delivery(callback)
+        job = self.jobs.start(fn, deliver, progress=progress, lane=self.lane)
+        self._id = job.id
+        mine.append(job.id)
+        return job
+
+    def _delivery(self, callback: Callable[[Outcome], None]) -> tuple[Callable[[Outcome], None], list[int]]:
+        """The callback given to Jobs, and the list its request's job id goes in once known (the
+        delivery comes later, on the UI thread): delivering the newest request ends ``pending``."""
+        mine: list[int] = []
 
         def deliver(outcome: Outcome) -> None:
             if mine and self._id == mine[0]:
                 self._id = None
             callback(outcome)
 
-        self._id = self.jobs.submit(fn, deliver, lane=self.lane)
-        mine.append(self._id)
-        return self._id
+        return deliver, mine
 
     def forget(self) -> None:
-        """Drop whatever is in flight: its outcome will not be delivered."""
+        """Drop whatever is in flight: its outcome will not be delivered (and started work is asked to stop)."""
         if self._id is not None:
             self.jobs.cancel(self._id)
             self._id = None

@@ -18,7 +18,7 @@ from siamgui.ui.guide import GuideDialog
 from siamgui.core import registry
 from siamgui.core.device import short_name
 from siamgui.ui import resources
-from siamgui.ui.jobs import Jobs, Outcome
+from siamgui.ui.jobs import Jobs, Latest, Outcome
 from siamgui.ui.settings import AppSettings
 from siamgui.ui.views import View
 
@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
         self.jobs = jobs or Jobs(self)
         self.encoder = None
         self.views: list[View] = []
-        self._load_request = 0
+        self._loads = Latest(self.jobs)  # the newest model choice alone is loaded into the views
         self._loading_path: str | None = None
         self.error_box: QMessageBox | None = None
         self.setWindowTitle("SiamGUI")
@@ -471,12 +471,11 @@ class MainWindow(QMainWindow):
 
     def load_model(self, path: str, remember: bool = False) -> None:
         """Load on a pool thread; the current model stays in use until the new one is ready."""
-        self._load_request += 1
-        request, device = self._load_request, self.settings.device
+        device = self.settings.device
         self._loading_path = path
         self._set_loading(True, f"Loading {Path(path).stem} model…")
-        self.jobs.submit(lambda: load_encoder(path, device),
-                         lambda outcome: self._model_loaded(request, path, remember, outcome))
+        self._loads.submit(lambda: load_encoder(path, device),
+                           lambda outcome: self._model_loaded(path, remember, outcome))
 
     @property
     def loading(self) -> bool:
@@ -492,10 +491,8 @@ class MainWindow(QMainWindow):
             elif not self.model_entries():
                 self.empty.show_text(NO_MODELS, None)
 
-    def _model_loaded(self, request: int, path: str, remember: bool, outcome: Outcome) -> None:
-        if request != self._load_request:
-            return  # a newer choice replaced this one
-        self._loading_path = None
+    def _model_loaded(self, path: str, remember: bool, outcome: Outcome) -> None:
+        self._loading_path = None  # (a newer choice's request dropped this one's delivery)
         self._set_loading(False)
         if not outcome.ok:
             self._select_current_in_combo()

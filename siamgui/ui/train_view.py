@@ -18,12 +18,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject, QPointF, QProcess, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+from PySide6.QtCore import QCoreApplication, QObject, QProcess, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QInputDialog,
                                QLabel, QMessageBox,
                                QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
+from siamgui.ui.charts.training import CurvePlot
 from siamgui.ui.views import View
 
 ENV_COMMAND = "SIAMGUI_TRAIN_COMMAND"
@@ -166,62 +166,6 @@ class _Asker(QObject):
 def trainer_available() -> bool:
     """Whether this app can run ``siamgui-train`` (a Python with torch; not a frozen bundle)."""
     return not getattr(sys, "frozen", False) and importlib.util.find_spec("torch") is not None
-
-
-class CurvePlot(QWidget):
-    """Loss (blue, left scale) and held-out EER % (red) / 20-way one-shot % (green), right scale 0-100."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.progress = Progress()
-        self.setMinimumHeight(200)
-        self.paints = 0
-
-    def set_progress(self, progress: Progress) -> None:
-        self.progress = progress
-        self.update()
-
-    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt
-        self.paints += 1
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        r = QRectF(self.rect()).adjusted(46, 10, -46, -26)
-        p.setPen(QPen(QColor("#999"), 1))
-        p.drawRect(r)
-        pr = self.progress
-        steps = [s for s, _ in pr.loss + pr.eer + pr.way20]
-        if not steps:
-            p.drawText(r, Qt.AlignmentFlag.AlignCenter, "The curves appear here as training runs.")
-            return
-        x_max = max(steps) or 1
-        loss_max = max((v for _, v in pr.loss), default=1.0) or 1.0
-
-        def x(s: float) -> float:
-            return r.left() + r.width() * s / x_max
-
-        def series(points, top: float, colour: str) -> None:
-            if not points:
-                return
-            p.setPen(QPen(QColor(colour), 2))
-            poly = QPolygonF([QPointF(x(s), r.bottom() - r.height() * min(v, top) / top) for s, v in points])
-            p.drawPolyline(poly)
-            for pt in poly:
-                p.drawEllipse(pt, 2, 2)
-
-        series(pr.loss, loss_max, "#1f77b4")
-        series(pr.eer, 100.0, "#d62728")
-        series(pr.way20, 100.0, "#2ca02c")
-        p.setPen(QColor("#444"))
-        p.drawText(QRectF(0, r.top() - 4, 44, 16), Qt.AlignmentFlag.AlignRight, f"{loss_max:.2f}")
-        p.drawText(QRectF(r.right() + 4, r.top() - 4, 44, 16), Qt.AlignmentFlag.AlignLeft, "100%")
-        p.drawText(QRectF(r.left(), r.bottom() + 4, r.width(), 16), Qt.AlignmentFlag.AlignCenter,
-                   f"step (last {x_max})   {self.legend()}")
-
-    def legend(self) -> str:
-        """Names only the series this run has drawn (a 2-class run never shows a 20-way curve)."""
-        pr = self.progress
-        shown = [(pr.loss, "blue: loss"), (pr.eer, "red: held-out EER %"), (pr.way20, "green: 20-way one-shot %")]
-        return "   ".join(name for points, name in shown if points)
 
 
 class TrainView(View):

@@ -7,76 +7,19 @@ gallery (``set_identity``). Moving the threshold re-judges what is shown at once
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout,
     QWidget,
 )
 
 from siamgui.core.compare import Verdict
+from siamgui.ui.charts.distance_scale import SCALE_MAX, DistanceScale
 from siamgui.ui.pane import restyle
 
-SCALE_MAX = 2.0  # cosine and euclidean distances of unit vectors both lie in [0, 2]
 STEPS = 2000  # slider resolution: 0.001
-HANDLE_PAD = 9  # half the slider handle (style.qss) so the scale lines up with the slider
-
-SAME_GREEN = QColor("#16a34a")
-DIFF_RED = QColor("#dc2626")
 
 PLAIN_WORDS = ("the same", "different")  # when no model says what its inputs are (Modality.subjects)
-
-
-class DistanceScale(QWidget):
-    """0 … 2 with the 'same' zone (left of the threshold) green and the rest red; ▼ marks the pair."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.threshold = 0.5
-        self.distance: float | None = None
-        self.setMinimumHeight(40)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-
-    def sizeHint(self) -> QSize:
-        return QSize(320, 40)
-
-    def set_values(self, threshold: float, distance: float | None) -> None:
-        self.threshold, self.distance = threshold, distance
-        self.update()
-
-    def x_of(self, value: float) -> float:
-        span = self.width() - 2 * HANDLE_PAD
-        return HANDLE_PAD + span * min(max(value, 0.0), SCALE_MAX) / SCALE_MAX
-
-    def paintEvent(self, event) -> None:  # noqa: N802
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        bar_top, bar_h = 16.0, 8.0
-        x0, xt, x1 = self.x_of(0), self.x_of(self.threshold), self.x_of(SCALE_MAX)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor("#bbf7d0"))
-        p.drawRoundedRect(QRectF(x0, bar_top, max(xt - x0, 0), bar_h), 3, 3)
-        p.setBrush(QColor("#fecaca"))
-        p.drawRoundedRect(QRectF(xt, bar_top, max(x1 - xt, 0), bar_h), 3, 3)
-        p.setPen(QPen(QColor("#111827"), 2))
-        p.drawLine(QPointF(xt, bar_top - 3), QPointF(xt, bar_top + bar_h + 3))
-        f = QFont(self.font())
-        f.setPointSizeF(max(7.0, f.pointSizeF() - 2))
-        p.setFont(f)
-        p.setPen(QColor("#6b7280"))
-        for v in (0.0, 0.5, 1.0, 1.5, 2.0):
-            x = self.x_of(v)
-            align = Qt.AlignmentFlag.AlignLeft if v == 0 else (
-                Qt.AlignmentFlag.AlignRight if v == SCALE_MAX else Qt.AlignmentFlag.AlignHCenter)
-            rx = x if v == 0 else (x - 40 if v == SCALE_MAX else x - 20)
-            p.drawText(QRectF(rx, bar_top + bar_h + 2, 40, 14), align | Qt.AlignmentFlag.AlignTop, f"{v:g}")
-        if self.distance is not None:
-            xd = self.x_of(self.distance)
-            colour = SAME_GREEN if self.distance <= self.threshold else DIFF_RED
-            p.setPen(QPen(QColor("white"), 1.5))
-            p.setBrush(colour)
-            p.drawPolygon(QPolygonF([QPointF(xd - 7, 2), QPointF(xd + 7, 2), QPointF(xd, bar_top + bar_h)]))
-        p.end()
 
 
 class VerdictPanel(QFrame):

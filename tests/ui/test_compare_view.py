@@ -620,3 +620,35 @@ def test_one_file_against_a_folder_lists_its_files_nearest_first_with_verdicts(g
     assert view.verdict.distance == pytest.approx(rows[1].distance, abs=1e-5)
     qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
+
+
+def test_a_slow_older_file_opened_with_the_button_is_never_drawn_over_a_newer_one(glyph_window, qtbot, glyphs,
+                                                                                    monkeypatch):
+    """Latest wins (ui/jobs.Latest): the older analysis finishes after the newer one and is dropped."""
+    import siamgui.ui.compare_view as cv
+
+    release, older_done = threading.Event(), threading.Event()
+    real = cv.analyse
+
+    def slow_for_a1(encoder, path):
+        if Path(path).name != "a1.png":
+            return real(encoder, path)
+        release.wait(10)
+        try:
+            return real(encoder, path)
+        finally:
+            older_done.set()
+
+    monkeypatch.setattr(cv, "analyse", slow_for_a1)
+    view = glyph_window.compare
+    pane = view.panes["A"]
+    _open(qtbot, monkeypatch, pane, glyphs["a1"])  # held back until released
+    _open(qtbot, monkeypatch, pane, glyphs["b1"])
+    qtbot.waitUntil(lambda: pane.analysis is not None, timeout=10000)
+    assert pane.analysis.path == glyphs["b1"]
+    release.set()
+    qtbot.waitUntil(older_done.is_set, timeout=10000)
+    assert glyph_window.jobs.wait(5000)
+    qtbot.wait(100)  # the older outcome's queued delivery has its chance to arrive
+    assert pane.analysis.path == glyphs["b1"] and pane.name_label.text().endswith("/b1.png")
+    assert pane.busy.isHidden()

@@ -236,3 +236,44 @@ def test_save_predictions_csv_and_confusion_png(classified, qtbot, tmp_path, mon
     assert _has_colour(img, RIGHT)  # the diagonal of a perfect run
     _press(qtbot, fv.clear_button)
     assert not fv.save_predictions_button.isVisible() and not fv.save_matrix_button.isVisible()
+
+
+def test_a_slow_older_query_pick_is_never_drawn_over_a_newer_one(classified, qtbot, monkeypatch):
+    """Latest wins (ui/jobs.Latest): picking a second query while the first's neighbours are still
+    being found shows the second's, even when the first's answer arrives last."""
+    import threading
+    from pathlib import Path
+
+    from PySide6.QtCore import Qt
+
+    from siamgui.tasks import fewshot as fs
+
+    fv = classified.fewshot
+    release, older_done = threading.Event(), threading.Event()
+    real = fs.nearest_examples
+    calls = []
+
+    def slow_for_the_first(support, query, k):
+        calls.append(query)
+        if len(calls) > 1:
+            return real(support, query, k)
+        release.wait(10)  # the first pick's search is held back
+        try:
+            return real(support, query, k)
+        finally:
+            older_done.set()
+
+    monkeypatch.setattr(fs, "nearest_examples", slow_for_the_first)
+    first, second = (Path(fv.result.predictions[i].file).name for i in (0, 1))
+    assert first != second and fv.predictions.currentRow() == -1
+    rect = fv.predictions.visualItemRect(fv.predictions.item(0))
+    qtbot.mouseClick(fv.predictions.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)  # the first search has begun
+    rect = fv.predictions.visualItemRect(fv.predictions.item(1))
+    qtbot.mouseClick(fv.predictions.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: fv.near_title.text().startswith(f"{second}:"), timeout=10000)
+    release.set()
+    qtbot.waitUntil(older_done.is_set, timeout=10000)
+    assert classified.jobs.wait(5000)
+    qtbot.wait(100)  # the older outcome's queued delivery has its chance to arrive
+    assert fv.near_title.text().startswith(f"{second}:") and fv.predictions.currentRow() == 1

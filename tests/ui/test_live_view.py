@@ -283,7 +283,7 @@ def test_device_threads_run_no_view_code_and_every_slot_runs_on_the_gui_thread(d
     def profile(frame, event, arg):
         if event == "call" and threading.current_thread() is not threading.main_thread():
             code = frame.f_code
-            if str(Path(code.co_filename).resolve().parent) == ui_dir and code.co_qualname.startswith(UI_CLASSES):
+            if str(Path(code.co_filename).resolve().parent).startswith(ui_dir) and code.co_qualname.startswith(UI_CLASSES):
                 off_thread_view_calls.append(code.co_qualname)
 
     view = lv.LiveView()

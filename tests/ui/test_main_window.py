@@ -25,6 +25,45 @@ def test_every_view_and_a_new_one_reach_the_status_bar_through_view_status(make_
     assert w.flash_label.text() == "saved" and w.nav.item(w.nav.count() - 1).text() == "Notes"
 
 
+def test_a_slow_older_model_choice_is_never_loaded_over_a_newer_one(make_window, qtbot, tmp_path, monkeypatch):
+    """Latest wins (ui/jobs.Latest): two models opened from the menu, the first loading slowly;
+    the second stays in use after the first's load finishes."""
+    import threading
+
+    from PySide6.QtWidgets import QFileDialog
+
+    import siamgui.ui.main_window as mw
+    from conftest import carded_model, wait_model
+
+    slow = carded_model(tmp_path / "slow.onnx", {"kind": "glyph", "size": 32}, threshold=0.05, name="slow")
+    fast = carded_model(tmp_path / "fast.onnx", {"kind": "glyph", "size": 32}, threshold=0.3, seed=7, name="fast")
+    release, older_done = threading.Event(), threading.Event()
+    real = mw.load_encoder
+
+    def slow_for_the_first(path, device):
+        if path != str(slow):
+            return real(path, device)
+        release.wait(10)
+        try:
+            return real(path, device)
+        finally:
+            older_done.set()
+
+    monkeypatch.setattr(mw, "load_encoder", slow_for_the_first)
+    w = make_window()
+    for model in (slow, fast):  # File > Open model… twice, the first still loading
+        monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, m=model, **k: (str(m), "")))
+        w.open_model_action.trigger()
+    wait_model(qtbot, w)
+    assert w.encoder is not None and w.encoder.name == "fast"
+    release.set()
+    qtbot.waitUntil(older_done.is_set, timeout=10000)
+    assert w.jobs.wait(5000)
+    qtbot.wait(100)  # the older outcome's queued delivery has its chance to arrive
+    assert w.encoder.name == "fast" and w.compare.encoder is w.encoder and w.fewshot.encoder is w.encoder
+    assert w.model_combo.currentText().startswith("fast") and w.settings.last_model == str(fast)
+
+
 # --- first launch, later launches, the screen it opens on, About ---------------------------------
 import pytest  # noqa: E402
 from PySide6.QtCore import QRect  # noqa: E402

@@ -134,7 +134,8 @@ class FaceTracker:
         new: list[Any] = []
         if full:
             self.full_searches += 1
-            found_for, new = self._assign(list(det.detect(frame)))
+            search = getattr(det, "detect_every", det.detect) if self.max_faces > 1 else det.detect
+            found_for, new = self._assign(list(search(frame)))  # several followed: a search that misses none
         kept = []
         for t in self.tracks:
             d = found_for.get(t.id)

@@ -136,3 +136,21 @@ def test_pictures_are_found_by_mtcnn_and_frames_by_blazeface(monkeypatch):
     assert isinstance(mod.detector(), BlazeFaceDetector) and isinstance(mod.picture_detector(), CnnFaceDetector)
     eyes = np.hypot(*(mt.landmarks[1] - mt.landmarks[0]))
     assert np.abs(bf.landmarks - mt.landmarks).max() < 0.12 * eyes  # the same face, the same five points
+
+
+def test_a_search_for_every_face_finds_the_whole_crowd_blazeface_alone_misses(blaze):
+    """The multi-face Live search (issue 21): four ORL faces about 110 px wide in a 640x480 frame.
+    BlazeFace alone, at 128 px, misses some of them; ``detect_every`` adds MTCNN's, once each."""
+    from crowd import crowd_frames, orl
+
+    frame = crowd_frames(orl())[0]
+    own, every = blaze.detect_own(frame), blaze.detect_every(frame)
+    assert len(every) == 4 and len(own) < 4
+    boxes = [f.box for f in every]
+    assert all(a is b or _overlap(a, b) < 0.3 for a in boxes for b in boxes)  # no face twice
+
+
+def _overlap(a, b) -> float:
+    from siamgui.media.face_tracker import iou
+
+    return iou(a, b)

@@ -514,7 +514,10 @@ class FewShotView(View):
         counts = sorted(s.counts.values())
         each = f"{counts[0]}" if counts[0] == counts[-1] else f"{counts[0]}-{counts[-1]}"
         skipped = f"; {len(s.skipped)} file(s) left out" if s.skipped else ""
-        self.support_label.setText(f"{len(s.classes)} classes, {each} example(s) each ({len(s.files)} in all){skipped}")
+        examples = "example" if counts[-1] == 1 else "examples"  # short: a 1024 px window shows it whole
+        self.support_label.setText(f"{len(s.classes)} classes × {each} {examples} ({len(s.files)}){skipped}"
+                                   if counts[0] == counts[-1] else
+                                   f"{len(s.classes)} classes, {each} {examples} each, {len(s.files)} in all{skipped}")
         self.support_label.setToolTip("\n".join(f"{c}: {n}" for c, n in s.counts.items()) +
                                       ("\n" + "\n".join(f"left out {f}: {w}" for f, w in s.skipped[:10])
                                        if s.skipped else ""))

@@ -377,6 +377,7 @@ class MainWindow(QMainWindow):
         # passing messages get their own label: QStatusBar.showMessage would hide the provider
         self.flash_label = QLabel("")
         self.flash_label.setObjectName("flashLabel")
+        self.flash_label.setTextFormat(Qt.TextFormat.PlainText)  # "Enrolled Zoë & Co <i>x</i>" as typed
         self.flash_timer = QTimer(self)
         self.flash_timer.setSingleShot(True)
         self.flash_timer.timeout.connect(lambda: self.flash_label.setText(""))
@@ -507,6 +508,7 @@ class MainWindow(QMainWindow):
             self.settings.add_user_model(path)
         self.refresh_models()
         self._update_status()
+        self.flash("")  # "Why? maps ready" was about the previous model's pair
         for view in self.views:
             view.set_encoder(self.encoder)
         self._show_content()

@@ -168,6 +168,14 @@ def trainer_available() -> bool:
     return not getattr(sys, "frozen", False) and importlib.util.find_spec("torch") is not None
 
 
+class _Line(QLabel):
+    """A status line that takes no room while it has nothing to say (the plot gets the height)."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt
+        super().setText(text)
+        self.setVisible(bool(text))
+
+
 class TrainView(View):
     title = "Train"
     tooltip = "Train an encoder (a seed's recipe or your folder of classes) and watch it learn"
@@ -214,6 +222,7 @@ class TrainView(View):
         self.about.setObjectName("muted")
 
         form = QFormLayout()
+        form.setVerticalSpacing(4)  # five rows: room for the curves on a 1024x700 screen
         form.addRow("Recipe", self.recipe_combo)
         row = QHBoxLayout()
         row.addWidget(self.folder_button)
@@ -242,20 +251,24 @@ class TrainView(View):
         self.remove_button.clicked.connect(lambda: self.remove_model())
         buttons.addWidget(self.remove_button)
 
-        self.state = QLabel("")
+        self.state = _Line("")
         self.state.setWordWrap(True)
-        self.result = QLabel("")  # the final figures in words, beside the seed's
+        self.state.hide()
+        self.result = _Line("")  # the final figures in words, beside the seed's
+        self.result.hide()
         self.result.setObjectName("trainResult")
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plot = CurvePlot()
+        self.plot.setMinimumHeight(150)  # with both status lines shown, still inside a 1024x700 screen
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(400)
         self.log.setMaximumHeight(130)
+        self.log.setMinimumHeight(56)  # a 1024x700 screen: the plot above keeps its height, never under the log
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setContentsMargins(20, 12, 20, 12)
         layout.addWidget(title)
         layout.addLayout(form)
         layout.addWidget(self.about)

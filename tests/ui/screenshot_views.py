@@ -87,6 +87,14 @@ def main() -> int:
         gv.identify_file(str(SAMPLES / "face" / "same_b.jpg"))
         spin(lambda: idle() and gv.identify_verdict.isVisible())
         shot("gallery")
+        odd = "Zoë & Co <i>x</i>"  # a name with markup in it shows as plain text, everywhere
+        gv.enrol(odd, [str(SAMPLES / "face" / "diff_a.jpg")])
+        spin(lambda: idle() and gv.people.count() == 3)
+        rows = [gv.people.item(i).text() for i in range(gv.people.count())]
+        gv.people.setCurrentRow(next((i for i, t in enumerate(rows) if t.startswith("Zo")), 0))
+        gv.identify_file(str(SAMPLES / "face" / "diff_a.jpg"))
+        spin(lambda: idle() and gv.identify_verdict.isVisible())
+        shot("gallery-odd-name")
 
         view(win.live)
         lv = win.live
@@ -187,6 +195,27 @@ def main() -> int:
         spin(lambda: win.train.listing is not None, timeout=30)  # the trainer's --list answer fills the choices
         shot("train")
 
+        orl = ROOT.parent / "shared" / "data" / "faces" / "orl"
+        if (orl / "s1" / "1.pgm").is_file():  # Identify with several people in view (issue 21)
+            from crowd import crowd_video, enrolment_files
+
+            load("face")
+            win.gallery().delete_all()
+            view(win.gallery_view)
+            for n, (name, files) in enumerate(enrolment_files(orl).items(), start=1):
+                gv.enrol(name, [str(f) for f in files])
+                spin(lambda: idle() and gv.people.count() == n)
+            view(win.live)
+            lv.mode_combo.setCurrentIndex(1)
+            lv.start(str(crowd_video(_tmp / f"crowd-{size}.avi", orl, frames=80)))
+            spin(lambda: sum(1 for m in lv.preview.marks if m.label and m.label != "unknown") >= 3, timeout=30)
+            spin(timeout=0.5)
+            shot("live-crowd")
+            lv.stop()
+            spin(timeout=0.5)
+            shot("live-crowd-stopped")
+            lv.mode_combo.setCurrentIndex(0)
+
         guide = getattr(win, "show_guide", None)
         if guide is not None:
             dialog = guide()
@@ -195,7 +224,28 @@ def main() -> int:
             dialog.close()
         win.close()
         spin(timeout=0.3)
+        first_launch(app, folder, w, h)
     return 0
+
+
+def first_launch(app, folder: Path, w: int, h: int) -> None:
+    """A fresh config: the window picks its own size on this screen, the face model and its pair."""
+    from PySide6.QtCore import QSettings
+
+    from siamgui.ui.settings import AppSettings
+
+    store = QSettings(str(_tmp / f"first-{w}x{h}.ini"), QSettings.Format.IniFormat)
+    win = build_window(settings=AppSettings(store), autoload=True)
+    win.show()
+    spin(lambda: not win.loading and win.compare.verdict.distance is not None, timeout=30)
+    spin(timeout=0.5)
+    win.grab().save(str(folder / "first-launch.png"))
+    app.primaryScreen().grabWindow(0).save(str(folder / "first-launch-screen.png"))
+    g = win.frameGeometry()
+    print("first launch: window", g.x(), g.y(), g.width(), g.height(), "on screen",
+          app.primaryScreen().availableGeometry().getRect(), flush=True)
+    win.close()
+    spin(timeout=0.3)
 
 
 if __name__ == "__main__":

@@ -158,6 +158,24 @@ def test_passing_messages_never_hide_the_provider(glyph_window, qtbot, monkeypat
     assert w.statusBar().currentMessage() == ""
 
 
+def test_a_passing_message_shows_a_name_as_typed_and_goes_with_its_model(glyph_window, qtbot, monkeypatch, tmp_path):
+    """Screenshots: "Enrolled Zoë & Co <i>x</i>" drew an italic x in the status bar, and "Why? maps
+    ready" stayed under the next model loaded."""
+    w = glyph_window
+    odd = "Zoë & Co <i>x</i>"
+    answer_text(monkeypatch, odd)
+    answer_file(monkeypatch, [SAMPLES / "glyph" / "same_a.png"], "getOpenFileNames")
+    show_view(w, w.gallery_view)
+    click(qtbot, w.gallery_view.enrol_btn)
+    qtbot.waitUntil(lambda: "Enrolled" in w.flash_label.text(), timeout=10000)
+    assert w.flash_label.text() == f"Enrolled {odd}" and w.flash_label.textFormat() == Qt.TextFormat.PlainText
+    other = carded_model(tmp_path / "other.onnx", {"kind": "glyph", "size": 32}, seed=3, name="other")
+    answer_file(monkeypatch, other)
+    w.open_model_action.trigger()  # File > Open model…
+    wait_model(qtbot, w)
+    assert w.encoder.name == "other" and "Enrolled" not in w.flash_label.text()
+
+
 # --- Compare --------------------------------------------------------------------------------
 def test_compare_open_swap_clear_samples_and_reset(glyph_window, qtbot, glyphs, monkeypatch, tmp_path):
     w = glyph_window
@@ -700,7 +718,7 @@ def test_fewshot_every_button(fewshot_window, qtbot, tmp_path, monkeypatch):
     answer_file(monkeypatch, letters(tmp_path / "support", 3), "getExistingDirectory")
     click(qtbot, fv.support_button)  # Support folder…
     qtbot.waitUntil(lambda: fv.support is not None and not fv.busy, timeout=20000)
-    assert fv.support.classes == ["A", "L", "O"] and "3 classes, 3 example(s) each" in fv.support_label.text()
+    assert fv.support.classes == ["A", "L", "O"] and fv.support_label.text().startswith("3 classes × 3 examples (9)")
 
     answer_file(monkeypatch, letters(tmp_path / "queries", 2, seed0=60), "getExistingDirectory")
     click(qtbot, fv.query_folder_button)  # Classify folder…

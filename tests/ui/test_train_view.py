@@ -297,3 +297,29 @@ def test_a_preset_brings_its_own_defaults_from_the_trainer(qtbot, tmp_path):
     assert view.loss_combo.toolTip() == view.listing["losses"]["proto"]  # the trainer's note on the loss
     presets = [view.preset_combo.itemText(i) for i in range(view.preset_combo.count())]
     assert "face-finetune" not in presets  # needs --init: offered on the command line only
+
+
+def test_on_a_1024x700_screen_the_plot_and_log_never_overlap(make_window, qtbot, tmp_path, monkeypatch):
+    """The window a 1024x700 screen opens (1024x668): after a run, with both status lines shown, the
+    curves sit wholly above the log and the log inside the view (screenshot train.png had them overlap)."""
+    monkeypatch.setenv("FAKE_TRAIN_FINAL", '{"auc": 0.991, "eer": 0.043, "accuracy": 0.957}')
+    w = make_window()
+    w.resize(1024, 668)
+    view = w.train
+    view.command, view.models_dir = FAKE, tmp_path / "models"
+    w.nav.setCurrentRow(w.views.index(view))
+    ready(qtbot, view)
+
+    def apart() -> None:
+        plot, log = view.plot.geometry(), view.log.geometry()
+        assert plot.bottom() < log.top() and log.bottom() <= view.height(), (plot, log, view.height())
+        assert plot.height() >= 150
+
+    qtbot.waitUntil(lambda: view.plot.isVisible())
+    apart()
+    view.recipe_combo.setCurrentIndex(view.recipe_combo.findData("mnist-contrastive"))
+    click(qtbot, view.start_button)
+    qtbot.waitUntil(lambda: not view.running and view.result.text() != "", timeout=15000)
+    assert view.state.isVisible() and view.result.isVisible()
+    qtbot.wait(50)
+    apart()

@@ -38,6 +38,7 @@ RIGHT, WRONG = GOOD, BAD
 NEIGHBOURS = 3
 THUMB = 96  # a neighbour thumbnail's side
 THUMB_DRAWING = 72  # in Draw mode the pad takes the matrix's column: smaller thumbnails fit at 1024 px
+NARROW = 980  # a view narrower than this (a 1024 px window's is ~870) has the small thumbnails: room for the matrix
 CLASSIFIER_TITLES = {"centroid": "Nearest class mean", "knn": "Nearest example", "svm": "Linear SVM"}
 
 
@@ -328,15 +329,29 @@ class FewShotView(View):
 
     @property
     def thumb_side(self) -> int:
-        return THUMB_DRAWING if self.drawing else THUMB
+        return THUMB_DRAWING if self.drawing or self.width() < NARROW else THUMB
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt
+        super().resizeEvent(event)
+        if self.query_thumb.width() != self.thumb_side:
+            self._size_thumbs()
+
+    def _size_thumbs(self) -> None:
+        """The neighbour thumbnails at the side the view's width and mode allow, pictures kept."""
+        side = self.thumb_side
+        for t in (self.query_thumb, *self.near_thumbs):
+            t.setFixedSize(side, side)
+            pm = t.pixmap()
+            if pm is not None and not pm.isNull():
+                t.setPixmap(pm.scaled(side - 4, side - 4, Qt.AspectRatioMode.KeepAspectRatio,
+                                      Qt.TransformationMode.SmoothTransformation))
 
     def set_drawing(self, on: bool) -> None:
         """The drawing pad takes the confusion matrix's place (and gives it back); the thumbnails
         shrink so the three columns fit a 1024 px screen."""
         self.drawpad.setVisible(on)
         self.matrix.setVisible(not on)
-        for t in (self.query_thumb, *self.near_thumbs):
-            t.setFixedSize(self.thumb_side, self.thumb_side)
+        self._size_thumbs()
         self._clear_neighbours()
         self._update_buttons()
         if on:

@@ -207,6 +207,36 @@ def test_draw_mode_fits_a_1024x700_screen(make_window, qtbot, tmp_path, monkeypa
     assert QRect(0, 0, fv.width(), fv.height()).contains(pad)
 
 
+def test_at_1024_px_the_confusion_matrix_gets_room_and_wider_windows_the_big_thumbnails(make_window, qtbot,
+                                                                                        tmp_path, monkeypatch):
+    """Screenshot fewshot.png at 1024x700: the matrix was squeezed to 200 px with unreadable counts
+    beside 96-px thumbnails; narrow views now use the small ones, and a wider window the big ones."""
+    from conftest import ROOT, wait_model
+    from tasks.test_fewshot import letters
+    from siamgui.ui.fewshot_view import THUMB, THUMB_DRAWING
+
+    w = make_window()
+    w.resize(1024, 668)
+    w.open_model_path(str(ROOT / "models" / "glyph.onnx"))
+    wait_model(qtbot, w)
+    w.nav.setCurrentRow(w.views.index(w.fewshot))
+    fv = w.fewshot
+    _answer_folder(monkeypatch, letters(tmp_path / "support", 3))
+    _press(qtbot, fv.support_button)
+    qtbot.waitUntil(lambda: fv.support is not None and not fv.busy, timeout=20000)
+    _answer_folder(monkeypatch, letters(tmp_path / "queries", 2, seed0=60))
+    _press(qtbot, fv.query_folder_button)
+    qtbot.waitUntil(lambda: fv.result is not None and not fv.busy, timeout=20000)
+    fv.predictions.setCurrentRow(0)  # a query picked: its neighbours shown
+    qtbot.waitUntil(lambda: fv.query_thumb.pixmap() is not None and not fv.query_thumb.pixmap().isNull(), timeout=10000)
+    qtbot.wait(50)
+    assert fv.query_thumb.width() == THUMB_DRAWING and fv.matrix.width() >= 260, fv.matrix.width()
+    assert fv.predictions.width() >= 200 and not fv.predictions.horizontalScrollBar().isVisible()
+    w.resize(1280, 800)
+    qtbot.waitUntil(lambda: fv.query_thumb.width() == THUMB, timeout=3000)
+    assert not fv.query_thumb.pixmap().isNull() and fv.query_thumb.pixmap().width() > THUMB_DRAWING - 4
+
+
 def test_save_predictions_csv_and_confusion_png(classified, qtbot, tmp_path, monkeypatch):
     import csv
 

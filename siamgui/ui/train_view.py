@@ -225,6 +225,7 @@ class TrainView(View):
         form.setVerticalSpacing(4)  # five rows: room for the curves on a 1024x700 screen
         form.addRow("Recipe", self.recipe_combo)
         row = QHBoxLayout()
+        row.setSpacing(8)  # the form's own spacing differs by direction: a nested row would get none
         row.addWidget(self.folder_button)
         row.addWidget(self.folder_label, 1)
         form.addRow("Data", row)
@@ -265,6 +266,7 @@ class TrainView(View):
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(400)
         self.log.setMaximumHeight(130)
+        self.log.setPlaceholderText("The trainer's own output appears here while it runs.")
         self.log.setMinimumHeight(56)  # a 1024x700 screen: the plot above keeps its height, never under the log
 
         layout = QVBoxLayout(self)

@@ -300,8 +300,8 @@ class GalleryView(View):
         note = g.notice()
         other = ""
         if hidden:
-            other = (f" ({count(hidden, 'person', 'people')} with no {self._scope()} samples not listed for this "
-                     "model)")
+            other = (f" (and {count(hidden, 'person', 'people')} with no {self._scope()} samples, not listed for "
+                     "this model)")
         text = f"{count(len(people), 'person', 'people')}{other} ·"
         self.footer.setText(f"{note[:1].upper()}{note[1:]}. {text}" if note else text)
         self.footer.setWordWrap(bool(note))

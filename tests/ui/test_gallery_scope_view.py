@@ -54,7 +54,7 @@ def test_a_model_of_another_kind_never_lists_reembeds_or_deletes_them(qtbot, tmp
     view.set_encoder(fruit)
     assert listed(view) == ["Apple"]
     assert not view.reembed_btn.isVisibleTo(view)  # the glyph is not offered to the fruit model
-    assert view.footer.text() == "1 person (1 person with no image samples not listed for this model) ·"
+    assert view.footer.text() == "1 person (and 1 person with no image samples, not listed for this model) ·"
 
     asked = []
     answer(monkeypatch, asked)

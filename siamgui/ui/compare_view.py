@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -39,7 +40,7 @@ class CompareView(View):
 
         title = QLabel("Compare")
         title.setObjectName("viewTitle")
-        self.model_label = ElidedLabel("")  # a long card description ends in "…", never mid-word
+        self.model_label = ElidedLabel("", parts="  ·  ")  # a long card description ends in "…", never mid-word
         self.model_label.setObjectName("muted")
         self.samples_button = QToolButton()
         self.samples_button.setObjectName("samplesButton")
@@ -126,7 +127,7 @@ class CompareView(View):
             return
         card = encoder.card
         self.model_label.setText(f"{card.name} model  ·  {card.modality}  ·  {card.description}".rstrip(" ·"))
-        self.model_label.setToolTip(str(encoder.path))
+        self.model_label.setToolTip(f"<p>{escape(card.description)}</p><p>{escape(str(encoder.path))}</p>")  # wraps
         medium = encoder.modality.medium
         for pane in self.panes.values():
             pane.set_modality(medium)

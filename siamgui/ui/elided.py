@@ -7,6 +7,9 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 
+MIN_TAIL = 12  # characters of an elided last part worth showing; fewer read as noise ("Fruit (…")
+
+
 class ElidedLabel(QLabel):
     """Shows ``text()`` on one line, elided (right, or middle for paths) when the width is short.
 
@@ -15,9 +18,10 @@ class ElidedLabel(QLabel):
     """
 
     def __init__(self, text: str = "", parent: QWidget | None = None,
-                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight):
+                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight, parts: str | None = None):
         super().__init__(text, parent)
         self.mode = mode
+        self.parts = parts  # a separator: a last part cut to a stub ("dlib's …") becomes a bare "…"
         self._own_tip = ""
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setTextFormat(Qt.TextFormat.PlainText)
@@ -29,7 +33,12 @@ class ElidedLabel(QLabel):
     def elided_text(self) -> str:
         """The text as drawn at the current width."""
         width = self.contentsRect().width()
-        return self.fontMetrics().elidedText(self.text(), self.mode, max(width, 0))
+        shown = self.fontMetrics().elidedText(self.text(), self.mode, max(width, 0))
+        if self.parts and shown != self.text() and self.mode == Qt.TextElideMode.ElideRight:
+            cut = shown.rfind(self.parts)
+            if cut >= 0 and len(shown) - cut - len(self.parts) - 1 < MIN_TAIL:
+                return shown[:cut] + self.parts + "…"
+        return shown
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(0, super().minimumSizeHint().height())

@@ -57,6 +57,19 @@ def test_scope_meter_is_green_when_quiet_and_red_near_full_scale(qtbot):
     assert not scope.columns and scope.level_db == -90.0
 
 
+def test_the_meter_says_silence_only_while_listening(qtbot):
+    """Screenshot live-voice.png: "silence" under "Press Start to open the microphone"."""
+    scope = LevelScope()
+    qtbot.addWidget(scope)
+    assert scope.meter_text() == ""  # nothing is listening yet
+    scope.add(np.zeros(2, np.float32), -90.0, False)
+    assert scope.meter_text() == "silence"
+    scope.add(np.array([0.1, -0.1], np.float32), -35.0, True)
+    assert scope.meter_text() == "-35 dBFS"
+    scope.clear()  # stopped
+    assert scope.meter_text() == ""
+
+
 def test_training_curves_before_a_run_name_no_series(qtbot):
     plot = CurvePlot()
     qtbot.addWidget(plot)

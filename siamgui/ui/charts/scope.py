@@ -72,5 +72,10 @@ class LevelScope(QWidget):
         filled = QRectF(bar.left(), bar.top(), bar.width() * meter_fraction(self.level_db), bar.height())
         p.fillRect(filled, VOICED if self.level_db < -6 else LOUD)
         p.setPen(QColor("#f5f7fa"))
-        p.drawText(bar.adjusted(6, 0, 6, 0), Qt.AlignmentFlag.AlignVCenter,
-                   f"{self.level_db:.0f} dBFS" if self.level_db > -89 else "silence")
+        p.drawText(bar.adjusted(6, 0, 6, 0), Qt.AlignmentFlag.AlignVCenter, self.meter_text())
+
+    def meter_text(self) -> str:
+        """The level in words; nothing before the microphone is open ("silence" there read as if it listened)."""
+        if self.level_db > -89:
+            return f"{self.level_db:.0f} dBFS"
+        return "silence" if self.columns else ""

@@ -175,6 +175,11 @@ def main() -> int:
             spin(lambda: idle() and not fv.busy, timeout=60)
             fv.draw_curve()
             spin(lambda: idle() and not fv.busy, timeout=120)
+            rows = [fv.predictions.item(i).text() for i in range(fv.predictions.count())]
+            fv.predictions.setCurrentRow(next((i for i, t in enumerate(rows) if not t.startswith("✓")), 0))
+            spin(lambda: idle() and fv.query_thumb.pixmap() is not None and not fv.query_thumb.pixmap().isNull(),
+                 timeout=10)  # a wrong query picked: its nearest examples show why
+            fv.predictions.scrollToItem(fv.predictions.currentItem())
             shot("fewshot")
             from PySide6.QtCore import QPoint, Qt
             from PySide6.QtTest import QTest

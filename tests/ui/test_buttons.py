@@ -433,7 +433,7 @@ def test_a_voice_enrolled_person_is_not_listed_under_an_image_model(qtbot, tmp_p
     qtbot.addWidget(view)
     view.set_encoder(glyph)
     assert [view.people.item(i).text() for i in range(view.people.count())] == ["Writer   ·   1 sample"]
-    assert "1 person with no glyph samples not listed" in view.footer.text()
+    assert "(and 1 person with no glyph samples, not listed for this model)" in view.footer.text()
     assert view.samples.count() == 1  # the voice sample is not shown under the glyph model
     view.set_encoder(voice)
     assert [view.people.item(i).text().split("   ")[0] for i in range(view.people.count())] == ["Speaker", "Writer"]

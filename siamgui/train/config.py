@@ -210,8 +210,10 @@ def add_options(ap: argparse.ArgumentParser, cls: type = Config) -> argparse.Arg
         group = meta.pop("group", None)
         positional = meta.pop("positional", False)
         target = ap
-        if group is not None:
-            target = groups.setdefault(group, ap.add_mutually_exclusive_group())
+        if group is not None:  # not setdefault: its default would make an empty group that breaks --help
+            if group not in groups:
+                groups[group] = ap.add_mutually_exclusive_group()
+            target = groups[group]
         if positional:
             target.add_argument(f.name, **meta)
             continue

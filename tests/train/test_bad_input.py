@@ -90,3 +90,17 @@ def test_class_variant_options_take_numbers_and_say_so_otherwise(tmp_path, capsy
         assert stop.value.code == 2
         err = capsys.readouterr().err.strip().splitlines()[-1]
         assert "expected numbers separated by commas" in err and "Traceback" not in err
+
+
+def test_help_prints_and_budget_options_exclude_each_other(tmp_path, capsys):
+    """--help once ended in a traceback ("empty group"): each option group made a spare, empty
+    mutually exclusive group; --minutes and --steps still exclude each other."""
+    with pytest.raises(SystemExit) as stop:
+        main(["--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert "--minutes" in out and "--steps" in out and "usage: siamgui-train" in out
+    with pytest.raises(SystemExit) as stop:
+        run(tmp_path, tmp_path, "glyph", "--minutes", "1")  # run() passes --steps 2
+    assert stop.value.code == 2
+    assert "not allowed with argument" in one_line_error(capsys)

@@ -75,8 +75,10 @@ def test_bad_out_and_k(tmp_path, capsys):
     data = glyph_folder(tmp_path / "g", classes="AB", per_class=2)
     assert main([str(data), "--preset", "glyph", "--out", str(tmp_path / "m.txt")]) == 2
     assert "--out" in one_line_error(capsys)
-    assert main([str(data), "--preset", "glyph", "--out", str(tmp_path / "m.onnx"), "-K", "1"]) == 2
-    one_line_error(capsys)
+    with pytest.raises(SystemExit) as stop:  # -K is checked by the parser, like every number
+        main([str(data), "--preset", "glyph", "--out", str(tmp_path / "m.onnx"), "-K", "1"])
+    assert stop.value.code == 2
+    assert "pairs need two samples of a class" in one_line_error(capsys)
 
 
 def test_class_variant_options_take_numbers_and_say_so_otherwise(tmp_path, capsys):

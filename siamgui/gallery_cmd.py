@@ -114,12 +114,13 @@ def cmd_export(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from siamgui.tasks.gallery_archive import import_gallery
+    from siamgui.tasks.gallery_archive import import_gallery, read_archive
 
     from siamgui.progress import Bar
 
+    checked = read_archive(args.source)  # a refused zip leaves no gallery file behind, not even an empty one
     with _open(args) as g, Bar("importing", unit="sample") as progress:  # on stderr, only on a terminal
-        summary = import_gallery(g, args.source, args.on_conflict, progress=progress)
+        summary = import_gallery(g, args.source, args.on_conflict, progress=progress, checked=checked)
         print(f"{summary.sentence()} (into {g.path})")
     return 0
 

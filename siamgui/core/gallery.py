@@ -654,12 +654,14 @@ class Gallery:
 
     def _stack(self, blobs: list[bytes], rows: list[tuple]) -> np.ndarray:
         """One contiguous (N, D) float32 matrix of unit rows; a damaged blob is one sentence."""
-        size = len(blobs[0])
+        sizes = [len(b) for b in blobs]
+        size = max(set(sizes), key=sizes.count)  # the usual length; a lone odd one is the damaged one
         for blob, row in zip(blobs, rows):
             if len(blob) != size or len(blob) % 4 or not blob:
+                what = (f"{len(blob)} bytes, others have {size}" if len(blob) != size
+                        else f"{len(blob)} bytes, not a whole number of 4-byte numbers")
                 raise GalleryError(f"the gallery {self.path} holds a damaged embedding of {row[2]} (sample {row[0]}: "
-                                   f"{len(blob)} bytes, others have {size}); remove that sample or delete {row[2]} "
-                                   "and enrol them again")
+                                   f"{what}); remove that sample or delete {row[2]} and enrol them again")
         vecs = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), size // 4)
         if not np.isfinite(vecs).all():
             bad = int(np.nonzero(~np.isfinite(vecs).all(axis=1))[0][0])

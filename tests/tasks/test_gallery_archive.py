@@ -145,7 +145,8 @@ PNG = cv2.imencode(".png", np.zeros((8, 8), np.uint8))[1].tobytes()
     ("link", "holds a link"),
     ("extra", "people.json does not match the files"),
     ("missing", "is missing"),
-    ("bomb", "would unpack to"),
+    ("bomb", "more than a sample can be"),
+    ("manifest bomb", "more than a manifest can be"),
     ("many", "entries, more than"),
     ("not a zip", "not a readable zip"),
     ("no manifest", "has no people.json"),
@@ -172,6 +173,11 @@ def test_a_hostile_zip_is_refused_in_one_sentence_and_writes_nothing(tmp_path, c
                     w.write(bytes(2**20))
             f.writestr("people.json", json.dumps(_manifest(["Eve/a.png"])))
         assert z.stat().st_size < 2**20
+    elif case == "manifest bomb":  # the manifest itself, 100 MiB of spaces
+        with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as f:
+            with f.open("people.json", "w") as w:
+                for _ in range(100):
+                    w.write(b" " * 2**20)
     elif case == "many":
         monkeypatch.setattr(ga, "MAX_ENTRIES", 50)
         _zip(z, {f"Eve/{i}.png": PNG for i in range(60)}, _manifest([f"Eve/{i}.png" for i in range(60)]))

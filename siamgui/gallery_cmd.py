@@ -106,8 +106,15 @@ def cmd_export(args) -> int:
 
     from siamgui.progress import Bar
 
+    from pathlib import Path
+
+    from siamgui.cli_values import overwrite_problem
+
     scope = model_scope(args.model) if args.model else None
     with _open(args) as g, Bar("exporting", unit="sample") as progress:  # on stderr, only on a terminal
+        problem = overwrite_problem(Path(args.out).expanduser(), [g.path])
+        if problem:
+            raise UserError(f"gallery export: {problem}")
         summary = export_gallery(g, args.out, scope, progress=progress)
     print(summary.sentence())
     return 0

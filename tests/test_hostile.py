@@ -340,3 +340,28 @@ def test_explain_refuses_a_long_clip_before_its_occlusions(tmp_path):
     r = run("explain", tmp_path / "long.wav", tmp_path / "long.wav", "--model", "sound", "--out", tmp_path / "m.png")
     refused(r, "explaining takes clips of up to 80 windows (about a minute of sound)")
     assert not (tmp_path / "m.png").exists()
+
+
+# --- outputs that would destroy an input --------------------------------------------------------
+def test_out_never_writes_over_an_input_or_a_gallery(tmp_path):
+    """``embed a.png --out a.png`` replaced the photo with an .npz, ``--pairs p.csv --out p.csv``
+    emptied the pairs, and ``gallery export G --gallery G`` replaced everyone enrolled with a zip;
+    all exited 0."""
+    photo, other = tmp_path / "a.png", tmp_path / "b.png"
+    photo.write_bytes(DIGIT.read_bytes())
+    other.write_bytes(DIGIT.read_bytes())
+    pairs = tmp_path / "p.csv"
+    pairs.write_text(f"a,b,label\n{photo},{other},1\n")
+    gallery = tmp_path / "g.sqlite3"
+    assert run("enrol", "Eve", DIGIT, "--model", "digit", "--gallery", gallery).rc == 0
+    kept = {p: p.read_bytes() for p in (photo, pairs, gallery)}
+    for args, sentence in [
+        (("embed", photo, "--model", "digit", "--out", photo), f"--out: {photo} is one of the files this command reads"),
+        (("explain", photo, other, "--model", "digit", "--out", photo), f"{photo} is one of the files this command reads"),
+        (("compare", "--pairs", pairs, "--model", "digit", "--out", pairs), f"{pairs} is one of the files this command"),
+        (("embed", photo, "--model", "digit", "--out", gallery), f"{gallery} is a database (a SiamGUI gallery?)"),
+        (("gallery", "export", gallery, "--gallery", gallery), f"{gallery} is one of the files this command reads"),
+    ]:
+        refused(run(*args), sentence)
+    assert {p: p.read_bytes() for p in kept} == kept
+    assert "Eve" in run("gallery", "list", "--gallery", gallery).out

@@ -123,6 +123,9 @@ def export_gallery(gallery: Gallery, target: str | Path, scope: str | None = Non
         raise GalleryError(f"{target} is a folder; give the zip file to write, e.g. {target / 'gallery.zip'}")
     if not target.parent.is_dir():
         raise GalleryError(f"cannot write {target}: the folder {target.parent} does not exist")
+    if target.is_file() and Path(gallery.path).is_file() and os.path.samefile(target, gallery.path):
+        raise GalleryError(f"{target} is the gallery itself; export to another file (it would replace everyone "
+                           "enrolled with a zip)")
     entries = [p for p in gallery.entries() if scope is None or p.scope == scope]
     total = sum(p.samples for p in entries)
     folders: set[str] = {MANIFEST.casefold()}

@@ -302,3 +302,15 @@ def test_an_import_holds_one_sample_in_memory_at_a_time(tmp_path):
         tracemalloc.stop()
     assert summary.samples == 6
     assert peak < 100 * 2**20, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_export_onto_the_gallery_itself_is_refused(tmp_path):
+    """The Export dialog (or a script) naming the gallery file once replaced everyone with a zip."""
+    g = Gallery(tmp_path / "g.sqlite3")
+    g.enrol("Ada", [("image", ".png", PNG, "a.png")], np.ones((1, 4), np.float32), "h", "m", scope="glyph")
+    from siamgui.core.gallery import GalleryError
+
+    with pytest.raises(GalleryError) as err:
+        ga.export_gallery(g, tmp_path / "g.sqlite3")
+    assert "is the gallery itself" in str(err.value)
+    assert [p.name for p in g.entries()] == ["Ada"]

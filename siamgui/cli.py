@@ -377,6 +377,9 @@ def cmd_card(args) -> int:
         raise UserError(f"{path} is a folder, not a model file (give MODEL.onnx)")
     if not path.is_file():
         raise UserError(f"model file not found: {path}")
+    problem = cli_values.overwrite_problem(Path(args.out).expanduser()) if args.out else None
+    if problem:  # --out onto a gallery replaced it with a model
+        raise UserError(f"--out: {problem}")
     props = {k: v for k, v in read_props(path).items() if k.startswith(PREFIX)}
     for item in args.set or []:
         key, sep, value = item.partition("=")

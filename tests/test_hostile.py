@@ -361,6 +361,8 @@ def test_out_never_writes_over_an_input_or_a_gallery(tmp_path):
         (("compare", "--pairs", pairs, "--model", "digit", "--out", pairs), f"{pairs} is one of the files this command"),
         (("embed", photo, "--model", "digit", "--out", gallery), f"{gallery} is a database (a SiamGUI gallery?)"),
         (("gallery", "export", gallery, "--gallery", gallery), f"{gallery} is one of the files this command reads"),
+        (("card", ROOT / "models" / "digit.onnx", "--set", "threshold=0.3", "--out", gallery),
+         f"{gallery} is a database (a SiamGUI gallery?)"),
     ]:
         refused(run(*args), sentence)
     assert {p: p.read_bytes() for p in kept} == kept

@@ -111,6 +111,9 @@ def _similarities(vecs: np.ndarray, q: np.ndarray) -> np.ndarray:
             return vecs @ q
 
 
+GALLERY_SUFFIXES = (".sqlite3", ".sqlite", ".db")  # a damaged file is set aside only under such a name
+
+
 class GalleryError(UserError, ValueError):
     """A gallery operation the user asked for that cannot be done (message for the user)."""
 
@@ -302,6 +305,10 @@ class Gallery:
         why = _unwritable(self.path)
         if _not_sqlite(self.path):  # set aside before SQLite touches it (closing would delete a stale -wal)
             damage = "file is not a database"
+            if self.path.suffix.lower() not in GALLERY_SUFFIXES:  # notes.txt named by mistake: never renamed
+                raise GalleryError(f"{self.path} is not a gallery (not a database, and not named like one: "
+                                   f"{', '.join(GALLERY_SUFFIXES)}); it was left as it is; give a gallery file "
+                                   "or a folder to keep one in")
             if why:
                 raise GalleryError(f"the gallery file {self.path} is damaged ({damage}) and read-only ({why}), "
                                    "so it cannot be set aside; copy it elsewhere or choose another gallery")

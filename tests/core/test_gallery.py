@@ -261,3 +261,14 @@ def test_a_damaged_embedding_says_what_is_wrong_with_it(tmp_path):
         with pytest.raises(GalleryError) as err:
             g.identify(vec(1), "h", "cosine", 0.5)
     assert "(sample 1: 3 bytes, others have 32)" in str(err.value)
+
+
+def test_a_file_that_is_no_gallery_by_name_or_content_is_left_alone(tmp_path):
+    """``--gallery notes.txt`` (a slip) once renamed the notes to notes.damaged-*.txt and put a
+    database in their place, even for ``gallery list``; only a gallery-named file is set aside."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    with pytest.raises(GalleryError) as err:
+        Gallery(notes)
+    assert "is not a gallery" in str(err.value) and "left as it is" in str(err.value)
+    assert notes.read_text() == "my notes" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

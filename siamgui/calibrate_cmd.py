@@ -33,7 +33,7 @@ def add_parser(subparsers) -> None:
                    help="report the rates at this threshold instead of choosing one")
     c.add_argument("--use", action="store_true",
                    help="store the chosen threshold for this model (the model file is not changed)")
-    c.add_argument("--max-pairs", type=cli_values.whole(2, 10_000_000), default=DEFAULT_MAX_PAIRS,
+    c.add_argument("--max-pairs", type=cli_values.whole(2, 2_000_000), default=DEFAULT_MAX_PAIRS,
                    help="same + different pairs from a folder, balanced (default: %(default)s)")
     c.add_argument("--max-files", type=cli_values.whole(2, 1_000_000), default=DEFAULT_MAX_FILES,
                    help="files embedded from a folder, spread over classes (default: %(default)s)")

@@ -19,15 +19,19 @@ from siamgui.cli_values import json_text, one_line
 from siamgui.errors import EXIT_BUG, EXIT_USER_ERROR, UserError, is_expected, partial_exit, user_message
 
 
-def _output(path: str, default_name: str) -> Path:
-    """Where to write ``--out``: exactly the path given, or ``default_name`` inside a folder given."""
+def _output(path: str, default_name: str, inputs: Sequence[str] = ()) -> Path:
+    """Where to write ``--out``: exactly the path given, or ``default_name`` inside a folder given;
+    never one of ``inputs`` (the files the command reads) nor a database."""
     out = Path(path).expanduser()
     if out.is_dir():
-        return out / default_name
-    if path.endswith(("/", "\\")):
+        out = out / default_name
+    elif path.endswith(("/", "\\")):
         raise UserError(f"the folder {out} does not exist")
-    if not out.parent.is_dir():
+    elif not out.parent.is_dir():
         raise UserError(f"cannot write {out}: the folder {out.parent} does not exist")
+    problem = cli_values.overwrite_problem(out, inputs)
+    if problem:
+        raise UserError(f"--out: {problem}")
     return out
 
 
@@ -92,7 +96,7 @@ def cmd_explain(args) -> int:
 
     if not args.out.lower().endswith(".png"):
         raise UserError(f"--out must end in .png (got {Path(args.out).name})")
-    out = _output(args.out, "map.png")
+    out = _output(args.out, "map.png", [args.a, args.b])
     enc = _load(args)
     maps = explain.explain_pair(enc, args.a, args.b)
     if not cv2.imwrite(str(out), explain.render(maps)):
@@ -132,7 +136,7 @@ def _compare_pairs(args) -> int:
     has_label = parsed.has_label
     dists, labels, failed, total = array("d"), array("b"), 0, 0
     out_fields = fields + [c for c in ("distance", "same", "error") if c not in fields]
-    out = _output(args.out, "distances.csv")
+    out = _output(args.out, "distances.csv", [args.pairs])
     with open(out, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=out_fields)
         w.writeheader()
@@ -185,7 +189,7 @@ def cmd_embed(args) -> int:
         for i, path in enumerate(args.files):
             vectors[path] = enc.embed(path)[0]
             progress(i + 1, len(args.files))
-    out = _output(args.out, "embeddings.npz")
+    out = _output(args.out, "embeddings.npz", args.files)
     with open(out, "wb") as f:  # exactly this path (np.savez would add .npz to a bare name)
         np.savez(f, **vectors)
     print(f"{len(vectors)} embeddings ({enc.card.embedding_dim or len(next(iter(vectors.values())))}-d, "
@@ -373,6 +377,9 @@ def cmd_card(args) -> int:
         raise UserError(f"{path} is a folder, not a model file (give MODEL.onnx)")
     if not path.is_file():
         raise UserError(f"model file not found: {path}")
+    problem = cli_values.overwrite_problem(Path(args.out).expanduser()) if args.out else None
+    if problem:  # --out onto a gallery replaced it with a model
+        raise UserError(f"--out: {problem}")
     props = {k: v for k, v in read_props(path).items() if k.startswith(PREFIX)}
     for item in args.set or []:
         key, sep, value = item.partition("=")

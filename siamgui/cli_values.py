@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
-from typing import Any, Callable
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterable
 
 def number(lo: float | None = None, hi: float | None = None, what: str = "a number") -> Callable[[str], float]:
     """An argparse type: a finite float within ``lo``..``hi`` (inclusive)."""
@@ -77,3 +79,29 @@ def one_line(text: str) -> str:
     """``text`` with control characters shown as escapes (``\\n``, ``\\x1b``): a file or person
     named with a newline cannot split a one-line-per-file output or fake a line of its own."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def overwrite_problem(out: Path, inputs: Iterable[str | Path] = ()) -> str | None:
+    """Why writing ``out`` would destroy what the user needs, or None: ``--out`` naming one of the
+    command's own inputs (``embed a.png --out a.png`` replaced the photo with an .npz, and
+    ``--pairs p.csv --out p.csv`` emptied the pairs) or a database (``gallery export`` onto the
+    gallery file replaced everyone enrolled with a zip)."""
+    if not out.is_file():
+        return None
+    for given in inputs:
+        try:
+            if os.path.samefile(out, given):
+                return f"{out} is one of the files this command reads; write to another name"
+        except OSError:  # an input that does not exist (it is refused on its own)
+            continue
+    try:
+        with open(out, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError:
+        return None
+    if head == SQLITE_HEADER:
+        return f"{out} is a database (a SiamGUI gallery?), which is never overwritten; write to another name"
+    return None

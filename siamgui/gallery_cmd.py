@@ -106,20 +106,28 @@ def cmd_export(args) -> int:
 
     from siamgui.progress import Bar
 
+    from pathlib import Path
+
+    from siamgui.cli_values import overwrite_problem
+
     scope = model_scope(args.model) if args.model else None
     with _open(args) as g, Bar("exporting", unit="sample") as progress:  # on stderr, only on a terminal
+        problem = overwrite_problem(Path(args.out).expanduser(), [g.path])
+        if problem:
+            raise UserError(f"gallery export: {problem}")
         summary = export_gallery(g, args.out, scope, progress=progress)
     print(summary.sentence())
     return 0
 
 
 def cmd_import(args) -> int:
-    from siamgui.tasks.gallery_archive import import_gallery
+    from siamgui.tasks.gallery_archive import import_gallery, read_archive
 
     from siamgui.progress import Bar
 
+    checked = read_archive(args.source)  # a refused zip leaves no gallery file behind, not even an empty one
     with _open(args) as g, Bar("importing", unit="sample") as progress:  # on stderr, only on a terminal
-        summary = import_gallery(g, args.source, args.on_conflict, progress=progress)
+        summary = import_gallery(g, args.source, args.on_conflict, progress=progress, checked=checked)
         print(f"{summary.sentence()} (into {g.path})")
     return 0
 

@@ -76,6 +76,7 @@ def test_a_hostile_zip_exits_2_in_one_sentence(tmp_path):
     gallery = tmp_path / "g.sqlite3"
     r = siamgui("gallery", "import", bad, "--gallery", gallery)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "climbs out of its folder" in r.stderr
+    assert not gallery.exists()  # refused before the gallery is opened: not even an empty file is written
     assert json.loads(siamgui("gallery", "list", "--json", "--gallery", gallery).stdout) == {"people": []}
 
 

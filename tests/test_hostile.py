@@ -223,8 +223,15 @@ CARD_PROBES = [
     ({"kind": "logmel", "n_fft": -512}, "n_fft must be from 16 to 16384, got -512"),
     ({"kind": "sound", "sample_rate": 0}, "sample_rate must be from 4000 to 96000, got 0"),
     ({"kind": "logmel", "sample_rate": -16000}, "sample_rate must be from 4000 to 96000, got -16000"),
-    ({"kind": "ge2e", "sample_rate": float("nan")}, "sample_rate must be a finite number, got nan"),
+    ({"kind": "ge2e", "sample_rate": float("nan")}, "sample_rate must be one of 8000, 16000, 32000, 48000, got nan"),
     ({"kind": "ge2e", "rate": 0}, "rate must be from 0.1 to 100, got 0"),
+    # each key in range, together gigabytes (a MemoryError reported as a bug) or a detector's crash
+    ({"kind": "logmel", "sample_rate": 96000, "n_mels": 256, "hop": 32, "frames": 4000, "step": 1},
+     "sample_rate 96000, hop 32, n_mels 256, frames 4000 and step 1 make 1,758 MB of features for a 10-minute "
+     "clip (at most 64 MB fit)"),
+    ({"kind": "sound", "frames": 4000, "step": 1, "hop": 32},
+     "sample_rate 16000, hop 32, n_mels 40, frames 4000 and step 1 make 183,106 MB of windows for a 10-minute clip"),
+    ({"kind": "ge2e", "sample_rate": 96000}, "sample_rate must be one of 8000, 16000, 32000, 48000, got 96000"),
 ]
 
 
@@ -242,6 +249,20 @@ def test_card_values_are_refused_at_card_set(tmp_path, preprocess, sentence):
     before = model.read_bytes()
     refused(run("card", model, "--set", "preprocess=" + json.dumps(preprocess)), f"preprocess {sentence}")
     assert model.read_bytes() == before  # nothing written
+
+
+def test_a_large_fft_is_computed_in_smaller_blocks(tmp_path):
+    """n_fft 16384 (in range) made a minute of sound take 1.9 GB: one block of 4096 spectrogram
+    frames; blocks now hold as many FFT bins whatever n_fft is (278 MB)."""
+    from onnx_factory import carded_model
+
+    rate = 16000
+    t = np.arange(rate * 60) / rate
+    sf.write(str(tmp_path / "minute.wav"), (0.3 * np.sin(2 * np.pi * 300 * t)).astype(np.float32), rate)
+    model = carded_model(tmp_path / "wide.onnx", {"kind": "logmel", "n_fft": 16384, "win": 16384})
+    r = run("compare", tmp_path / "minute.wav", tmp_path / "minute.wav", "--model", model)
+    assert r.rc == 0 and "SAME" in r.out, r.err
+    assert r.peak_mb < 400, r.peak_mb
 
 
 # --- numbers, environment, exit codes -----------------------------------------------------------
@@ -319,3 +340,30 @@ def test_explain_refuses_a_long_clip_before_its_occlusions(tmp_path):
     r = run("explain", tmp_path / "long.wav", tmp_path / "long.wav", "--model", "sound", "--out", tmp_path / "m.png")
     refused(r, "explaining takes clips of up to 80 windows (about a minute of sound)")
     assert not (tmp_path / "m.png").exists()
+
+
+# --- outputs that would destroy an input --------------------------------------------------------
+def test_out_never_writes_over_an_input_or_a_gallery(tmp_path):
+    """``embed a.png --out a.png`` replaced the photo with an .npz, ``--pairs p.csv --out p.csv``
+    emptied the pairs, and ``gallery export G --gallery G`` replaced everyone enrolled with a zip;
+    all exited 0."""
+    photo, other = tmp_path / "a.png", tmp_path / "b.png"
+    photo.write_bytes(DIGIT.read_bytes())
+    other.write_bytes(DIGIT.read_bytes())
+    pairs = tmp_path / "p.csv"
+    pairs.write_text(f"a,b,label\n{photo},{other},1\n")
+    gallery = tmp_path / "g.sqlite3"
+    assert run("enrol", "Eve", DIGIT, "--model", "digit", "--gallery", gallery).rc == 0
+    kept = {p: p.read_bytes() for p in (photo, pairs, gallery)}
+    for args, sentence in [
+        (("embed", photo, "--model", "digit", "--out", photo), f"--out: {photo} is one of the files this command reads"),
+        (("explain", photo, other, "--model", "digit", "--out", photo), f"{photo} is one of the files this command reads"),
+        (("compare", "--pairs", pairs, "--model", "digit", "--out", pairs), f"{pairs} is one of the files this command"),
+        (("embed", photo, "--model", "digit", "--out", gallery), f"{gallery} is a database (a SiamGUI gallery?)"),
+        (("gallery", "export", gallery, "--gallery", gallery), f"{gallery} is one of the files this command reads"),
+        (("card", ROOT / "models" / "digit.onnx", "--set", "threshold=0.3", "--out", gallery),
+         f"{gallery} is a database (a SiamGUI gallery?)"),
+    ]:
+        refused(run(*args), sentence)
+    assert {p: p.read_bytes() for p in kept} == kept
+    assert "Eve" in run("gallery", "list", "--gallery", gallery).out

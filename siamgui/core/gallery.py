@@ -111,6 +111,9 @@ def _similarities(vecs: np.ndarray, q: np.ndarray) -> np.ndarray:
             return vecs @ q
 
 
+GALLERY_SUFFIXES = (".sqlite3", ".sqlite", ".db")  # a damaged file is set aside only under such a name
+
+
 class GalleryError(UserError, ValueError):
     """A gallery operation the user asked for that cannot be done (message for the user)."""
 
@@ -302,6 +305,10 @@ class Gallery:
         why = _unwritable(self.path)
         if _not_sqlite(self.path):  # set aside before SQLite touches it (closing would delete a stale -wal)
             damage = "file is not a database"
+            if self.path.suffix.lower() not in GALLERY_SUFFIXES:  # notes.txt named by mistake: never renamed
+                raise GalleryError(f"{self.path} is not a gallery (not a database, and not named like one: "
+                                   f"{', '.join(GALLERY_SUFFIXES)}); it was left as it is; give a gallery file "
+                                   "or a folder to keep one in")
             if why:
                 raise GalleryError(f"the gallery file {self.path} is damaged ({damage}) and read-only ({why}), "
                                    "so it cannot be set aside; copy it elsewhere or choose another gallery")
@@ -654,12 +661,14 @@ class Gallery:
 
     def _stack(self, blobs: list[bytes], rows: list[tuple]) -> np.ndarray:
         """One contiguous (N, D) float32 matrix of unit rows; a damaged blob is one sentence."""
-        size = len(blobs[0])
+        sizes = [len(b) for b in blobs]
+        size = max(set(sizes), key=sizes.count)  # the usual length; a lone odd one is the damaged one
         for blob, row in zip(blobs, rows):
             if len(blob) != size or len(blob) % 4 or not blob:
+                what = (f"{len(blob)} bytes, others have {size}" if len(blob) != size
+                        else f"{len(blob)} bytes, not a whole number of 4-byte numbers")
                 raise GalleryError(f"the gallery {self.path} holds a damaged embedding of {row[2]} (sample {row[0]}: "
-                                   f"{len(blob)} bytes, others have {size}); remove that sample or delete {row[2]} "
-                                   "and enrol them again")
+                                   f"{what}); remove that sample or delete {row[2]} and enrol them again")
         vecs = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), size // 4)
         if not np.isfinite(vecs).all():
             bad = int(np.nonzero(~np.isfinite(vecs).all(axis=1))[0][0])

@@ -75,3 +75,26 @@ SAMPLE_RATE = int_range(4000, 96000)
 N_MELS = int_range(1, 256)
 FRAMES = int_range(1, 4000)
 SECONDS = Limit(0.0, 60.0)
+
+
+# Keys in range one by one can still multiply into gigabytes: sample_rate 96000, hop 32, n_mels 256
+# made 1.8 GB of features for a 10-minute clip, and frames 4000 every step 1 asked for 32 GiB of
+# windows. The longest clip a command decodes (media.limits.MAX_AUDIO_S) must fit these.
+MAX_FEATURE_BYTES = 64 * 2**20  # its (n_mels, frames) features; the shipped cards need about 10 MB
+MAX_WINDOW_BYTES = 128 * 2**20  # its windows, stacked for the encoder; the shipped cards need about 20 MB
+
+
+def audio_footprint(sample_rate: float, hop: int, n_mels: int, frames: int, step: int) -> str | None:
+    """Why a card's audio features would not fit in memory for the longest clip, or None when they do."""
+    from siamgui.media.limits import MAX_AUDIO_S
+
+    total = MAX_AUDIO_S * float(sample_rate) / max(int(hop), 1)  # feature frames of the longest clip
+    features = total * int(n_mels) * 4
+    windows = (total / max(int(step), 1) + 1) * int(n_mels) * int(frames) * 4
+    if features <= MAX_FEATURE_BYTES and windows <= MAX_WINDOW_BYTES:
+        return None
+    what, size, most = (("features", features, MAX_FEATURE_BYTES) if features > MAX_FEATURE_BYTES
+                        else ("windows", windows, MAX_WINDOW_BYTES))
+    return (f"sample_rate {sample_rate:g}, hop {hop}, n_mels {n_mels}, frames {frames} and step {step} make "
+            f"{size / 2**20:,.0f} MB of {what} for a {MAX_AUDIO_S / 60:g}-minute clip (at most "
+            f"{most / 2**20:.0f} MB fit)")

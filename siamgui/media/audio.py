@@ -263,6 +263,13 @@ def voiced(clip: AudioClip, below_peak_db: float = 35.0, frame_s: float = 0.03, 
 
 
 MEL_BLOCK = 4096  # frames per block of log_mel (41 s at a 10 ms hop: a clip to compare is one block)
+FFT_BLOCK_BINS = 2**21  # frames x FFT bins in one block: 32 MB as complex128, whatever n_fft is
+
+
+def fft_block(n_fft: int) -> int:
+    """Frames per block of a spectrogram: MEL_BLOCK, fewer when n_fft is large (n_fft 16384 made
+    one block of 4096 frames take 800 MB)."""
+    return max(1, min(MEL_BLOCK, FFT_BLOCK_BINS // (n_fft // 2 + 1)))
 
 
 @lru_cache(maxsize=8)
@@ -296,8 +303,9 @@ def log_mel(samples: np.ndarray, rate: int, n_mels: int = 40, n_fft: int = 512, 
     fb = mel_filterbank(rate, n_fft, n_mels, fmin, float(fmax)).T
     window = np.hanning(win).astype(np.float32)[None, :]
     out = np.empty((n_mels, count), np.float32)
-    for first in range(0, count, MEL_BLOCK):  # a block of frames at a time: memory is the block's, not the clip's
-        n = min(MEL_BLOCK, count - first)
+    block = fft_block(n_fft)
+    for first in range(0, count, block):  # a block of frames at a time: memory is the block's, not the clip's
+        n = min(block, count - first)
         idx = np.arange(win)[None, :] + hop * (first + np.arange(n))[:, None]
         frames = samples[idx] * window
         power = np.abs(np.fft.rfft(frames, n=n_fft, axis=1)) ** 2

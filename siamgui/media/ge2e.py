@@ -203,8 +203,9 @@ def mel_frames(wav: np.ndarray, spec: dict[str, Any] | None = None) -> np.ndarra
     frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop][:count]
     fb = mel_filterbank(rate, n_fft, int(s["n_mels"]), float(s["fmin"]), s["fmax"])
     out = np.empty((fb.shape[0], count), np.float32)
-    for first in range(0, count, audio.MEL_BLOCK):  # a block of frames at a time: memory follows the block
-        spectrum = np.fft.rfft(frames[first:first + audio.MEL_BLOCK] * _hann(n_fft), axis=1).astype(np.complex64)
+    block = audio.fft_block(n_fft)
+    for first in range(0, count, block):  # a block of frames at a time: memory follows the block
+        spectrum = np.fft.rfft(frames[first:first + block] * _hann(n_fft), axis=1).astype(np.complex64)
         power = np.abs(spectrum) ** 2
         out[:, first:first + len(power)] = fb @ power.T
     return out

@@ -331,13 +331,16 @@ def folder_pairs(labels: Sequence[str], max_pairs: int = DEFAULT_MAX_PAIRS, seed
     lab = np.asarray(labels)
     rng = np.random.default_rng(seed)
     classes = {c: np.nonzero(lab == c)[0] for c in dict.fromkeys(labels)}
-    genuine = [(int(i), int(j)) for idx in classes.values() for a, i in enumerate(idx) for j in idx[a + 1:]]
     n = len(lab)
-    n_impostor_possible = (n * (n - 1) - sum(len(v) * (len(v) - 1) for v in classes.values())) // 2
+    n_genuine_possible = sum(len(v) * (len(v) - 1) for v in classes.values()) // 2
+    n_impostor_possible = (n * (n - 1)) // 2 - n_genuine_possible
     half = max(1, max_pairs // 2)
-    n_pairs = min(len(genuine), half, n_impostor_possible)
+    n_pairs = min(n_genuine_possible, half, n_impostor_possible)
     if n_pairs == 0:
         raise CalibrationError("no same pairs could be formed: every class has only one usable file")
+    if n_pairs > LARGE_PAIRS or n_genuine_possible > LARGE_PAIRS * 4:
+        return _drawn_pairs(lab, list(classes.values()), n_pairs, rng)
+    genuine = [(int(i), int(j)) for idx in classes.values() for a, i in enumerate(idx) for j in idx[a + 1:]]
     if len(genuine) > n_pairs:
         genuine = [genuine[k] for k in np.sort(rng.choice(len(genuine), size=n_pairs, replace=False))]
     impostor: set[tuple[int, int]] = set()
@@ -356,6 +359,52 @@ def folder_pairs(labels: Sequence[str], max_pairs: int = DEFAULT_MAX_PAIRS, seed
     imp = sorted(impostor)
     pairs = np.asarray(genuine + imp, np.int64)
     same = np.r_[np.ones(len(genuine), bool), np.zeros(len(imp), bool)]
+    return pairs, same
+
+
+LARGE_PAIRS = 500_000  # above this, pairs are drawn as numbers in arrays: 10M pairs as tuples took 2 GB
+
+
+def _drawn_pairs(lab: np.ndarray, classes: list[np.ndarray], n_pairs: int,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``n_pairs`` distinct genuine and as many distinct impostor pairs, drawn at random and kept
+    as int64 keys (i * n + j): memory is 16 bytes a pair, never a Python tuple per possible pair."""
+    n = len(lab)
+    sizes = np.array([len(v) for v in classes], np.int64)
+    members, offsets = np.concatenate(classes), np.r_[0, np.cumsum(sizes)[:-1]]
+    weight = sizes * (sizes - 1) / 2.0
+
+    def every(same: bool) -> np.ndarray:  # all the keys, when the pairs asked for are most of them
+        if same:
+            parts = [idx[a] * n + idx[b] for idx in classes for a, b in [np.triu_indices(len(idx), 1)]]
+        else:
+            parts = [i * n + (np.nonzero(lab[i + 1:] != lab[i])[0] + i + 1) for i in range(n)]
+        return np.sort(np.concatenate(parts).astype(np.int64))
+
+    def draw(same: bool) -> np.ndarray:
+        keys = np.empty(0, np.int64)
+        possible = int(weight.sum()) if same else n * (n - 1) // 2 - int(weight.sum())
+        if 2 * n_pairs >= possible:  # drawing at random would take ages to find the last few
+            keys = every(same)
+        while len(keys) < n_pairs:
+            need = (n_pairs - len(keys)) * 2 + 8
+            if same:  # a class by its number of pairs, then two of its members
+                c = rng.choice(len(classes), size=need, p=weight / weight.sum())
+                i = members[offsets[c] + (rng.random(need) * sizes[c]).astype(np.int64)]
+                j = members[offsets[c] + (rng.random(need) * sizes[c]).astype(np.int64)]
+                ok = i != j
+            else:
+                i, j = rng.integers(0, n, size=need), rng.integers(0, n, size=need)
+                ok = lab[i] != lab[j]
+            lo, hi = np.minimum(i, j)[ok], np.maximum(i, j)[ok]
+            keys = np.unique(np.r_[keys, lo * n + hi])
+        if len(keys) > n_pairs:
+            keys = np.sort(rng.choice(keys, size=n_pairs, replace=False))
+        return np.stack([keys // n, keys % n], axis=1)
+
+    genuine, impostor = draw(True), draw(False)
+    pairs = np.concatenate([genuine, impostor]).astype(np.int64)
+    same = np.r_[np.ones(len(genuine), bool), np.zeros(len(impostor), bool)]
     return pairs, same
 
 
@@ -390,7 +439,7 @@ def calibrate(encoder, source: "str | Path | Plan", max_pairs: int = DEFAULT_MAX
             raise CalibrationError(f"{p.source}: fewer than two classes have usable files"
                                    + (f" ({len(skipped)} skipped, e.g. {skipped[0][0]}: {skipped[0][1]})" if skipped else ""))
         pairs, labels = folder_pairs(labels_of, max_pairs, seed)
-    d = np.asarray(pair_distance(emb[pairs[:, 0]], emb[pairs[:, 1]], encoder.card.metric), np.float64).reshape(-1)
+    d = _distances(emb, pairs, encoder.card.metric)
     return Calibration(
         model_name=encoder.name, model_hash=encoder.model_hash, metric=encoder.card.metric,
         default_threshold=float(encoder.card.threshold), source=str(p.source), kind=p.kind, items=items,
@@ -398,6 +447,19 @@ def calibrate(encoder, source: "str | Path | Plan", max_pairs: int = DEFAULT_MAX
         seconds=time.perf_counter() - t0, found_items=p.found_items, found_classes=p.found_classes,
         planned_items=len(p.items), max_files=p.max_files, max_pairs=max_pairs,
     )
+
+
+DISTANCE_CHUNK = 65536  # pairs gathered at once: 900000 pairs gathered whole took 1 GB
+
+
+def _distances(emb: np.ndarray, pairs: np.ndarray, metric: str) -> np.ndarray:
+    """The distance of every pair, a chunk of pairs at a time (memory follows the chunk, not the pairs)."""
+    out = np.empty(len(pairs), np.float64)
+    for lo in range(0, len(pairs), DISTANCE_CHUNK):
+        part = pairs[lo:lo + DISTANCE_CHUNK]
+        out[lo:lo + len(part)] = np.asarray(pair_distance(emb[part[:, 0]], emb[part[:, 1]], metric),
+                                            np.float64).reshape(-1)
+    return out
 
 
 def auc_text(auc: float) -> str:

@@ -123,6 +123,9 @@ def export_gallery(gallery: Gallery, target: str | Path, scope: str | None = Non
         raise GalleryError(f"{target} is a folder; give the zip file to write, e.g. {target / 'gallery.zip'}")
     if not target.parent.is_dir():
         raise GalleryError(f"cannot write {target}: the folder {target.parent} does not exist")
+    if target.is_file() and Path(gallery.path).is_file() and os.path.samefile(target, gallery.path):
+        raise GalleryError(f"{target} is the gallery itself; export to another file (it would replace everyone "
+                           "enrolled with a zip)")
     entries = [p for p in gallery.entries() if scope is None or p.scope == scope]
     total = sum(p.samples for p in entries)
     folders: set[str] = {MANIFEST.casefold()}
@@ -243,7 +246,7 @@ def read_archive(path: str | Path) -> list[PlannedPerson]:
                 raise _refuse(path, f"it holds {info.filename!r} twice")
             if info.file_size > (MAX_MANIFEST_BYTES if info.filename == MANIFEST else MAX_ENTRY_BYTES):
                 raise _refuse(path, f"{info.filename!r} would unpack to {info.file_size:,} bytes, more than a "
-                                    "sample can be")
+                                    + ("manifest" if info.filename == MANIFEST else "sample") + " can be")
             total += info.file_size
             names[info.filename] = info
         if total > MAX_TOTAL_BYTES:
@@ -384,17 +387,19 @@ def _listing(items: list[str], most: int = 5) -> str:
 
 
 def import_gallery(gallery: Gallery, source: str | Path, on_conflict: str = "merge",
-                   progress: Progress | None = None) -> ImportSummary:
+                   progress: Progress | None = None, checked: list[PlannedPerson] | None = None) -> ImportSummary:
     """Add an export zip's people to the gallery in one transaction, each under its own kind.
 
     ``on_conflict``: what to do with a person already enrolled in that kind under the same name:
     "merge" (add the samples not already there, up to MAX_SAMPLES), "rename" (import them as
-    "Name (2)") or "skip"."""
+    "Name (2)") or "skip".
+    ``checked``: what :func:`read_archive` already found in ``source`` (so a caller can refuse a
+    hostile zip before it even opens, and so creates, the gallery file)."""
     if on_conflict not in CONFLICTS:
         raise GalleryError(f"on a conflict SiamGUI can {', '.join(CONFLICTS)}, not {on_conflict!r}")
     if gallery.read_only:
         raise GalleryError(gallery.read_only)
-    people = read_archive(source)  # everything checked before the first write
+    people = read_archive(source) if checked is None else checked  # everything checked before the first write
     total = sum(len(p.samples) for p in people)
     summary = ImportSummary()
 

@@ -21,7 +21,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from siamgui.train.config import OneLineParser, add_options, from_args, numbers  # noqa: F401 - numbers: API
+from siamgui.train.config import MAX_BATCH, OneLineParser, add_options, from_args, numbers  # noqa: F401 - numbers: API
 
 
 def parser() -> argparse.ArgumentParser:
@@ -76,8 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     if out.suffix.lower() != ".onnx":
         print(f"siamgui-train: error: --out must end in .onnx (got {out.name})", file=sys.stderr)
         return 2
-    if args.k is not None and args.k < 2:
-        print("siamgui-train: error: -K must be at least 2 (pairs need two samples of a class)", file=sys.stderr)
+    from siamgui.train.presets import PRESETS
+
+    p, k = args.p or PRESETS[args.preset]["p"], args.k or PRESETS[args.preset]["k"]
+    if p * k > MAX_BATCH:  # -K 100000 took 3 GB and 73 s before a traceback
+        print(f"siamgui-train: error: {p} classes x {k} samples (-P x -K) make a batch of {p * k}; at most "
+              f"{MAX_BATCH} fit in memory", file=sys.stderr)
         return 2
     if args.resume and not Path(args.resume).is_file():
         print(f"siamgui-train: error: --resume {args.resume}: no such checkpoint file", file=sys.stderr)

@@ -51,6 +51,22 @@ def above(low: float) -> Callable[[str], float]:
     return check
 
 
+def between(low: float, high: float, kind: Callable[[str], Any] = int, low_open: bool = False,
+            why: str = "") -> Callable[[str], Any]:
+    """A type for argparse: a finite number of ``kind`` from ``low`` (excluded when ``low_open``) to
+    ``high``. The upper bound keeps a typo from asking for 256 GB (``--dim 1e9``), forking 100000
+    workers or overflowing the optimiser (``--lr 1e308``)."""
+    def check(text: str) -> Any:
+        value = _number(text, kind)
+        if (value <= low if low_open else value < low) or value > high:
+            lo = f"more than {low:g}" if low_open else f"at least {low:g}"
+            hi = f"{high:,}" if isinstance(high, int) else f"{high:g}"
+            raise argparse.ArgumentTypeError(f"must be {lo} and at most {hi}{why} (got {text})")
+        return value
+    check.__name__ = kind.__name__
+    return check
+
+
 def fraction(text: str) -> float:
     """A share strictly between 0 and 1."""
     value = _number(text, float)
@@ -68,6 +84,17 @@ def numbers(text: str) -> tuple[float, ...]:
     if not all(math.isfinite(v) for v in values):
         raise argparse.ArgumentTypeError(f"expected finite numbers separated by commas (got {text!r})")
     return values
+
+
+def numbers_between(low: float, high: float, what: str) -> Callable[[str], tuple[float, ...]]:
+    """:func:`numbers`, each from ``low`` to ``high`` (a speed of 0 divided by zero in the trainer)."""
+    def check(text: str) -> tuple[float, ...]:
+        values = numbers(text)
+        if not all(low <= v <= high for v in values):
+            raise argparse.ArgumentTypeError(f"{what} must be from {low:g} to {high:g} (got {text!r})")
+        return values
+    check.__name__ = "numbers"
+    return check
 
 
 def regex(text: str) -> str:
@@ -105,6 +132,8 @@ def preset_overrides(cfg: "Config") -> dict[str, Any]:
             if f.metadata.get("overrides_preset") and getattr(cfg, f.name) is not None}
 
 
+MAX_P, MAX_K = 512, 128  # classes and samples of a class in a batch (the presets use up to 64 and 24)
+MAX_BATCH = 2048  # P x K: the presets' largest is 256; checked in cli.main
 BUDGET = "budget"  # --minutes and --steps: one or the other
 
 
@@ -120,11 +149,11 @@ class Config:
     workdir: str = option("", "--workdir", help="checkpoints, curve, report (default runs/<out name>)")
     loss: str | None = option(None, "--loss", overrides_preset=True, help="default: the preset's (see --list)", choices=LOSSES)
     margin: float | None = option(None, "--margin", help="margin of the contrastive / triplet losses",
-                                  type=at_least(0.0, float))
+                                  type=between(0.0, 10.0, float))
     minutes: float | None = option(None, "--minutes", help="train for this long (default: the preset's)",
-                                   type=above(0.0), group=BUDGET)
+                                   type=between(0.0, 7 * 24 * 60.0, float, low_open=True, why=" (a week)"), group=BUDGET)
     steps: int | None = option(None, "--steps", help="train this many steps (deterministic with --seed)",
-                               type=at_least(1), group=BUDGET)
+                               type=between(1, 10**9), group=BUDGET)
     seed: int = option(0, "--seed", help="seed of the split, the batches and the weights", type=at_least(0))
     resume: str | None = option(None, "--resume", help="continue from a checkpoint (workdir/checkpoint.pt)",
                                 metavar="CKPT")
@@ -140,21 +169,22 @@ class Config:
                                     help="class from the file name for files not in class folders (first regex "
                                          "group)")
     p: int | None = option(None, "-P", "--classes-per-batch", overrides_preset=True, help="classes in a batch",
-                           type=at_least(2, why=": a batch needs two classes to tell apart"))
-    k: int | None = option(None, "-K", "--samples-per-class", overrides_preset=True, type=int,  # at least 2: checked in cli.main
-                           help="samples of each class in a batch (at least 2)")
-    lr: float | None = option(None, "--lr", overrides_preset=True, help="learning rate", type=above(0.0))
+                           type=between(2, MAX_P, why=": a batch needs two classes to tell apart"))
+    k: int | None = option(None, "-K", "--samples-per-class", overrides_preset=True, type=between(2, MAX_K, why=
+                           ": pairs need two samples of a class"), help="samples of each class in a batch (at least 2)")
+    lr: float | None = option(None, "--lr", overrides_preset=True, help="learning rate",
+                            type=between(0.0, 10.0, float, low_open=True))
     size: int | None = option(None, "--size", help="input size (image side, or log-mel frames per window)",
                               type=at_least(8))
-    dim: int | None = option(None, "--dim", help="embedding size", type=at_least(2))
+    dim: int | None = option(None, "--dim", help="embedding size", type=between(2, 4096))
     rotations: int | None = option(None, "--rotations", overrides_preset=True, type=int, choices=(1, 2, 4),
                                    help="glyphs: rotated copies (90 degrees) of each training class as extra "
                                         "classes")
     speed_classes: tuple[float, ...] | None = option(
-        None, "--speed-classes", overrides_preset=True, type=numbers, metavar="S,S",
+        None, "--speed-classes", overrides_preset=True, type=numbers_between(0.25, 4.0, "speeds"), metavar="S,S",
         help="audio: each training speaker played at these speeds (e.g. 0.9,1.1) as extra speakers")
     hue_classes: tuple[float, ...] | None = option(
-        None, "--hue-classes", overrides_preset=True, type=numbers, metavar="D,D",
+        None, "--hue-classes", overrides_preset=True, type=numbers_between(-180.0, 180.0, "hue turns"), metavar="D,D",
         help="photos: each training class with its hue turned by these degrees as extra classes (write "
              "--hue-classes=-50,50: a value starting with a minus needs the =)")
     groups_per_batch: int | None = option(None, "--groups-per-batch", overrides_preset=True, metavar="G", type=at_least(1),
@@ -170,7 +200,7 @@ class Config:
     device: str = option("auto", "--device", choices=("auto", "cuda", "cpu"),
                          help="where to train (auto: CUDA when torch sees a GPU); several GPUs or machines: run "
                               "under torchrun --nproc_per_node N -m siamgui.train.cli ...")
-    workers: int = option(0, "--workers", metavar="N", type=at_least(0),
+    workers: int = option(0, "--workers", metavar="N", type=between(0, 64),
                           help="processes preparing batches (keeps a GPU fed; 0 = reproducible, in-process)")
     init: str | None = option(None, "--init", metavar="NAME|MODEL.onnx|CKPT",
                               help="start from an imported encoder (dlib-face, resemblyzer, or the .onnx an import "
@@ -210,8 +240,10 @@ def add_options(ap: argparse.ArgumentParser, cls: type = Config) -> argparse.Arg
         group = meta.pop("group", None)
         positional = meta.pop("positional", False)
         target = ap
-        if group is not None:
-            target = groups.setdefault(group, ap.add_mutually_exclusive_group())
+        if group is not None:  # not setdefault: its default would make an empty group that breaks --help
+            if group not in groups:
+                groups[group] = ap.add_mutually_exclusive_group()
+            target = groups[group]
         if positional:
             target.add_argument(f.name, **meta)
             continue

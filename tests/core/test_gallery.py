@@ -241,3 +241,34 @@ def test_top_must_be_one_or_more(tmp_path):
         for top in (0, -3):
             with pytest.raises(GalleryError, match="1 or more"):
                 g.identify(vec(1), "h", "cosine", 0.5, top=top)
+
+
+def test_a_damaged_embedding_says_what_is_wrong_with_it(tmp_path):
+    """A lone 3-byte blob once read "3 bytes, others have 3"; the usual length is what the others have."""
+    import sqlite3
+
+    with Gallery(tmp_path / "g.db") as g:
+        g.enrol("Ada", [sample(1)], np.stack([vec(1)]), "h", "m")
+    db = sqlite3.connect(tmp_path / "g.db")
+    db.execute("UPDATE embeddings SET vector = x'010203'")
+    db.commit()
+    db.close()
+    with Gallery(tmp_path / "g.db") as g, pytest.raises(GalleryError) as err:
+        g.identify(vec(1), "h", "cosine", 0.5)
+    assert "(sample 1: 3 bytes, not a whole number of 4-byte numbers)" in str(err.value)
+    with Gallery(tmp_path / "g.db") as g:
+        g.enrol("Bob", [sample(2), sample(3)], np.stack([vec(2), vec(3)]), "h", "m")
+        with pytest.raises(GalleryError) as err:
+            g.identify(vec(1), "h", "cosine", 0.5)
+    assert "(sample 1: 3 bytes, others have 32)" in str(err.value)
+
+
+def test_a_file_that_is_no_gallery_by_name_or_content_is_left_alone(tmp_path):
+    """``--gallery notes.txt`` (a slip) once renamed the notes to notes.damaged-*.txt and put a
+    database in their place, even for ``gallery list``; only a gallery-named file is set aside."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    with pytest.raises(GalleryError) as err:
+        Gallery(notes)
+    assert "is not a gallery" in str(err.value) and "left as it is" in str(err.value)
+    assert notes.read_text() == "my notes" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

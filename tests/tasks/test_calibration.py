@@ -257,3 +257,33 @@ def test_segment_lengths_outside_the_bounds_are_refused(tmp_path, segment):
     (tmp_path / "a").mkdir()
     with pytest.raises(cal.CalibrationError, match="the segment length must be from 0.5 to 600 seconds"):
         cal.plan_folder(tmp_path, "audio", segment_s=segment)
+
+
+@pytest.mark.parametrize("per_class, max_pairs", [(1000, 1_000_000), (100, 2_000_000)])
+def test_many_pairs_are_drawn_as_arrays_distinct_and_balanced(per_class, max_pairs):
+    """10 classes of 1000 files asked for 10M pairs took 2 GB as Python tuples (and gathering
+    their embeddings 1 GB more); now pairs are int64 keys. 10 x 100 files have 49500 same pairs
+    in all: asked for more, every one of them is used (drawing them would take ages)."""
+    import tracemalloc
+
+    labels = [f"c{k}" for k in range(10) for _ in range(per_class)]
+    tracemalloc.start()
+    pairs, same = cal.folder_pairs(labels, max_pairs=max_pairs, seed=0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    lab = np.asarray(labels)
+    half = min(max_pairs // 2, 10 * per_class * (per_class - 1) // 2)
+    assert same.sum() == (~same).sum() == half
+    assert (lab[pairs[same, 0]] == lab[pairs[same, 1]]).all() and (lab[pairs[~same, 0]] != lab[pairs[~same, 1]]).all()
+    assert (pairs[:, 0] < pairs[:, 1]).all() and len(np.unique(pairs, axis=0)) == len(pairs)
+    assert peak < 200 * 2**20, peak / 2**20
+    again, _ = cal.folder_pairs(labels, max_pairs=max_pairs, seed=0)
+    assert np.array_equal(pairs, again)  # seeded
+
+
+def test_distances_are_computed_a_chunk_at_a_time(monkeypatch):
+    monkeypatch.setattr(cal, "DISTANCE_CHUNK", 7)
+    emb = np.random.default_rng(0).normal(size=(30, 8)).astype(np.float32)
+    pairs = np.array([(i, j) for i in range(30) for j in range(i + 1, 30)], np.int64)
+    whole = np.asarray(distance(emb[pairs[:, 0]], emb[pairs[:, 1]], "cosine"), np.float64).reshape(-1)
+    assert np.allclose(cal._distances(emb, pairs, "cosine"), whole)

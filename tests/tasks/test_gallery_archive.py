@@ -145,7 +145,8 @@ PNG = cv2.imencode(".png", np.zeros((8, 8), np.uint8))[1].tobytes()
     ("link", "holds a link"),
     ("extra", "people.json does not match the files"),
     ("missing", "is missing"),
-    ("bomb", "would unpack to"),
+    ("bomb", "more than a sample can be"),
+    ("manifest bomb", "more than a manifest can be"),
     ("many", "entries, more than"),
     ("not a zip", "not a readable zip"),
     ("no manifest", "has no people.json"),
@@ -172,6 +173,11 @@ def test_a_hostile_zip_is_refused_in_one_sentence_and_writes_nothing(tmp_path, c
                     w.write(bytes(2**20))
             f.writestr("people.json", json.dumps(_manifest(["Eve/a.png"])))
         assert z.stat().st_size < 2**20
+    elif case == "manifest bomb":  # the manifest itself, 100 MiB of spaces
+        with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as f:
+            with f.open("people.json", "w") as w:
+                for _ in range(100):
+                    w.write(b" " * 2**20)
     elif case == "many":
         monkeypatch.setattr(ga, "MAX_ENTRIES", 50)
         _zip(z, {f"Eve/{i}.png": PNG for i in range(60)}, _manifest([f"Eve/{i}.png" for i in range(60)]))
@@ -296,3 +302,15 @@ def test_an_import_holds_one_sample_in_memory_at_a_time(tmp_path):
         tracemalloc.stop()
     assert summary.samples == 6
     assert peak < 100 * 2**20, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_export_onto_the_gallery_itself_is_refused(tmp_path):
+    """The Export dialog (or a script) naming the gallery file once replaced everyone with a zip."""
+    g = Gallery(tmp_path / "g.sqlite3")
+    g.enrol("Ada", [("image", ".png", PNG, "a.png")], np.ones((1, 4), np.float32), "h", "m", scope="glyph")
+    from siamgui.core.gallery import GalleryError
+
+    with pytest.raises(GalleryError) as err:
+        ga.export_gallery(g, tmp_path / "g.sqlite3")
+    assert "is the gallery itself" in str(err.value)
+    assert [p.name for p in g.entries()] == ["Ada"]

@@ -75,8 +75,10 @@ def test_bad_out_and_k(tmp_path, capsys):
     data = glyph_folder(tmp_path / "g", classes="AB", per_class=2)
     assert main([str(data), "--preset", "glyph", "--out", str(tmp_path / "m.txt")]) == 2
     assert "--out" in one_line_error(capsys)
-    assert main([str(data), "--preset", "glyph", "--out", str(tmp_path / "m.onnx"), "-K", "1"]) == 2
-    one_line_error(capsys)
+    with pytest.raises(SystemExit) as stop:  # -K is checked by the parser, like every number
+        main([str(data), "--preset", "glyph", "--out", str(tmp_path / "m.onnx"), "-K", "1"])
+    assert stop.value.code == 2
+    assert "pairs need two samples of a class" in one_line_error(capsys)
 
 
 def test_class_variant_options_take_numbers_and_say_so_otherwise(tmp_path, capsys):
@@ -90,3 +92,17 @@ def test_class_variant_options_take_numbers_and_say_so_otherwise(tmp_path, capsy
         assert stop.value.code == 2
         err = capsys.readouterr().err.strip().splitlines()[-1]
         assert "expected numbers separated by commas" in err and "Traceback" not in err
+
+
+def test_help_prints_and_budget_options_exclude_each_other(tmp_path, capsys):
+    """--help once ended in a traceback ("empty group"): each option group made a spare, empty
+    mutually exclusive group; --minutes and --steps still exclude each other."""
+    with pytest.raises(SystemExit) as stop:
+        main(["--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert "--minutes" in out and "--steps" in out and "usage: siamgui-train" in out
+    with pytest.raises(SystemExit) as stop:
+        run(tmp_path, tmp_path, "glyph", "--minutes", "1")  # run() passes --steps 2
+    assert stop.value.code == 2
+    assert "not allowed with argument" in one_line_error(capsys)

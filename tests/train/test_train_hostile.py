@@ -81,12 +81,25 @@ def test_a_crafted_checkpoint_runs_nothing(tmp_path, capsys, glyphs, option, wra
     (["--minutes", "0"], "more than 0"), (["--seed", "-1"], "at least 0"), (["--val-fraction", "1.5"], "between 0"),
     (["--margin", "nan"], "finite"), (["--eval-every", "0"], "more than 0"),
     (["--speed-classes", "0.9,nan"], "finite"),
+    # too large: 256 GB (--dim), 3 GB and 73 s (-K), an optimiser overflow (--lr), 100000 forked
+    # workers, a run that never ends, a division by zero (speed 0): each once a traceback or worse
+    (["--dim", "1000000000"], "at most 4,096"), (["-K", "100000"], "at most 128"), (["-P", "100000"], "at most 512"),
+    (["--lr", "1e308"], "at most 10"), (["--margin", "1e308"], "at most 10"), (["--workers", "100000"], "at most 64"),
+    (["--minutes", "1e300"], "at most 10080 (a week)"), (["--steps", "99999999999999999999"], "at most 1,000,000,000"),
+    (["--speed-classes", "0,1e9"], "speeds must be from 0.25 to 4"), (["--hue-classes=-190"], "from -180 to 180"),
 ])
 def test_bad_numbers_end_in_one_sentence_and_exit_2(tmp_path, capsys, glyphs, bad, says):
     with pytest.raises(SystemExit) as stop:
         main(args(tmp_path, glyphs, *bad))
     assert stop.value.code == 2
     assert says in one_sentence(capsys)
+    assert not (tmp_path / "runs" / "m").exists()
+
+
+def test_a_batch_too_large_for_memory_is_refused(tmp_path, capsys, glyphs):
+    """-P and -K are each bounded, and so is their product (the preset's -P with a large -K too)."""
+    assert main(args(tmp_path, glyphs, "--steps", "1", "-K", "128")) == 2
+    assert "64 classes x 128 samples (-P x -K) make a batch of 8192; at most 2048" in one_sentence(capsys)
     assert not (tmp_path / "runs" / "m").exists()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from siamgui.kinds import register
 from siamgui.kinds.base import Prepared, Source, SpeechModality
-from siamgui.kinds.limits import FRAMES, N_MELS, SAMPLE_RATE, SECONDS, Limit, int_range
+from siamgui.kinds.limits import FRAMES, N_MELS, SECONDS, Limit, audio_footprint, int_range
 from siamgui.media import ge2e
 
 
@@ -22,7 +22,8 @@ class Ge2eModality(SpeechModality):
 
     kind = "ge2e"
     defaults: dict[str, Any] = dict(ge2e.DEFAULTS)
-    limits = {"sample_rate": SAMPLE_RATE, "n_mels": N_MELS, "win_ms": int_range(1, 200),
+    # WebRTC's voice detector works at these rates only (96000 ended in "Error while processing frame")
+    limits = {"sample_rate": Limit(choices=(8000, 16000, 32000, 48000)), "n_mels": N_MELS, "win_ms": int_range(1, 200),
               "hop_ms": int_range(1, 200), "fmin": Limit(0.0, 48000.0), "fmax": Limit(1.0, 48000.0, optional=True),
               "pad_mode": Limit(choices=("constant", "reflect")), "frames": FRAMES, "rate": Limit(0.1, 100.0),
               "min_coverage": Limit(0.0, 1.0), "target_dbfs": Limit(-100.0, 0.0),
@@ -42,7 +43,7 @@ class Ge2eModality(SpeechModality):
         step = round(rate / float(spec["rate"]) / hop)
         if not 0 < step <= int(spec["frames"]):
             return f"rate {spec['rate']} gives a window step of {step} frames (1 to {spec['frames']} needed)"
-        return None
+        return audio_footprint(rate, hop, spec["n_mels"], spec["frames"], step)
 
     def prepare(self, source: Source) -> Prepared:
         clip = self.clip_of(source)

@@ -8,7 +8,7 @@ import numpy as np
 
 from siamgui.kinds import register
 from siamgui.kinds.base import Prepared, Source, SpeechModality
-from siamgui.kinds.limits import FRAMES, N_MELS, SAMPLE_RATE, SECONDS, int_range
+from siamgui.kinds.limits import FRAMES, N_MELS, SAMPLE_RATE, SECONDS, audio_footprint, int_range
 from siamgui.media import audio
 from siamgui.media.errors import MediaError
 
@@ -30,7 +30,7 @@ class LogMelModality(SpeechModality):
     def relations(cls, spec: dict[str, Any]) -> str | None:
         if spec["win"] > spec["n_fft"]:
             return f"win ({spec['win']}) must not exceed n_fft ({spec['n_fft']})"
-        return None
+        return audio_footprint(spec["sample_rate"], spec["hop"], spec["n_mels"], spec["frames"], spec["step"])
 
     def features(self, samples: np.ndarray) -> np.ndarray:
         """Unnormalised (n_mels, frames) log-mel of samples at ``sample_rate``."""

@@ -55,6 +55,9 @@ def test_quick_bench_json_structure(tmp_path):
     assert [g["enrolled"] for g in out["gallery"]] == [100, 10_000, 100_000]
     assert all("median_ms" in g["query"] and g["matches"] == 5 for g in out["gallery"])
     assert out["memory"]["bench_process_peak_mib"] > 0
+    # the app's own peak (VmHWM), not the launcher's fork: at its window, and with its model loaded
+    assert 0 < out["memory"]["app_window_shown_peak_mib"] <= out["memory"]["app_process_peak_mib"]
+    assert face["why_map"]["median_s"] > 0 and face["why_map"]["occlusions"] > 0
     assert {t["what"] for t in out["targets"]} >= {
         "Live face loop per 640x480 frame (tracked face: keeps up with 30 fps)",
         "whole-frame detect + align + embed per 640x480 frame", "end of a voice utterance to its verdict",

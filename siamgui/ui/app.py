@@ -49,10 +49,36 @@ def run(argv: Sequence[str] | None = None) -> int:
     app = create_app(argv)
     window = build_window(show_first=True)
     window.show()
-    if os.environ.get("SIAMGUI_EXIT_AFTER_SHOW"):  # `siamgui bench`: time to the first window, then quit
-        QTimer.singleShot(0, lambda: (print(f"shown {seconds_since_start():.3f}", flush=True), window.close()))
+    exit_after = os.environ.get("SIAMGUI_EXIT_AFTER_SHOW")  # `siamgui bench`: measure, then quit
+    if exit_after == "loaded":  # once the model is loaded and every view built: the app's memory in use
+        poll = QTimer(window)
+
+        def loaded() -> None:
+            if window.encoder is not None and not window.loading and not window.pending_views():
+                poll.stop()
+                print(f"loaded {seconds_since_start():.3f} {peak_mib() or 0:.1f}", flush=True)
+                window.close()
+
+        poll.timeout.connect(loaded)
+        poll.start(50)
+    elif exit_after:  # time to the first window
+        QTimer.singleShot(0, lambda: (print(f"shown {seconds_since_start():.3f} {peak_mib() or 0:.1f}", flush=True),
+                                      window.close()))
     QTimer.singleShot(0, window.finish_start)
     return int(app.exec())
+
+
+def peak_mib() -> float | None:
+    """This program's peak resident memory in MiB (Linux VmHWM, which starts anew at exec, unlike
+    getrusage's maxrss that a launcher's fork carries in); None where /proc is missing."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def seconds_since_start() -> float:

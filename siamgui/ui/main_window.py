@@ -184,6 +184,10 @@ class MainWindow(QMainWindow):
             if self._view_steps:
                 QTimer.singleShot(0, self.finish_start)
 
+    def pending_views(self) -> int:
+        """How many views are still to be added after the window showed (0 once all are built)."""
+        return len(self._view_steps)
+
     def build_views(self) -> None:
         """Every view not built yet, now."""
         while self._view_steps:

@@ -180,8 +180,7 @@ class BlazeFaceDetector:
     def detect(self, image: np.ndarray) -> list[Face]:
         """All faces in a BGR or grey image, largest first, in the image's own pixels; MTCNN's
         whole search when BlazeFace finds none."""
-        rgb = _to_rgb(image)
-        if min(rgb.shape[:2]) < 8:
+        if min(image.shape[:2]) < 8:
             return []
         faces = self.detect_own(image)
         return faces if faces else self.fallback.detect(image)
@@ -206,10 +205,9 @@ class BlazeFaceDetector:
         """BlazeFace's own detections: (box, score, six keypoints (6, 2)) in the image's pixels,
         best first; the keypoints are the subject's right and left eye, nose tip, mouth centre,
         right and left ear tragion."""
-        rgb = _to_rgb(image)
-        if min(rgb.shape[:2]) < 8:
+        if min(image.shape[:2]) < 8:
             return []
-        work, scale, pad = search_canvas(rgb, max(rgb.shape[:2]))  # small crops: upscaled, bordered
+        work, scale, pad = search_canvas(image, max(image.shape[:2]))  # small crops: upscaled, bordered
         return self._search(work, scale, pad, (0.0, 0.0))
 
     def detect_near(self, image: np.ndarray, box: Box, grow: float = 0.5) -> list[Face]:
@@ -222,18 +220,20 @@ class BlazeFaceDetector:
         x1, y1 = min(w, int(np.ceil(roi.x + roi.w))), min(h, int(np.ceil(roi.y + roi.h)))
         if x1 - x0 < 8 or y1 - y0 < 8:
             return []
-        faces = self._faces(self._search(_to_rgb(image[y0:y1, x0:x1]), 1.0, 0, (float(x0), float(y0))), image)
+        faces = self._faces(self._search(image[y0:y1, x0:x1], 1.0, 0, (float(x0), float(y0))), image)
         return faces if faces else self.fallback.detect_near(image, box, grow)
 
     # -- the search -----------------------------------------------------------------------------
     def _search(self, work: np.ndarray, scale: float, pad: int,
                 origin: tuple[float, float]) -> list[tuple[Box, float, np.ndarray]]:
-        """BlazeFace on ``work`` (RGB: the image scaled by ``scale``, bordered by ``pad``, cut at
-        ``origin``): (box, score, keypoints) in the image's own pixels, best first."""
+        """BlazeFace on ``work`` (BGR, BGRA or grey: the image scaled by ``scale``, bordered by ``pad``,
+        cut at ``origin``): (box, score, keypoints) in the image's own pixels, best first. The
+        colour order is changed after the resize to the model's side (the same pixels, as a channel
+        order and a resize commute; a frame's worth of conversion saved every search)."""
         h, w = work.shape[:2]
         fit = self.size / max(h, w)
         nh, nw = max(1, round(h * fit)), max(1, round(w * fit))
-        small = cv2.resize(work, (nw, nh), interpolation=cv2.INTER_AREA if fit < 1 else cv2.INTER_LINEAR)
+        small = _to_rgb(cv2.resize(work, (nw, nh), interpolation=cv2.INTER_AREA if fit < 1 else cv2.INTER_LINEAR))
         top, left = (self.size - nh) // 2, (self.size - nw) // 2
         canvas = cv2.copyMakeBorder(small, top, self.size - nh - top, left, self.size - nw - left,
                                     cv2.BORDER_CONSTANT, value=(0, 0, 0))  # letterboxed on black, as MediaPipe does

@@ -138,16 +138,17 @@ class CnnFaceDetector:
         regresses each box, as in the cascade (BlazeFace then stands in for P-net alone)."""
         if not len(boxes):
             return []
-        rgb = _to_rgb(image)
+        bgr = image.ndim == 3 and image.shape[2] == 3  # crops are turned to RGB, not the whole frame
+        src = image if bgr else _to_rgb(image)
         rows = np.array([[b.x, b.y, b.x + b.w, b.y + b.h, 1.0] for b in (box.square(grow) for box in boxes)],
                         np.float32)
         if rnet:
-            offsets, _ = self._run("rnet", _crops(rgb, rows, 24))
+            offsets, _ = self._run("rnet", _crops(src, rows, 24, bgr))
             rows = _square(_regress(rows, offsets))
         for k in range(max(1, passes)):
             if k:
                 rows = _square(rows)
-            offsets, marks, prob = self._run("onet", _crops(rgb, rows, 48))
+            offsets, marks, prob = self._run("onet", _crops(src, rows, 48, bgr))
             bw, bh = (rows[:, 2] - rows[:, 0])[:, None], (rows[:, 3] - rows[:, 1])[:, None]
             xs, ys = rows[:, 0:1] + marks[:, :5] * bw, rows[:, 1:2] + marks[:, 5:] * bh
             rows[:, 4] = prob[:, 1]
@@ -288,8 +289,9 @@ def _nms(boxes: np.ndarray, overlap: float, union: bool = True) -> np.ndarray:
     return np.array(keep, np.int64)
 
 
-def _crops(rgb: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
-    """Each box cut from ``rgb`` (zeros outside the image) and resized to size x size: NCHW blob."""
+def _crops(rgb: np.ndarray, boxes: np.ndarray, size: int, bgr: bool = False) -> np.ndarray:
+    """Each box cut from ``rgb`` (zeros outside the image) and resized to size x size: NCHW blob.
+    ``bgr``: the image is BGR, and only the small crops are turned to RGB (not the whole frame)."""
     h, w = rgb.shape[:2]
     out = np.zeros((len(boxes), size, size, 3), np.uint8)
     for k, b in enumerate(boxes):
@@ -300,7 +302,7 @@ def _crops(rgb: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
         if sx1 > sx0 and sy1 > sy0:
             patch[sy0 - ya:sy1 - ya, sx0 - xa:sx1 - xa] = rgb[sy0:sy1, sx0:sx1]
         out[k] = cv2.resize(patch, (size, size), interpolation=_interp(size / max(xb - xa, 1)))
-    return _blob(out)
+    return _blob(np.ascontiguousarray(out[..., ::-1]) if bgr else out)
 
 
 def _back(rows: np.ndarray, scale: float, pad: int, origin: tuple[float, float]) -> list[Face]:

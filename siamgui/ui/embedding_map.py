@@ -159,7 +159,7 @@ class EmbeddingMap(QWidget):
         p.translate(frame.left() - 8, frame.center().y())
         p.rotate(-90)
         p.drawText(QRectF(-frame.height() / 2, -16, frame.height(), 16), Qt.AlignmentFlag.AlignHCenter,
-                   f"component 2 ({100 * self.explained[1]:.0f}%)")
+                   f"principal component 2 ({100 * self.explained[1]:.0f}% of the variance)")
         p.restore()
         if self.caption:
             p.setPen(INK)

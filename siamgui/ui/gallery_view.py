@@ -31,6 +31,13 @@ from siamgui.ui.views import View
 THUMB = 128
 IDENTIFY_HINT = ("Who is in a photo or a recording? Pick a file: the nearest enrolled people, or “unknown” when "
                  "nobody is under the threshold.")
+
+
+def identify_hint(medium) -> str:
+    """The Identify hint in the words of the model's medium ("Who is in a photo?" for a face model)."""
+    one = medium.sample_word[:-1] if medium.sample_word.endswith("s") else medium.sample_word
+    return (f"Who is in a {one}? Pick a file: the nearest enrolled people, or “unknown” when nobody is "
+            "under the threshold.")
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1  # a person's exact name (the item's text adds the count)
 POLL_MS = 1500  # how often a visible view checks whether someone else changed the gallery
 
@@ -232,7 +239,8 @@ class GalleryView(View):
         self.identify_verdict.hide()
         self.identify_thumb.clear()
         self.identify_thumb.setText("?")
-        self.identify_result.setText(IDENTIFY_HINT)
+        self.identify_result.setText(identify_hint(self.encoder.modality.medium) if self.encoder is not None
+                                     else IDENTIFY_HINT)
 
     def _filter(self) -> str:
         return self.encoder.modality.medium.file_filter if self.encoder is not None else IMAGE.file_filter

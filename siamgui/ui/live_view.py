@@ -166,7 +166,14 @@ class LiveView(LiveWhy, View):
         self.why_caption.setObjectName("muted")
         self.why_caption.setWordWrap(True)
         self.why_caption.hide()
-        left.addWidget(self.why_caption)
+        self.why_save_btn = QPushButton("Save PNG…")  # the maps on screen, as `siamgui explain --out` writes them
+        self.why_save_btn.setToolTip("Save the maps and their legend as a PNG picture")
+        self.why_save_btn.clicked.connect(lambda: self.save_why())
+        self.why_save_btn.hide()
+        why_row = QHBoxLayout()
+        why_row.addWidget(self.why_caption, 1)
+        why_row.addWidget(self.why_save_btn, 0, Qt.AlignmentFlag.AlignTop)
+        left.addLayout(why_row)
         self.message = plain(QLabel(""))
         self.message.setObjectName("paneNote")
         self.message.setWordWrap(True)
@@ -226,6 +233,7 @@ class LiveView(LiveWhy, View):
         self.why_btn.clicked.connect(lambda: self.why())
         self.why_job = why.WhyJob(self.jobs, self.why_btn, self.status.emit)
         self.why_maps = None  # the PairMaps on screen (None: the live picture)
+        self.why_picture = None  # their picture (both sides and the legend), for Save PNG…
         self.mode_combo.currentIndexChanged.connect(self._mode_changed)
         self.verdict.thresholdChanged.connect(self._threshold_changed)
         self.stats_timer = QTimer(self)

@@ -88,7 +88,7 @@ class LiveWhy:
         self.why_caption.show()
 
     def _show_why(self, maps, picture) -> None:
-        self.why_maps = maps
+        self.why_maps, self.why_picture = maps, picture
         self.scope.hide()
         self.preview.show()
         self.preview.show_frame(why.pair_image(picture), [])
@@ -100,10 +100,21 @@ class LiveWhy:
         else:
             lead = f"Live input only ({maps.against.name}'s reference is an average, with no picture to map). "
         self.why_caption.setText(lead + why.caption(maps))
+        self.why_save_btn.show()
         self.matches.hide()
         self.verdict.set_distance(maps.distance, note="the frozen pair")
         why.set_text(self.why_btn, "Back to live")
         self._refresh_why()
+
+    def save_why(self) -> None:
+        """The frozen pair's maps as a PNG, where the user says (the picture ``siamgui explain`` writes)."""
+        from siamgui.ui import saving
+
+        if self.why_picture is None:
+            return
+        path = saving.ask_path(self, "Save the Why? maps", "why-live.png", saving.PNG, ".png")
+        if path is not None:
+            self.status.emit(saving.write_png(why.pair_image(self.why_picture), path))
 
     def _why_failed(self, message: str) -> None:
         self.back_to_live()
@@ -113,8 +124,9 @@ class LiveWhy:
         """Drop the maps (or their computation) and show the live picture again."""
         shown = self.frozen
         self.why_job.cancel()
-        self.why_maps = None
+        self.why_maps = self.why_picture = None
         self.why_caption.hide()
+        self.why_save_btn.hide()
         why.set_text(self.why_btn, why.TEXT)
         if shown and self.encoder is not None:
             self.preview.setVisible(not self.listens)

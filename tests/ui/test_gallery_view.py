@@ -131,3 +131,10 @@ def test_read_only_gallery_browses_identifies_and_refuses_changes(qtbot, tmp_pat
     qtbot.waitUntil(lambda: "Alpha" in view.identify_result.text(), timeout=10000)
     view.delete_person(confirmed=True)  # reached another way than the (disabled) button: refused, said
     assert warnings and "read-only" in warnings[0] and view.people.count() == 1
+
+
+def test_the_identify_hint_speaks_of_the_models_own_files(qtbot, tmp_path, glyph_model, audio_model):
+    view, _ = make_view(qtbot, tmp_path, glyph_model)
+    assert view.identify_result.text().startswith("Who is in a photo?")
+    view.set_encoder(Encoder.load(audio_model))
+    assert view.identify_result.text().startswith("Who is in a recording?")

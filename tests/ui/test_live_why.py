@@ -46,7 +46,8 @@ def live_view(qtbot, request):
     return view
 
 
-def test_why_freezes_the_camera_pair_overlays_its_maps_and_goes_back_to_live(live_view, qtbot, tmp_path, computed):
+def test_why_freezes_the_camera_pair_overlays_its_maps_and_goes_back_to_live(live_view, qtbot, tmp_path, computed,
+                                                                             monkeypatch):
     from siamgui.ui import why
 
     view = live_view
@@ -80,9 +81,20 @@ def test_why_freezes_the_camera_pair_overlays_its_maps_and_goes_back_to_live(liv
     qtbot.wait(300)
     assert view.preview.image is shown  # the overlay stays while the camera runs
 
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QFileDialog
+
+    assert view.why_save_btn.isVisible()  # the maps can be kept (issue 22: the Why? map as PNG)
+    said = []
+    view.status.connect(said.append)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(tmp_path / "maps"), "")))
+    press(qtbot, view.why_save_btn)
+    saved = QImage(str(tmp_path / "maps.png"))  # the ending added
+    assert not saved.isNull() and saved.width() > saved.height() and said[-1] == f"Saved {tmp_path / 'maps.png'}"
+
     press(qtbot, view.why_btn)  # Back to live
     assert view.why_maps is None and not view.frozen and view.why_btn.text() == "Why?"
-    assert not view.why_caption.isVisible()
+    assert not view.why_caption.isVisible() and not view.why_save_btn.isVisible()
     qtbot.waitUntil(lambda: view.preview.image is not None and view.preview.image.width() == 640, timeout=10000)
 
     press(qtbot, view.why_btn)  # again; then a new reference clears the maps of the old one

@@ -23,7 +23,7 @@ app="$root/opt/siamgui/siamgui"
 run_app() { HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" QT_QPA_PLATFORM=offscreen \
   "$@"; }
 for n in 1 2 3; do
-  shown=$(SIAMGUI_EXIT_AFTER_SHOW=1 run_app "$app" | sed -n 's/^shown //p')
+  shown=$(SIAMGUI_EXIT_AFTER_SHOW=1 run_app "$app" | sed -n 's/^shown \([^ ]*\).*/\1/p')
   [ -n "$shown" ] || { echo "the frozen app showed no window" >&2; exit 1; }
   echo "frozen app: window shown $shown s after process start (launch $n$([ $n = 1 ] && echo ', first after install'))"
 done

@@ -26,7 +26,7 @@ import numpy as np
 from siamgui.media import align
 from siamgui.media.errors import MediaError
 from siamgui.media.face_detect import CnnFaceDetector, Face, _to_rgb
-from siamgui.media.faces import Box, search_canvas
+from siamgui.media.faces import Box, iou, search_canvas
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "short_range": {"size": 128, "strides": (8, 16, 16, 16), "per_cell_per_layer": 2, "min_score": 0.5},
@@ -194,8 +194,8 @@ class BlazeFaceDetector:
         where BlazeFace sees them large."""
         own = self.detect_own(image)
         boxes = [f.box for f in own]
-        extra = [f for f in self.fallback.detect(image) if all(_iou(f.box, b) < 0.3 for b in boxes)]
-        return sorted(own + extra, key=lambda f: f.box.w * f.box.h, reverse=True)
+        extra = [f for f in self.fallback.detect(image) if all(iou(f.box, b) < 0.3 for b in boxes)]
+        return sorted(own + extra, key=lambda f: f.box.area, reverse=True)
 
     def detect_own(self, image: np.ndarray) -> list[Face]:
         """BlazeFace's faces alone (no MTCNN search when there are none), largest first."""
@@ -265,12 +265,3 @@ class BlazeFaceDetector:
                                                  passes=self.onet_passes, rnet=self.rnet)
             faces = [Face(bx, s, f.landmarks) for (bx, s, _), f in zip(found, refined) if f.score >= ONET_MIN_PROB]
         return sorted(faces, key=lambda f: f.box.area, reverse=True)
-
-
-def _iou(a: Box, b: Box) -> float:
-    """Overlap of two boxes over their union (0 when apart)."""
-    x0, y0 = max(a.x, b.x), max(a.y, b.y)
-    x1, y1 = min(a.x + a.w, b.x + b.w), min(a.y + a.h, b.y + b.h)
-    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
-    union = a.w * a.h + b.w * b.h - inter
-    return inter / union if union > 0 else 0.0

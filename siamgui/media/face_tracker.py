@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from siamgui.media.faces import Box, default_detector
+from siamgui.media.faces import Box, default_detector, iou  # noqa: F401 - iou: this module's API too
 
 MATCH_IOU = 0.3  # a detection continues a track when their boxes overlap at least this much
 SAME_FACE_IOU = 0.6  # two tracks overlapping this much follow one face: the younger is dropped
@@ -31,15 +31,6 @@ SAME_FACE_IOU = 0.6  # two tracks overlapping this much follow one face: the you
 def box_of(detection: Any) -> Box:
     """The box of a detection (a Box itself, or an object carrying one)."""
     return detection if isinstance(detection, Box) else detection.box
-
-
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two boxes (0 when apart, 1 when equal)."""
-    x0, y0 = max(a.x, b.x), max(a.y, b.y)
-    x1, y1 = min(a.x + a.w, b.x + b.w), min(a.y + a.h, b.y + b.h)
-    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
-    union = a.area + b.area - inter
-    return inter / union if union > 0 else 0.0
 
 
 def _blend(a: Box, b: Box, w: float) -> Box:

@@ -119,6 +119,16 @@ def rescale(img: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interp)
 
 
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes (0 when apart, 1 when equal): how trackers and
+    detectors tell one face from another."""
+    x0, y0 = max(a.x, b.x), max(a.y, b.y)
+    x1, y1 = min(a.x + a.w, b.x + b.w), min(a.y + a.h, b.y + b.h)
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    union = a.area + b.area - inter
+    return inter / union if union > 0 else 0.0
+
+
 def search_canvas(img: np.ndarray, max_side: int) -> tuple[np.ndarray, float, int]:
     """The picture a whole-frame face search runs on, for every detector: a small crop upscaled so
     its short side is ``DETECT_MIN_SIDE`` and given a replicated border (a tight face crop has no

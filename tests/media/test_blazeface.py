@@ -17,6 +17,7 @@ from siamgui.media.blazeface import (BlazeFaceDetector, KEYPOINT_TEMPLATE, ancho
                                      weighted_nms)
 from siamgui.media.errors import MediaError
 from siamgui.media.face_detect import CnnFaceDetector
+from siamgui.media.faces import iou
 from siamgui.media.images import load_image
 
 
@@ -147,10 +148,4 @@ def test_a_search_for_every_face_finds_the_whole_crowd_blazeface_alone_misses(bl
     own, every = blaze.detect_own(frame), blaze.detect_every(frame)
     assert len(every) == 4 and len(own) < 4
     boxes = [f.box for f in every]
-    assert all(a is b or _overlap(a, b) < 0.3 for a in boxes for b in boxes)  # no face twice
-
-
-def _overlap(a, b) -> float:
-    from siamgui.media.face_tracker import iou
-
-    return iou(a, b)
+    assert all(a is b or iou(a, b) < 0.3 for a in boxes for b in boxes)  # no face twice

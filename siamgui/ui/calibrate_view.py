@@ -524,21 +524,14 @@ class CalibrateView(View):
 
     def save_rates(self) -> None:
         """The rates at every distinct threshold to a CSV (tasks/exports.py, as the CLI would write them)."""
-        from siamgui.errors import user_message
         from siamgui.tasks.exports import write_rates_csv
         from siamgui.ui import saving
 
         if self.result is None:
             return
         path = saving.ask_path(self, "Save the rates", self._save_name("-rates.csv"), saving.CSV, ".csv")
-        if path is None:
-            return
-        try:
-            write_rates_csv(self.result, path)
-        except Exception as exc:  # noqa: BLE001 - one sentence in the status line, never a crash
-            self.status.emit(f"Not saved: {user_message(exc)}")
-            return
-        self.status.emit(f"Saved {path}")
+        if path is not None:
+            self.status.emit(saving.write_with(write_rates_csv, self.result, path))
 
     def set_threshold(self, value: float) -> None:
         """Move the threshold (line, spin box, rates, ROC point) without re-embedding anything."""

@@ -644,21 +644,14 @@ class FewShotView(View):
 
     def save_predictions(self) -> None:
         """The predictions as a CSV (tasks/exports.py: what ``siamgui fewshot --out`` writes)."""
-        from siamgui.errors import user_message
         from siamgui.tasks.exports import write_predictions_csv
         from siamgui.ui import saving
 
         if self.result is None:
             return
         path = saving.ask_path(self, "Save the predictions", self._save_name(".csv"), saving.CSV, ".csv")
-        if path is None:
-            return
-        try:
-            write_predictions_csv(self.result, path)
-        except Exception as exc:  # noqa: BLE001 - one sentence in the status line, never a crash
-            self.status.emit(f"Not saved: {user_message(exc)}")
-            return
-        self.status.emit(f"Saved {path}")
+        if path is not None:
+            self.status.emit(saving.write_with(write_predictions_csv, self.result, path))
 
     def save_matrix(self) -> None:
         """The confusion matrix drawn at a size where every class has room, as a PNG."""

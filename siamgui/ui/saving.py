@@ -8,6 +8,7 @@ sentence, why it could not be written).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Callable
 
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFileDialog, QWidget
@@ -31,4 +32,16 @@ def write_png(picture: QImage | QPixmap, path: Path) -> str:
         return f"Not saved: the folder {path.parent} does not exist."
     if not picture.save(str(path), "PNG"):
         return f"Not saved: {path} could not be written."
+    return f"Saved {path}"
+
+
+def write_with(write: Callable[[Any, Path], Any], result: Any, path: Path) -> str:
+    """``write(result, path)`` (a CSV writer of tasks/exports.py); the status line to show: where
+    the file went, or in one sentence why it could not be written (never a crash)."""
+    from siamgui.errors import user_message
+
+    try:
+        write(result, path)
+    except Exception as exc:  # noqa: BLE001 - one sentence in the status line
+        return f"Not saved: {user_message(exc)}"
     return f"Saved {path}"

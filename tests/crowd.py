@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import shared_data
+from conftest import ROOT, shared_data
 
 PEOPLE = {"s1": "Ada", "s2": "Grace", "s3": "Edsger"}  # enrolled; s4 is the stranger
 STRANGER = "s4"
@@ -71,3 +71,24 @@ def crowd_video(path: Path, root: Path, frames: int = 40, fps: int = 10) -> Path
         out.write(img)
     out.release()
     return path
+
+
+def shipped_face_encoder():
+    """The shipped face model (naming people needs it), or a skip saying it is absent."""
+    from siamgui import Encoder
+
+    path = ROOT / "models" / "face.onnx"
+    if not path.exists():
+        pytest.skip("models/face.onnx is not in this checkout (naming people needs the trained model)")
+    return Encoder.load(path, device="cpu")
+
+
+def enrolled_gallery(path: Path, encoder, root: Path):
+    """A gallery at ``path`` with the three crowd people enrolled from their pictures the camera never shows."""
+    from siamgui.core.gallery import Gallery
+    from siamgui.tasks.enrolment import enrol_files
+
+    gallery = Gallery(path)
+    for name, files in enrolment_files(root).items():
+        enrol_files(gallery, encoder, name, files)
+    return gallery

@@ -11,6 +11,7 @@ import zipfile
 import pytest
 
 from onnx_factory import carded_model
+from terminal import on_a_terminal
 
 HOSTILE = "Zoë & Co <i>x</i> ../a/b"
 
@@ -108,37 +109,12 @@ def test_a_damaged_embedding_blob_is_one_sentence_and_exit_2(tmp_path, enrolled,
     assert "damaged embedding" in r.stderr and "3 bytes" in r.stderr and "bug" not in r.stderr
 
 
-def _on_a_terminal(*args) -> tuple[subprocess.CompletedProcess, bytes]:
-    """Run ``siamgui ARGS`` with a real pseudo-terminal as stderr; what the terminal received."""
-    import fcntl
-    import select
-    import struct
-    import termios
-
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    proc = subprocess.run([sys.executable, "-m", "siamgui", *map(str, args)], stdout=subprocess.PIPE,
-                          stderr=slave, env=os.environ.copy(), timeout=120, text=True)
-    os.close(slave)
-    seen = b""
-    while select.select([master], [], [], 5)[0]:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # every writer has gone
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(master)
-    return proc, seen
-
-
 def test_export_and_import_show_a_bar_on_a_terminal_and_stay_quiet_piped(tmp_path, enrolled):
     out = tmp_path / "out.zip"
-    proc, seen = _on_a_terminal("gallery", "export", out, "--gallery", enrolled)
+    proc, seen = on_a_terminal("gallery", "export", out, "--gallery", enrolled)
     assert proc.returncode == 0 and b"exporting" in seen and b"2/2" in seen
     assert proc.stdout.startswith("exported 1 person")  # stdout carries only the result
-    proc, seen = _on_a_terminal("gallery", "import", out, "--gallery", tmp_path / "fresh.sqlite3")
+    proc, seen = on_a_terminal("gallery", "import", out, "--gallery", tmp_path / "fresh.sqlite3")
     assert proc.returncode == 0 and b"importing" in seen
     piped = siamgui("gallery", "export", tmp_path / "again.zip", "--gallery", enrolled)
     assert piped.returncode == 0 and piped.stderr == ""

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 
 import cv2
 import numpy as np
@@ -14,6 +11,7 @@ import numpy as np
 from conftest import ROOT
 from tasks.test_calibration import make_classes
 from tasks.test_fewshot import letters
+from terminal import on_a_terminal
 from test_cli import siamgui
 
 GLYPH = str(ROOT / "models" / "glyph.onnx")
@@ -72,29 +70,8 @@ def test_a_bar_draws_on_a_terminal_and_stays_quiet_elsewhere():
 
 def test_embed_shows_a_bar_on_a_terminal_stderr_only(glyph_model, glyph_files, tmp_path):
     """A real pseudo-terminal as stderr: the bar is drawn there; stdout (piped) carries only the result."""
-    import fcntl
-    import select
-    import struct
-    import termios
-
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal 100 columns wide
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     files = [str(glyph_files[k]) for k in ("a1", "a2", "b1")]
-    proc = subprocess.run([sys.executable, "-m", "siamgui", "embed", *files, "--model", str(glyph_model),
-                           "--out", str(tmp_path / "e.npz")], stdout=subprocess.PIPE, stderr=slave, env=env,
-                          timeout=120, text=True)
-    os.close(slave)
-    seen = b""
-    while select.select([master], [], [], 5)[0]:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # every writer has gone: all of it was read
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(master)
+    proc, seen = on_a_terminal("embed", *files, "--model", glyph_model, "--out", tmp_path / "e.npz")
     assert proc.returncode == 0
     assert b"embedding" in seen and b"3/3" in seen
     assert "embedding:" not in proc.stdout and proc.stdout.startswith("3 embeddings")

@@ -7,28 +7,20 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from conftest import ROOT
-from crowd import AWAY, PEOPLE, crowd_frames, enrolment_files, orl
-from siamgui import Encoder
-from siamgui.core.gallery import Gallery
-from siamgui.tasks.enrolment import enrol_files, scope_of
+from crowd import AWAY, PEOPLE, crowd_frames, enrolled_gallery, orl, shipped_face_encoder
+from siamgui.tasks.enrolment import scope_of
 from siamgui.tasks.live import FaceVerifier, PeopleSnapshot, crowd_frame, time_identify
 
 
 @pytest.fixture(scope="module")
 def face_encoder():
-    path = ROOT / "models" / "face.onnx"
-    if not path.exists():
-        pytest.skip("models/face.onnx is not in this checkout (naming people needs the trained model)")
-    return Encoder.load(path, device="cpu")
+    return shipped_face_encoder()
 
 
 @pytest.fixture
 def people(face_encoder, tmp_path):
     root = orl()
-    gallery = Gallery(tmp_path / "g.db")
-    for name, files in enrolment_files(root).items():
-        enrol_files(gallery, face_encoder, name, files)
+    gallery = enrolled_gallery(tmp_path / "g.db", face_encoder, root)
     snap = PeopleSnapshot.from_matrix(gallery.matrix(face_encoder.model_hash, scope_of(face_encoder)), face_encoder.card.metric)
     gallery.close()
     return root, snap

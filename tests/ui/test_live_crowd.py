@@ -10,10 +10,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from conftest import ROOT, SAMPLES
-from crowd import PEOPLE, crowd_video, enrolment_files, orl
+from crowd import PEOPLE, crowd_video, enrolled_gallery, orl, shipped_face_encoder
 from siamgui import Encoder
-from siamgui.core.gallery import Gallery
-from siamgui.tasks.enrolment import enrol_files
 from siamgui.ui.live_camera import DIFFERENT, DIMMED, SAME
 
 
@@ -39,18 +37,13 @@ def start_with_file(qtbot, view, monkeypatch, path) -> None:
 
 @pytest.fixture
 def face_encoder():
-    path = ROOT / "models" / "face.onnx"
-    if not path.exists():
-        pytest.skip("models/face.onnx is not in this checkout (naming people needs the trained model)")
-    return Encoder.load(path, device="cpu")
+    return shipped_face_encoder()
 
 
 @pytest.fixture
 def crowd(tmp_path, face_encoder):
     root = orl()
-    gallery = Gallery(tmp_path / "g.db")
-    for name, files in enrolment_files(root).items():
-        enrol_files(gallery, face_encoder, name, files)
+    gallery = enrolled_gallery(tmp_path / "g.db", face_encoder, root)
     yield gallery, crowd_video(tmp_path / "crowd.avi", root, frames=60)
     gallery.close()
 

@@ -9,7 +9,8 @@ import pytest
 
 from crowd import AWAY, PEOPLE, crowd_frames, enrolled_gallery, orl, shipped_face_encoder
 from siamgui.tasks.enrolment import scope_of
-from siamgui.tasks.live import FaceVerifier, PeopleSnapshot, crowd_frame, time_identify
+from siamgui.bench.figures import crowd_frame, time_identify
+from siamgui.tasks.live import FaceVerifier, PeopleSnapshot
 
 
 @pytest.fixture(scope="module")

@@ -57,6 +57,35 @@ def _times(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> list[float]:
     return out
 
 
+def _side_by_side(fns: dict[str, Callable[[], Any]], repeats: int, block: int = 10,
+                  warmup: int = 2) -> dict[str, list[list[float]]]:
+    """Each function timed ``repeats`` times, in turns of ``block`` calls (a few warm-up calls
+    each turn, not counted): on a shared machine whose speed drifts over seconds, a ratio of two
+    figures is only fair when both were measured in the same seconds. Returns each function's
+    times, turn by turn."""
+    out: dict[str, list[list[float]]] = {k: [] for k in fns}
+    done = 0
+    while done < repeats:
+        n = min(block, repeats - done)
+        for name, fn in fns.items():
+            for _ in range(warmup):
+                fn()
+            turn = []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                fn()
+                turn.append(time.perf_counter() - t0)
+            out[name].append(turn)
+        done += n
+    return out
+
+
+def _paired_ratio(over: list[list[float]], under: list[list[float]]) -> float:
+    """The median over turns of (median of ``over``'s turn / median of ``under``'s turn): each
+    ratio from calls a fraction of a second apart, so the machine's drift between turns cancels."""
+    return float(np.median([np.median(a) / np.median(b) for a, b in zip(over, under)]))
+
+
 def _stat_ms(times: list[float]) -> dict[str, float]:
     """Median and p10/p90 in milliseconds."""
     ms = np.asarray(times, np.float64) * 1000.0
@@ -232,14 +261,14 @@ def bench_face(name: str, path: Path, quick: bool) -> dict:
     t_near = _times(lambda: det.detect_near(frame, box_of(found[0])), n, warmup=2)
     t_align = _times(lambda: mod.prepare_at(frame, found[0]), n, warmup=2)
     x = mod.prepare_at(frame, found[0]).tensors
-    t_embed = _times(lambda: enc.run(x), n, warmup=2)
     ref = enc.embed_one(frame)
 
     def end_to_end():
         p = mod.prepare_at(frame, det.detect(frame)[0])
         enc.distance(enc.embed_prepared([p])[0], ref)
 
-    t_e2e = _times(end_to_end, n, warmup=2)
+    turns = _side_by_side({"embedding": lambda: enc.run(x), "end_to_end": end_to_end}, n)
+    t_embed, t_e2e = (sum(turns[k], []) for k in ("embedding", "end_to_end"))
     verifier = FaceVerifier(enc)
     verifier.set_reference(ref)
     t_live = _times(lambda: verifier.process(frame), max(n, 30), warmup=3)
@@ -257,7 +286,9 @@ def bench_face(name: str, path: Path, quick: bool) -> dict:
                       "(aligned on five landmarks for face_aligned; a square crop for face)"},
         "embedding": _stat_ms(t_embed),
         "end_to_end": {**_stat_ms(t_e2e), "fps": 1.0 / e2e, "what": "detect + crop + embed + compare, every frame",
-                       "over_embedding": e2e / float(np.median(t_embed))},
+                       "over_embedding": _paired_ratio(turns["end_to_end"], turns["embedding"]),
+                       "timed": "side by side with the embedding alone, in alternating turns of 10 calls; "
+                                "over_embedding is the median over turns of each turn's ratio of medians"},
         "live_tracked": {**_stat_ms(t_live), "mean_ms": float(np.mean(t_live)) * 1000,
                          "fps": 1.0 / float(np.mean(t_live)),
                          "what": "the Live view's loop on one frame after another: the face searched for on every "

@@ -127,17 +127,25 @@ class Encoder:
 
     def run(self, tensors: np.ndarray) -> np.ndarray:
         """Raw encoder outputs for a (N, C, H, W) float32 batch, in chunks of BATCH."""
-        name = self.session.get_inputs()[0].name
+        name = self._input_name
         x = np.ascontiguousarray(tensors, dtype=np.float32)
+        if 0 < len(x) <= BATCH:  # a frame's faces: one call, nothing to join
+            return np.asarray(self.session.run(None, {name: x})[0], np.float32)
         outs = [self.session.run(None, {name: x[i : i + BATCH]})[0] for i in range(0, len(x), BATCH)]
         return np.concatenate(outs).astype(np.float32) if outs else np.zeros((0, 0), np.float32)
+
+    @cached_property
+    def _input_name(self) -> str:
+        return self.session.get_inputs()[0].name
 
     def embed_prepared(self, items: Sequence[Prepared]) -> np.ndarray:
         """One L2-normalised embedding per item; multi-window items (audio) average their windows."""
         if not items:
             return np.zeros((0, self.card.embedding_dim), np.float32)
         counts = [len(p.tensors) for p in items]
-        raw = l2_normalise(self.run(np.concatenate([p.tensors for p in items])))
+        raw = l2_normalise(self.run(items[0].tensors if len(items) == 1 else np.concatenate([p.tensors for p in items])))
+        if all(c == 1 for c in counts):  # one window each (pictures, frames): each row is its own mean
+            return l2_normalise(raw)
         bounds = np.cumsum([0] + counts)
         return l2_normalise(np.stack([raw[a:b].mean(axis=0) for a, b in zip(bounds[:-1], bounds[1:])]))
 

@@ -16,6 +16,7 @@ runs (``fallback``), so nothing MTCNN finds is lost.
 
 from __future__ import annotations
 
+import math
 import threading
 from pathlib import Path
 from typing import Any, Sequence
@@ -68,45 +69,63 @@ def anchors(size: int, strides: Sequence[int], per_cell_per_layer: int) -> np.nd
     return np.concatenate(out).astype(np.float32)
 
 
+# one BlazeFace candidate: (x1, y1, x2, y2) and six keypoints (x, y), all in [0, 1] of the model's input
+Candidate = tuple[tuple[float, float, float, float], float, list[tuple[float, float]]]
+
+
 def decode(regressors: np.ndarray, logits: np.ndarray, anchor_xy: np.ndarray, size: int,
-           min_score: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(boxes (K, 4) x1 y1 x2 y2, scores (K,), keypoints (K, 6, 2)) in [0, 1] of the model's input,
-    for the anchors scoring at least ``min_score``."""
-    scores = 1.0 / (1.0 + np.exp(-np.clip(logits.reshape(-1), -RAW_SCORE_CLIP, RAW_SCORE_CLIP)))
-    keep = np.nonzero(scores >= min_score)[0]
-    r = regressors.reshape(-1, 16)[keep] / size
-    a = anchor_xy[keep]
-    centre, half = r[:, 0:2] + a, r[:, 2:4] / 2
-    boxes = np.concatenate([centre - half, centre + half], 1)
-    points = r[:, 4:16].reshape(-1, 6, 2) + a[:, None, :]
-    ok = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
-    return boxes[ok], scores[keep][ok], points[ok]
+           min_score: float) -> list[Candidate]:
+    """(box x1 y1 x2 y2, score, six keypoints) in [0, 1] of the model's input, for the anchors
+    scoring at least ``min_score``, in anchor order.
+
+    The few anchors near the threshold are picked by one comparison over the array; the rest is
+    plain arithmetic on them. This runs on every frame right after the face encoder, whose weights
+    have pushed numpy's code out of the CPU caches: there each numpy call costs about 5 us, so a
+    handful of floats is cheaper in Python (measured: decode 0.14 -> 0.05 ms in the Live loop)."""
+    raw = logits.reshape(-1)
+    edge = math.log(min_score / (1.0 - min_score)) - 1e-3 if 0 < min_score < 1 else -math.inf
+    near = np.flatnonzero(raw >= edge)  # the margin keeps every logit whose sigmoid could round up to the threshold
+    if not len(near):
+        return []
+    found: list[Candidate] = []
+    for z, r, (ax, ay) in zip(raw[near].tolist(), regressors.reshape(-1, 16)[near].tolist(), anchor_xy[near].tolist()):
+        score = 1.0 / (1.0 + math.exp(-min(max(z, -RAW_SCORE_CLIP), RAW_SCORE_CLIP)))
+        if score < min_score:
+            continue
+        cx, cy, hw, hh = r[0] / size + ax, r[1] / size + ay, r[2] / size / 2, r[3] / size / 2
+        if hw <= 0 or hh <= 0:
+            continue
+        points = [(r[k] / size + ax, r[k + 1] / size + ay) for k in range(4, 16, 2)]
+        found.append(((cx - hw, cy - hh, cx + hw, cy + hh), score, points))
+    return found
 
 
-def weighted_nms(boxes: np.ndarray, scores: np.ndarray, points: np.ndarray,
-                 iou: float = NMS_IOU) -> list[tuple[np.ndarray, float, np.ndarray]]:
+def weighted_nms(candidates: list[Candidate], iou: float = NMS_IOU) -> list[Candidate]:
     """MediaPipe's weighted non-maximum suppression: each cluster of boxes overlapping the best one
     by more than ``iou`` becomes one detection, its box and keypoints the score-weighted mean of
     the cluster's, its score the best one's. Best first."""
-    order = np.argsort(-scores, kind="stable")
-    boxes, scores, points = boxes[order], scores[order], points[order]
-    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    alive = np.ones(len(boxes), bool)
-    out = []
-    for i in range(len(boxes)):
+    order = sorted(candidates, key=lambda c: -c[1])  # stable: equal scores keep anchor order
+    alive = [True] * len(order)
+    out: list[Candidate] = []
+    for i, (b, best, _) in enumerate(order):
         if not alive[i]:
             continue
-        b = boxes[i]
-        iw = np.clip(np.minimum(b[2], boxes[:, 2]) - np.maximum(b[0], boxes[:, 0]), 0, None)
-        ih = np.clip(np.minimum(b[3], boxes[:, 3]) - np.maximum(b[1], boxes[:, 1]), 0, None)
-        inter = iw * ih
-        overlap = inter / np.maximum(area[i] + area - inter, 1e-9)
-        cluster = alive & (overlap > iou)
-        cluster[i] = True
-        w = scores[cluster][:, None]
-        out.append(((boxes[cluster] * w).sum(0) / w.sum(), float(scores[i]),
-                    (points[cluster] * w[:, :, None]).sum(0) / w.sum()))
-        alive &= ~cluster
+        area = (b[2] - b[0]) * (b[3] - b[1])
+        cluster = []
+        for j in range(i, len(order)):
+            if not alive[j]:
+                continue
+            o = order[j][0]
+            inter = max(0.0, min(b[2], o[2]) - max(b[0], o[0])) * max(0.0, min(b[3], o[3]) - max(b[1], o[1]))
+            union = area + (o[2] - o[0]) * (o[3] - o[1]) - inter
+            if j == i or inter / max(union, 1e-9) > iou:
+                cluster.append(order[j])
+                alive[j] = False
+        total = sum(c[1] for c in cluster)
+        box = tuple(sum(c[0][k] * c[1] for c in cluster) / total for k in range(4))
+        points = [(sum(c[2][k][0] * c[1] for c in cluster) / total, sum(c[2][k][1] * c[1] for c in cluster) / total)
+                  for k in range(len(cluster[0][2]))]
+        out.append((box, best, points))  # type: ignore[arg-type]
     return out
 
 
@@ -148,6 +167,8 @@ class BlazeFaceDetector:
         self.model_dir = Path(model_dir) if model_dir else None
         self._session = None
         self._lock = threading.Lock()
+        self._black = float(cv2.dnn.blobFromImage(np.zeros((1, 1, 3), np.uint8), 1.0 / 127.5,
+                                                  mean=(127.5, 127.5, 127.5)).flat[0])  # a black pixel, as the model sees it
 
     # -- session --------------------------------------------------------------------------------
     def model_path(self) -> Path:
@@ -228,30 +249,32 @@ class BlazeFaceDetector:
                 origin: tuple[float, float]) -> list[tuple[Box, float, np.ndarray]]:
         """BlazeFace on ``work`` (BGR, BGRA or grey: the image scaled by ``scale``, bordered by ``pad``,
         cut at ``origin``): (box, score, keypoints) in the image's own pixels, best first. The
-        colour order is changed after the resize to the model's side (the same pixels, as a channel
-        order and a resize commute; a frame's worth of conversion saved every search)."""
+        picture is resized to the model's side bilinearly, as MediaPipe's own image-to-tensor step
+        does (``cv::warpPerspective``, INTER_LINEAR: a quarter of the time of area averaging on a
+        640x480 frame, which reads every pixel; recall and alignment measured alike, see
+        models/detectors/README.md), then turned to RGB and scaled to [-1, 1] in one step straight
+        into the letterboxed input."""
         h, w = work.shape[:2]
         fit = self.size / max(h, w)
         nh, nw = max(1, round(h * fit)), max(1, round(w * fit))
-        small = _to_rgb(cv2.resize(work, (nw, nh), interpolation=cv2.INTER_AREA if fit < 1 else cv2.INTER_LINEAR))
+        if work.ndim == 3 and work.shape[2] == 3:  # BGR: resized, turned and scaled in one call
+            inner = cv2.dnn.blobFromImage(work, 1.0 / 127.5, (nw, nh), (127.5, 127.5, 127.5), swapRB=True)
+        else:
+            small = _to_rgb(cv2.resize(work, (nw, nh), interpolation=cv2.INTER_LINEAR))
+            inner = cv2.dnn.blobFromImage(small, 1.0 / 127.5, mean=(127.5, 127.5, 127.5))  # NCHW RGB in [-1, 1]
         top, left = (self.size - nh) // 2, (self.size - nw) // 2
-        canvas = cv2.copyMakeBorder(small, top, self.size - nh - top, left, self.size - nw - left,
-                                    cv2.BORDER_CONSTANT, value=(0, 0, 0))  # letterboxed on black, as MediaPipe does
-        blob = cv2.dnn.blobFromImage(canvas, 1.0 / 127.5, mean=(127.5, 127.5, 127.5))  # NCHW, in [-1, 1]
+        blob = np.full((1, 3, self.size, self.size), self._black, np.float32)  # letterboxed on black
+        blob[:, :, top:top + nh, left:left + nw] = inner
         regressors, logits = self._run(blob)
-        boxes, scores, points = decode(regressors, logits, self.anchor_xy, self.size, self.min_score)
-        if not len(boxes):
-            return []
         ox, oy = origin
-
-        def back(xy: np.ndarray) -> np.ndarray:  # model input [0, 1] -> the image's own pixels
-            px = xy * self.size - (left, top)
-            return (px / fit - pad) / scale + (ox, oy)
-
+        sx, sy = self.size / fit / scale, self.size / fit / scale  # model input [0, 1] -> the image's own pixels
+        dx, dy = ox - (left / fit + pad) / scale, oy - (top / fit + pad) / scale
         found = []
-        for b, s, k in weighted_nms(boxes, scores, points):
-            (x1, y1), (x2, y2) = back(b[:2]), back(b[2:])
-            found.append((Box(float(x1), float(y1), float(x2 - x1), float(y2 - y1)), s, back(k)))
+        for (x1, y1, x2, y2), s, points in weighted_nms(decode(regressors, logits, self.anchor_xy, self.size,
+                                                               self.min_score)):
+            x1, y1, x2, y2 = x1 * sx + dx, y1 * sy + dy, x2 * sx + dx, y2 * sy + dy
+            found.append((Box(x1, y1, x2 - x1, y2 - y1), s,
+                          np.array([(x * sx + dx, y * sy + dy) for x, y in points], np.float64)))
         return found
 
     def _faces(self, found: list[tuple[Box, float, np.ndarray]], image: np.ndarray) -> list[Face]:

@@ -145,19 +145,19 @@ class CnnFaceDetector:
         if rnet:
             offsets, _ = self._run("rnet", _crops(src, rows, 24, bgr))
             rows = _square(_regress(rows, offsets))
-        for k in range(max(1, passes)):
-            if k:
-                rows = _square(rows)
-            offsets, marks, prob = self._run("onet", _crops(src, rows, 48, bgr))
-            bw, bh = (rows[:, 2] - rows[:, 0])[:, None], (rows[:, 3] - rows[:, 1])[:, None]
-            xs, ys = rows[:, 0:1] + marks[:, :5] * bw, rows[:, 1:2] + marks[:, 5:] * bh
-            rows[:, 4] = prob[:, 1]
-            rows = _regress(rows, offsets)
-        faces = []
-        for r, x, y in zip(rows, xs, ys):
-            if r[4] >= min_prob:
-                faces.append(Face(Box(float(r[0]), float(r[1]), float(r[2] - r[0]), float(r[3] - r[1])), float(r[4]),
-                                  np.stack([x, y], 1).astype(np.float32)))
+        for k in range(max(1, passes) - 1):  # the extra passes: O-net again on its own box, squared
+            offsets, _, _ = self._run("onet", _crops(src, rows, 48, bgr))
+            rows = _square(_regress(rows, offsets))
+        offsets, marks, prob = self._run("onet", _crops(src, rows, 48, bgr))
+        faces = []  # a face or a few: plain floats, one pass (every frame a face is searched for)
+        for (x1, y1, x2, y2, _), off, mk, pr in zip(rows.tolist(), offsets.tolist(), marks.tolist(), prob.tolist()):
+            if pr[1] < min_prob:
+                continue
+            bw, bh = x2 - x1, y2 - y1
+            left, top = x1 + off[0] * bw, y1 + off[1] * bh  # MTCNN's box regression
+            right, bottom = x2 + off[2] * bw, y2 + off[3] * bh
+            points = np.array([(x1 + mk[i] * bw, y1 + mk[i + 5] * bh) for i in range(5)], np.float32)
+            faces.append(Face(Box(left, top, right - left, bottom - top), pr[1], points))
         return faces
 
     # -- the cascade ----------------------------------------------------------------------------
@@ -293,16 +293,20 @@ def _crops(rgb: np.ndarray, boxes: np.ndarray, size: int, bgr: bool = False) -> 
     """Each box cut from ``rgb`` (zeros outside the image) and resized to size x size: NCHW blob.
     ``bgr``: the image is BGR, and only the small crops are turned to RGB (not the whole frame)."""
     h, w = rgb.shape[:2]
-    out = np.zeros((len(boxes), size, size, 3), np.uint8)
-    for k, b in enumerate(boxes):
+    out = []
+    for b in boxes:
         xa, ya = int(round(b[0])), int(round(b[1]))
         xb, yb = max(int(round(b[2])), xa + 1), max(int(round(b[3])), ya + 1)
-        patch = np.zeros((yb - ya, xb - xa, 3), np.uint8)
         sx0, sy0, sx1, sy1 = max(xa, 0), max(ya, 0), min(xb, w), min(yb, h)
-        if sx1 > sx0 and sy1 > sy0:
-            patch[sy0 - ya:sy1 - ya, sx0 - xa:sx1 - xa] = rgb[sy0:sy1, sx0:sx1]
-        out[k] = cv2.resize(patch, (size, size), interpolation=_interp(size / max(xb - xa, 1)))
-    return _blob(np.ascontiguousarray(out[..., ::-1]) if bgr else out)
+        if (sx0, sy0, sx1, sy1) == (xa, ya, xb, yb):
+            patch = rgb[ya:yb, xa:xb]  # inside the image: read in place
+        else:
+            patch = np.zeros((yb - ya, xb - xa, 3), np.uint8)
+            if sx1 > sx0 and sy1 > sy0:
+                patch[sy0 - ya:sy1 - ya, sx0 - xa:sx1 - xa] = rgb[sy0:sy1, sx0:sx1]
+        out.append(cv2.resize(patch, (size, size), interpolation=_interp(size / max(xb - xa, 1))))
+    # (x - 127.5) / 128 in RGB, NCHW: the numbers _blob gives, in one call
+    return cv2.dnn.blobFromImages(out, 0.0078125, mean=(127.5, 127.5, 127.5), swapRB=bgr)
 
 
 def _back(rows: np.ndarray, scale: float, pad: int, origin: tuple[float, float]) -> list[Face]:

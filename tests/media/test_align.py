@@ -85,3 +85,58 @@ def test_big_face_is_halved_before_sampling():
     pts = align.template_points(1000, 0.0)  # the face fills the image; chip is 15x smaller
     chip, _ = align.warp(img, pts, 64, 0.0)
     assert chip.std() < 40  # averaged, not aliased (raw samples would have std ~127)
+
+
+def test_the_closed_form_fit_is_umeyamas():
+    """The complex-number fit equals Umeyama's SVD solution (with its reflection guard) on noisy,
+    mirrored and nearly collinear point sets."""
+    def umeyama(src, dst):
+        mu_s, mu_d = src.mean(0), dst.mean(0)
+        s, d = src - mu_s, dst - mu_d
+        u, sig, vt = np.linalg.svd(d.T @ s / len(src))
+        e = np.eye(2)
+        if np.linalg.det(u) * np.linalg.det(vt) < 0:
+            e[1, 1] = -1.0
+        scale = (sig * np.diag(e)).sum() / ((s ** 2).sum() / len(src))
+        m = np.zeros((2, 3))
+        m[:, :2] = scale * (u @ e @ vt)
+        m[:, 2] = mu_d - m[:, :2] @ mu_s
+        return m
+
+    rng = np.random.default_rng(5)
+    for k in range(200):
+        src = rng.uniform(-50, 250, (int(rng.integers(2, 8)), 2))
+        dst = rng.uniform(-50, 250, src.shape) if k % 3 == 0 else \
+            align.apply(_similarity(rng.uniform(-180, 180), rng.uniform(0.1, 5), *rng.uniform(-99, 99, 2)), src) \
+            + rng.normal(0, 3, src.shape)
+        if k % 5 == 0:
+            dst = dst * [-1, 1]  # a mirror image: the best proper similarity, never a reflection
+        assert np.allclose(align.similarity(src, dst), umeyama(src, dst), atol=1e-8)
+
+
+@pytest.mark.parametrize("shape", [(480, 640, 3), (720, 1280, 3), (301, 207), (480, 640, 4)])
+def test_a_chip_cut_from_the_faces_region_is_the_whole_images_chip(shape):
+    """warp converts and halves only the region the chip samples; every pixel must be what the
+    whole image, converted and halved, would give: faces small and large, tilted, at the edges
+    and partly outside the picture."""
+    def whole(image, landmarks, size, padding):
+        matrix = align.chip_matrix(landmarks, size, padding)
+        rgb = align._rgb(image)
+        sample, scale = matrix.copy(), float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))
+        while scale < 0.5 and min(rgb.shape[:2]) >= 4:
+            rgb, scale = cv2.pyrDown(rgb), scale * 2.0
+            sample[:, :2] *= 2.0
+        return cv2.warpAffine(rgb, sample, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                              borderValue=(0, 0, 0))
+
+    rng = np.random.default_rng(6)
+    img = rng.integers(0, 256, shape, dtype=np.uint8)
+    h, w = shape[:2]
+    for _ in range(150):
+        eyes = rng.uniform(4, 0.7 * max(h, w))
+        a = rng.uniform(-1.2, 1.2)
+        rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        lm = (align.TEMPLATE - 0.5) * eyes / 0.54 @ rot.T + rng.uniform([-0.3 * w, -0.3 * h], [1.3 * w, 1.3 * h])
+        size, padding = int(rng.choice([150, 64])), float(rng.choice([0.25, 0.0]))
+        chip, _ = align.warp(img, lm, size, padding)
+        assert np.array_equal(chip, whole(img, lm, size, padding))

@@ -56,14 +56,54 @@ def test_decode_and_weighted_nms_make_one_box_from_a_cluster():
     logits = np.full((1, 896, 1), -10.0, np.float32)
     for i, shift in ((300, 0.0), (301, 2.0)):  # two anchors of one cell, boxes 32 px wide, 2 px apart
         reg[0, i, :4] = [shift, 0, 32, 32]
+        reg[0, i, 4:] = shift  # keypoints at the anchor, shifted alike
         logits[0, i] = 3.0 if i == 300 else 1.0
-    boxes, scores, points = decode(reg, logits, a, 128, 0.5)
-    assert len(boxes) == 2 and points.shape == (2, 6, 2)
+    found = decode(reg, logits, a, 128, 0.5)
+    assert len(found) == 2 and all(len(points) == 6 for _, _, points in found)
     cx, cy = a[300]
-    assert np.allclose(boxes[0], [cx - 0.125, cy - 0.125, cx + 0.125, cy + 0.125], atol=1e-6)
-    (merged, best, _), = weighted_nms(boxes, scores, points)
+    assert np.allclose(found[0][0], [cx - 0.125, cy - 0.125, cx + 0.125, cy + 0.125], atol=1e-6)
+    (merged, best, points), = weighted_nms(found)
+    scores = np.array([s for _, s, _ in found])
     w = scores / scores.sum()
-    assert best == pytest.approx(scores.max()) and np.allclose(merged, (boxes * w[:, None]).sum(0), atol=1e-6)
+    assert best == pytest.approx(scores.max())
+    assert np.allclose(merged, (np.array([b for b, _, _ in found]) * w[:, None]).sum(0), atol=1e-6)
+    assert np.allclose(points, (np.array([p for _, _, p in found]) * w[:, None, None]).sum(0), atol=1e-6)
+
+
+def test_weighted_nms_keeps_apart_boxes_apart_best_first():
+    box = lambda x, s: ((x, 0.1, x + 0.2, 0.3), s, [(x, 0.1)] * 6)  # noqa: E731
+    out = weighted_nms([box(0.1, 0.6), box(0.5, 0.9), box(0.11, 0.7), box(0.52, 0.55)])
+    assert [round(s, 2) for _, s, _ in out] == [0.9, 0.7]  # two clusters, each scored by its best
+    assert 0.5 < out[0][0][0] < 0.52 and 0.1 < out[1][0][0] < 0.11  # weighted means within each cluster
+
+
+def test_decode_keeps_exactly_the_anchors_whose_sigmoid_reaches_the_threshold():
+    """decode takes the sigmoid only of logits near the threshold's; what it keeps must be what the
+    sigmoid of every logit would keep, at the threshold's edge too."""
+    a = anchors(128, (8, 16, 16, 16), 2)
+    rng = np.random.default_rng(7)
+    reg = rng.uniform(1, 20, (1, 896, 16)).astype(np.float32)
+    for min_score in (0.5, 0.6, 0.01, 0.99):
+        edge = np.log(min_score / (1 - min_score))
+        logits = np.concatenate([rng.normal(0, 4, 880), edge + 1e-6 * np.arange(-8, 8)]).astype(np.float32)
+        rng.shuffle(logits)
+        found = decode(reg, logits.reshape(1, 896, 1), a, 128, min_score)
+        every = 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64), -80, 80)))
+        keep = np.nonzero(every >= min_score)[0]
+        assert np.allclose([s for _, s, _ in found], every[keep], rtol=0, atol=1e-12) and len(found) == len(keep)
+
+
+def test_the_shipped_short_range_model_runs_in_blocked_layout(blaze):
+    """No channel padding is left between residual blocks, every widened feature map is a multiple
+    of 16 channels, and the card says so with what the rounding changed."""
+    model = onnx.load(str(blaze.model_path()))
+    assert not [n for n in model.graph.node if n.op_type == "Pad"]
+    weights = {i.name: i for i in model.graph.initializer}
+    outs = [weights[n.input[1]].dims[0] for n in model.graph.node if n.op_type == "Conv"]
+    heads = {2, 6, 32, 96}  # the classifier and regressor heads keep their channels
+    assert all(c % 16 == 0 or c in heads for c in outs)
+    info = json.loads({p.key: p.value for p in model.metadata_props}["siamgui.detector"])
+    assert info["layout"]["channels_rounded_up_to"] == 16 and info["layout"]["max_abs_diff_vs_unrounded"] < 1e-3
 
 
 def test_keypoints_on_the_template_give_mtcnns_template_back():

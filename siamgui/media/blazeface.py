@@ -121,11 +121,14 @@ def weighted_nms(candidates: list[Candidate], iou: float = NMS_IOU) -> list[Cand
             if j == i or inter / max(union, 1e-9) > iou:
                 cluster.append(order[j])
                 alive[j] = False
-        total = sum(c[1] for c in cluster)
-        box = tuple(sum(c[0][k] * c[1] for c in cluster) / total for k in range(4))
-        points = [(sum(c[2][k][0] * c[1] for c in cluster) / total, sum(c[2][k][1] * c[1] for c in cluster) / total)
-                  for k in range(len(cluster[0][2]))]
-        out.append((box, best, points))  # type: ignore[arg-type]
+        total = 0.0
+        acc = [0.0] * (4 + 2 * len(cluster[0][2]))  # x1 y1 x2 y2, then each keypoint's x and y
+        for c_box, c_score, c_points in cluster:
+            total += c_score
+            for k, v in enumerate((*c_box, *(xy for p in c_points for xy in p))):
+                acc[k] += v * c_score
+        mean = [v / total for v in acc]
+        out.append(((mean[0], mean[1], mean[2], mean[3]), best, list(zip(mean[4::2], mean[5::2]))))
     return out
 
 

@@ -41,6 +41,7 @@ def test_quick_bench_json_structure(tmp_path):
     for key in ("detection", "detection_near", "alignment", "embedding", "end_to_end", "live_tracked"):
         assert "median_ms" in face[key], face
     assert face["end_to_end"]["fps"] > 0 and face["end_to_end"]["over_embedding"] > 0
+    assert "side by side" in face["end_to_end"]["timed"]  # the ratio's two figures come from the same seconds
 
     audio = out["audio"]
     assert audio["real_time_factor"] > 0 and audio["times_faster_than_real_time"] > 0
@@ -63,6 +64,19 @@ def test_quick_bench_json_structure(tmp_path):
         "whole-frame detect + align + embed per 640x480 frame", "end of a voice utterance to its verdict",
         "gallery identification, 10,000 samples", "voice features + embedding vs real time", "app window shown, warm",
         "app window shown, cold (no bytecode cache)", "whole-frame detect + align + embed over the encoder alone"}
+
+
+def test_side_by_side_alternates_turns_and_pairs_them():
+    """The ratio's figures are timed in alternating turns and each turn's ratio paired with its
+    neighbour's: a machine that slows down halfway moves both alike, not the ratio."""
+    from siamgui.bench.figures import _paired_ratio, _side_by_side
+
+    order = []
+    turns = _side_by_side({"a": lambda: order.append("a"), "b": lambda: order.append("b")}, 25, block=10, warmup=1)
+    assert [len(t) for t in turns["a"]] == [10, 10, 5] and [len(t) for t in turns["b"]] == [10, 10, 5]
+    assert "".join(order) == "a" * 11 + "b" * 11 + "a" * 11 + "b" * 11 + "a" * 6 + "b" * 6
+    slow, fast = [[2.0] * 10, [4.0] * 10], [[1.0] * 10, [2.0] * 10]  # the machine halves its speed between turns
+    assert _paired_ratio(slow, fast) == 2.0
 
 
 def test_text_report_renders_and_skips_sections(tmp_path):

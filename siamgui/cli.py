@@ -198,21 +198,11 @@ def cmd_embed(args) -> int:
 
 
 # --- gallery -------------------------------------------------------------------------------
-def _gallery(args):
-    import os
-
-    from siamgui.core.gallery import Gallery
-
-    gallery = Gallery(args.gallery or os.environ.get("SIAMGUI_GALLERY") or None)
-    if gallery.recovered:
-        print(f"siamgui: warning: {gallery.notice()}", file=sys.stderr)
-    return gallery
-
-
 def cmd_enrol(args) -> int:
+    from siamgui.gallery_cmd import open_gallery
     from siamgui.tasks.enrolment import enrol_files
 
-    with _gallery(args) as g:
+    with open_gallery(args) as g:
         if g.read_only:  # before embedding anything
             raise UserError(g.read_only)
         enc = _load(args)
@@ -223,11 +213,12 @@ def cmd_enrol(args) -> int:
 
 
 def cmd_identify(args) -> int:
+    from siamgui.gallery_cmd import open_gallery
     from siamgui.tasks.enrolment import identify, nobody_here, sync_embeddings
 
     enc = _load(args)
     results, failed = [], 0
-    with _gallery(args) as g:
+    with open_gallery(args, reads_only=True) as g:
         added, problems = sync_embeddings(g, enc)
         if added:
             print(f"siamgui: embedded {added} stored sample(s) with {enc.name} first", file=sys.stderr)

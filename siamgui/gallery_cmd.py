@@ -59,10 +59,27 @@ def add_parser(subparsers) -> None:
     rm.set_defaults(func=cmd_remove)
 
 
-def _open(args):
-    from siamgui.core.gallery import Gallery
+def open_gallery(args, reads_only: bool = False):
+    """The gallery a command names (``--gallery``, else $SIAMGUI_GALLERY, else the user's data
+    folder), opened, with a warning line when a damaged file was set aside. A gallery named on the
+    command line must lie in a folder that exists (``--gallery new/``, a folder to keep one in,
+    may be that one new folder): a mistyped path is said, never made into new folders. A command that only reads or edits people (``reads_only``) needs the file itself:
+    ``identify --gallery typo.sqlite3`` says there is no gallery there instead of leaving an empty
+    one behind and answering that nobody is enrolled."""
+    from siamgui.core.gallery import Gallery, file_path
 
-    gallery = Gallery(args.gallery or os.environ.get("SIAMGUI_GALLERY") or None)
+    named = args.gallery or os.environ.get("SIAMGUI_GALLERY") or None
+    if named:
+        path = file_path(named)
+        if reads_only and not path.exists():
+            raise UserError(f"there is no gallery at {path}: enrol someone there first "
+                            "(siamgui enrol NAME FILES --gallery ...), or check the path")
+        # "--gallery new/" (a folder to keep one in) may make that one folder, in a folder that exists
+        needed = path.parent.parent if str(named).endswith(("/", os.sep)) else path.parent
+        if not needed.is_dir():
+            raise UserError(f"the folder {needed} does not exist: create it first, or name a gallery "
+                            "in a folder that exists")
+    gallery = Gallery(named)
     if gallery.recovered:
         print(f"siamgui: warning: {gallery.notice()}", file=sys.stderr)
     return gallery
@@ -87,7 +104,7 @@ def _count(n: int, one: str, many: str) -> str:
 
 def cmd_list(args) -> int:
     scope = model_scope(args.model) if args.model else None
-    with _open(args) as g:
+    with open_gallery(args, reads_only=True) as g:
         rows = [p for p in g.entries() if scope is None or p.scope == scope]
     if args.json:
         print(json.dumps({"people": [{"name": p.name, "samples": p.samples, "kind": p.scope} for p in rows]},
@@ -111,7 +128,7 @@ def cmd_export(args) -> int:
     from siamgui.cli_values import overwrite_problem
 
     scope = model_scope(args.model) if args.model else None
-    with _open(args) as g, Bar("exporting", unit="sample") as progress:  # on stderr, only on a terminal
+    with open_gallery(args, reads_only=True) as g, Bar("exporting", unit="sample") as progress:  # on stderr, only on a terminal
         problem = overwrite_problem(Path(args.out).expanduser(), [g.path])
         if problem:
             raise UserError(f"gallery export: {problem}")
@@ -126,7 +143,7 @@ def cmd_import(args) -> int:
     from siamgui.progress import Bar
 
     checked = read_archive(args.source)  # a refused zip leaves no gallery file behind, not even an empty one
-    with _open(args) as g, Bar("importing", unit="sample") as progress:  # on stderr, only on a terminal
+    with open_gallery(args) as g, Bar("importing", unit="sample") as progress:  # on stderr, only on a terminal
         summary = import_gallery(g, args.source, args.on_conflict, progress=progress, checked=checked)
         print(f"{summary.sentence()} (into {g.path})")
     return 0
@@ -140,7 +157,7 @@ def _find(g, name: str):
 
 
 def cmd_rename(args) -> int:
-    with _open(args) as g:
+    with open_gallery(args, reads_only=True) as g:
         person = _find(g, args.old)
         g.rename(person.id, args.new)
         print(f"renamed {args.old!r} to {args.new.strip()!r}")
@@ -149,7 +166,7 @@ def cmd_rename(args) -> int:
 
 def cmd_remove(args) -> int:
     scope = model_scope(args.model) if args.model else None
-    with _open(args) as g:
+    with open_gallery(args, reads_only=True) as g:
         person = _find(g, args.name)
         kinds = {p.scope: p.samples for p in g.entries() if p.id == person.id}
         if scope is not None and scope not in kinds:

@@ -78,7 +78,8 @@ def test_a_hostile_zip_exits_2_in_one_sentence(tmp_path):
     r = siamgui("gallery", "import", bad, "--gallery", gallery)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "climbs out of its folder" in r.stderr
     assert not gallery.exists()  # refused before the gallery is opened: not even an empty file is written
-    assert json.loads(siamgui("gallery", "list", "--json", "--gallery", gallery).stdout) == {"people": []}
+    listed = siamgui("gallery", "list", "--json", "--gallery", gallery)
+    assert listed.returncode == 2 and "there is no gallery at" in listed.stderr and not gallery.exists()
 
 
 @pytest.mark.skipif(os.name != "posix", reason="symbolic links")
@@ -118,3 +119,26 @@ def test_export_and_import_show_a_bar_on_a_terminal_and_stay_quiet_piped(tmp_pat
     assert proc.returncode == 0 and b"importing" in seen
     piped = siamgui("gallery", "export", tmp_path / "again.zip", "--gallery", enrolled)
     assert piped.returncode == 0 and piped.stderr == ""
+
+
+def test_a_mistyped_gallery_is_said_never_created(tmp_path, glyph_model, glyph_files):
+    """identify or gallery list on a gallery that is not there say so (no empty file is left behind);
+    enrol into a folder whose parent does not exist makes no folders; "--gallery new/" may make
+    that one folder, as before."""
+    typo = tmp_path / "typo.sqlite3"
+    r = siamgui("identify", glyph_files["a1"], "--model", glyph_model, "--gallery", typo)
+    assert r.returncode == 2 and r.stderr.strip() == (
+        f"siamgui: error: there is no gallery at {typo}: enrol someone there first "
+        "(siamgui enrol NAME FILES --gallery ...), or check the path")
+    assert not typo.exists()
+    r = siamgui("gallery", "list", "--gallery", f"{tmp_path}/nowhere/")
+    assert r.returncode == 2 and "there is no gallery at" in r.stderr and not (tmp_path / "nowhere").exists()
+    deep = tmp_path / "missing" / "dir"
+    r = siamgui("enrol", "Ann", glyph_files["a1"], "--model", glyph_model, "--gallery", f"{deep}/")
+    assert r.returncode == 2 and r.stderr.strip() == (
+        f"siamgui: error: the folder {tmp_path / 'missing'} does not exist: create it first, or name a gallery "
+        "in a folder that exists")
+    assert not (tmp_path / "missing").exists()
+    r = siamgui("enrol", "Ann", glyph_files["a1"], "--model", glyph_model, "--gallery", f"{tmp_path / 'one'}/")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "one" / "gallery.sqlite3").is_file()

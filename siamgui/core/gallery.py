@@ -170,7 +170,7 @@ def default_path() -> Path:
     return Path(user_data_dir("siamgui", appauthor=False)) / FILENAME
 
 
-def _file_path(path: str | Path | None) -> Path:
+def file_path(path: str | Path | None) -> Path:
     """The gallery file for ``path``: a folder (existing, or written with a trailing slash) holds FILENAME.
 
     A symbolic link is refused, never followed: opening a gallery creates, rewrites and chmods its
@@ -291,7 +291,7 @@ class Gallery:
     """
 
     def __init__(self, path: str | Path | None = None):
-        self.path = _file_path(path)
+        self.path = file_path(path)
         self.recovered: Path | None = None  # where a damaged gallery file was kept
         self.read_only = ""  # a sentence saying why changes are refused; "" when writable
         self._cache: dict[tuple, tuple] = {}  # (model hash, scope) -> matrix

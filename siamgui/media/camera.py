@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from siamgui.media import limits
 from siamgui.media.errors import MediaError
 
 
@@ -75,6 +76,13 @@ class CameraSource:
             if not Path(self.source).is_file():
                 raise VideoFileError(f"video file not found: {self.source}")
             self.cap = cv2.VideoCapture(self.source)
+            if self.cap.isOpened():  # its frame size is known once open, before any frame is decoded
+                w, h = int(self.cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self.cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+                if w * h > limits.MAX_VIDEO_PIXELS:
+                    self.cap.release()
+                    raise VideoFileError(f"{Path(self.source).name} has frames of {w}x{h} pixels, more than a "
+                                         f"camera gives (at most {limits.MAX_VIDEO_PIXELS / 1e6:.1f} million pixels "
+                                         "a frame): choose a smaller video")
             ok, first = self.cap.read() if self.cap.isOpened() else (False, None)
             if not ok or first is None:
                 self.cap.release()

@@ -17,6 +17,11 @@ import sys
 # 15 bytes a pixel. 60 MP keeps full-resolution photos of 50 MP phone sensors (8160x6144).
 MAX_PIXELS = 60_000_000
 
+# Video standing in for the camera: each frame is decoded whole, a few times its BGR size at the
+# peak (measured: a 96 MP MJPEG frame took 760 MB to read; opening the file to learn its size, 50 MB).
+# 4096x4096 keeps 4K and DCI 4K, more than any webcam delivers.
+MAX_VIDEO_PIXELS = 4096 * 4096
+
 # Audio: one clip is decoded whole (about 4 bytes a second of samples at each step), so its
 # length is bounded; 10 minutes of 48 kHz stereo is 230 MB as float32. Rates outside
 # MIN_RATE..MAX_RATE are not audio anyone records (a header saying 1 Hz makes 196 KB last 27 h).

@@ -66,3 +66,22 @@ def test_a_folder_is_not_a_video_file(tmp_path):
 
     with pytest.raises(CameraError, match="is a folder, not a video file"):
         CameraSource(str(tmp_path))
+
+
+def test_a_video_with_frames_bigger_than_a_camera_gives_is_refused_before_decoding(tmp_path):
+    """The frame size is read when the file opens, before a frame is decoded: a crafted video of
+    huge frames never costs the gigabyte its first frame would."""
+    from siamgui.media import limits
+    from siamgui.media.camera import VideoFileError
+
+    path = tmp_path / "huge.avi"
+    w, h = 4160, 4100  # just over 4096 x 4096
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 5, (w, h))
+    out.write(np.zeros((h, w, 3), np.uint8))
+    out.release()
+    assert w * h > limits.MAX_VIDEO_PIXELS
+    with pytest.raises(VideoFileError) as err:
+        CameraSource(path)
+    assert str(err.value) == (f"huge.avi has frames of {w}x{h} pixels, more than a camera gives (at most 16.8 "
+                              "million pixels a frame): choose a smaller video")
+    assert err.value.retry is False

@@ -17,7 +17,7 @@ detection, (b) MTCNN's O-net landmarks on BlazeFace's box, (c) the same with O-n
 BlazeFace for P-net), (e) BlazeFace's keypoints; EER and AUC of each, on the
 pictures where all of them found the face.
 
-    PYTHONPATH=. nice -n 10 python -m studies.blazeface_study /work/shared/data/faces recall template align
+    PYTHONPATH=. nice -n 10 python -m studies.blazeface_study ../shared/data/faces recall template align
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ cascade (``faces.FaceDetector``), and, when dlib is importable, dlib's HOG detec
 picture the other two search (small crops upscaled with a replicated border, see
 ``face_template.work_image``). Timings are medians on a 640x480 frame with one face pasted in.
 
-    PYTHONPATH=.:/path/to/dlib-target nice -n 10 python -m studies.detector_bench /work/shared/data/faces
+    PYTHONPATH=.:/path/to/dlib-target nice -n 10 python -m studies.detector_bench ../shared/data/faces
 """
 
 from __future__ import annotations

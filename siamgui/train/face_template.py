@@ -11,7 +11,7 @@ five points fall in our chip and where dlib puts them.
 
 Needs dlib and face_recognition_models (development only, not app dependencies):
 
-    PYTHONPATH=.:/path/to/dlib-target python -m siamgui.train.face_template /work/shared/data/faces
+    PYTHONPATH=.:/path/to/dlib-target python -m siamgui.train.face_template ../shared/data/faces
 """
 
 from __future__ import annotations

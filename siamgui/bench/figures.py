@@ -68,14 +68,7 @@ def _side_by_side(fns: dict[str, Callable[[], Any]], repeats: int, block: int = 
     while done < repeats:
         n = min(block, repeats - done)
         for name, fn in fns.items():
-            for _ in range(warmup):
-                fn()
-            turn = []
-            for _ in range(n):
-                t0 = time.perf_counter()
-                fn()
-                turn.append(time.perf_counter() - t0)
-            out[name].append(turn)
+            out[name].append(_times(fn, n, warmup))
         done += n
     return out
 

@@ -6,16 +6,8 @@ import zipfile
 import numpy as np
 import pytest
 
+from gallery_samples import sample, vec
 from siamgui.core.gallery import MAX_SAMPLES, Gallery, GalleryError
-
-
-def vec(seed, dim=8):
-    v = np.random.default_rng(seed).normal(size=dim).astype(np.float32)
-    return v / np.linalg.norm(v)
-
-
-def sample(i):
-    return ("image", ".png", f"media-{i}".encode(), f"/tmp/{i}.png")
 
 
 def test_enrol_identify_unknown_and_model_separation(tmp_path):

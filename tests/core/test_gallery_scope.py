@@ -11,6 +11,7 @@ import stat
 import numpy as np
 import pytest
 
+from gallery_samples import sample, vec
 from siamgui.core import registry
 from siamgui.core.encoder import file_sha256
 from siamgui.core.gallery import Gallery, GalleryError
@@ -22,15 +23,6 @@ CREATE TABLE samples (id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL REFEREN
 CREATE TABLE embeddings (sample_id INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,
     model_hash TEXT NOT NULL, model_name TEXT, vector BLOB NOT NULL, PRIMARY KEY (sample_id, model_hash));
 """
-
-
-def vec(seed, dim=8):
-    v = np.random.default_rng(seed).normal(size=dim).astype(np.float32)
-    return v / np.linalg.norm(v)
-
-
-def face(i):
-    return ("image", ".png", f"media-{i}".encode(), f"/photos/{i}.png")
 
 
 def _old_gallery(path):
@@ -91,15 +83,15 @@ def test_an_old_gallery_opened_read_only_is_scoped_for_the_session_and_left_unto
 
 def test_each_scope_lists_deletes_and_counts_only_its_own_people(tmp_path):
     with Gallery(tmp_path / "g.db") as g:
-        g.enrol("Ada", [face(1)], np.stack([vec(1)]), "hf", "face", scope="face")
+        g.enrol("Ada", [sample(1)], np.stack([vec(1)]), "hf", "face", scope="face")
         g.enrol("Ada", [("audio", ".wav", b"w", "/a.wav")], np.stack([vec(2)]), "hv", "voice", scope="voice")
-        g.enrol("Bob", [face(3)], np.stack([vec(3)]), "hf", "face", scope="face")
-        g.enrol("Apple", [face(4)], np.stack([vec(4)]), "hi", "fruit", scope="image")
+        g.enrol("Bob", [sample(3)], np.stack([vec(3)]), "hf", "face", scope="face")
+        g.enrol("Apple", [sample(4)], np.stack([vec(4)]), "hi", "fruit", scope="image")
         assert [(p.name, p.samples) for p in g.people("face")] == [("Ada", 1), ("Bob", 1)]
         assert g.scope_counts() == {"face": 2, "voice": 1, "image": 1}
         assert g.identify(vec(4), "hf", "cosine", 2.0, scope="face").best.name != "Apple"
         # five samples per person and kind: Ada's voice does not count against her face
-        g.enrol("Ada", [face(i) for i in range(10, 14)], np.stack([vec(i) for i in range(10, 14)]), "hf", "face",
+        g.enrol("Ada", [sample(i) for i in range(10, 14)], np.stack([vec(i) for i in range(10, 14)]), "hf", "face",
                 scope="face")
         assert g.delete_all("face") == 2
         assert [(p.name, p.scope) for p in g.entries()] == [("Ada", "voice"), ("Apple", "image")]
@@ -112,7 +104,7 @@ def test_enrolling_without_a_scope_files_the_sample_by_its_model(tmp_path):
     if "glyph" not in models:
         pytest.skip("needs the shipped glyph model")
     with Gallery(tmp_path / "g.db") as g:
-        g.enrol("Writer", [face(1)], np.stack([vec(1)]), file_sha256(models["glyph"]), "glyph")
+        g.enrol("Writer", [sample(1)], np.stack([vec(1)]), file_sha256(models["glyph"]), "glyph")
         assert [p.scope for p in g.entries()] == ["glyph"]
 
 
@@ -140,8 +132,8 @@ def test_a_gallery_file_that_is_a_folder_is_one_sentence(tmp_path):
 
 def test_a_three_byte_embedding_is_one_sentence_naming_the_person(tmp_path):
     with Gallery(tmp_path / "g.db") as g:
-        g.enrol("Ada", [face(1)], np.stack([vec(1)]), "h", "m", scope="face")
-        g.enrol("Bob", [face(2)], np.stack([vec(2)]), "h", "m", scope="face")
+        g.enrol("Ada", [sample(1)], np.stack([vec(1)]), "h", "m", scope="face")
+        g.enrol("Bob", [sample(2)], np.stack([vec(2)]), "h", "m", scope="face")
         g._db.execute("UPDATE embeddings SET vector = x'010203' WHERE sample_id = 2")
         with pytest.raises(GalleryError, match=r"damaged embedding of Bob \(sample 2: 3 bytes"):
             g.identify(vec(1), "h", "cosine", 0.5)
@@ -150,7 +142,7 @@ def test_a_three_byte_embedding_is_one_sentence_naming_the_person(tmp_path):
 def _enrol_ten(path, who):
     with Gallery(path) as g:
         for i in range(10):
-            g.enrol(f"{who}{i}", [face(i)], np.stack([vec(i)]), "h", "m", scope="face")
+            g.enrol(f"{who}{i}", [sample(i)], np.stack([vec(i)]), "h", "m", scope="face")
 
 
 def test_two_processes_enrolling_at_once_keep_everyone(tmp_path):
@@ -170,9 +162,9 @@ def test_two_processes_enrolling_at_once_keep_everyone(tmp_path):
 def test_a_second_gallery_object_sees_the_first_ones_changes(tmp_path):
     path = tmp_path / "g.sqlite3"
     with Gallery(path) as a, Gallery(path) as b:
-        a.enrol("Ada", [face(1)], np.stack([vec(1)]), "h", "m", scope="face")
+        a.enrol("Ada", [sample(1)], np.stack([vec(1)]), "h", "m", scope="face")
         assert b.identify(vec(1), "h", "cosine", 0.1, scope="face").label == "Ada"  # b's matrix is cached now
-        a.enrol("Bob", [face(2)], np.stack([vec(2)]), "h", "m", scope="face")
+        a.enrol("Bob", [sample(2)], np.stack([vec(2)]), "h", "m", scope="face")
         assert b.identify(vec(2), "h", "cosine", 0.1, scope="face").label == "Bob"  # and dropped on a's commit
 
 
@@ -180,8 +172,8 @@ def test_a_second_gallery_object_sees_the_first_ones_changes(tmp_path):
 def test_a_name_with_a_line_break_or_control_character_is_refused(tmp_path, name):
     with Gallery(tmp_path / "g.db") as g:
         with pytest.raises(GalleryError, match="control character"):
-            g.enrol(name, [face(1)], np.stack([vec(1)]), "h", "m", scope="face")
-        pid = g.enrol("Ada", [face(1)], np.stack([vec(1)]), "h", "m", scope="face")
+            g.enrol(name, [sample(1)], np.stack([vec(1)]), "h", "m", scope="face")
+        pid = g.enrol("Ada", [sample(1)], np.stack([vec(1)]), "h", "m", scope="face")
         with pytest.raises(GalleryError, match="control character"):
             g.rename(pid, name)
         assert [p.name for p in g.people()] == ["Ada"]

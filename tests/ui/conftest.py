@@ -11,7 +11,9 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import contextlib  # noqa: E402
 import importlib.util  # noqa: E402
+import threading  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -60,24 +62,52 @@ def no_installed_models(tmp_path, monkeypatch):
     return empty
 
 
-@pytest.fixture
-def make_window(qtbot, app_settings, no_installed_models):
-    """Build main windows that close (and stop their threads) after the test."""
+@contextlib.contextmanager
+def window_maker(qtbot, app_settings, autoload: bool):
+    """A ``make(settings=None, autoload=..., **kwargs)`` that builds and shows main windows, all of
+    them closed (their threads stopped) when the block ends."""
     from siamgui.ui.app import create_app, build_window
 
     create_app()
     windows = []
 
-    def make(settings=None, autoload=False, **kwargs):
+    def make(settings=None, autoload=autoload, **kwargs):
         w = build_window(settings or app_settings, autoload=autoload, **kwargs)
         qtbot.addWidget(w)
         w.show()
         windows.append(w)
         return w
 
-    yield make
-    for w in windows:
-        w.close()
+    try:
+        yield make
+    finally:
+        for w in windows:
+            w.close()
+
+
+@pytest.fixture
+def make_window(qtbot, app_settings, no_installed_models):
+    """Build main windows (over test-built models only) that close after the test."""
+    with window_maker(qtbot, app_settings, autoload=False) as make:
+        yield make
+
+
+def held_back(real, is_held):
+    """(wrapper, release, finished) for "latest wins" tests: ``wrapper`` calls ``real``, but a call
+    for which ``is_held(*args)`` is true first waits (10 s at most) for the event ``release``;
+    ``finished`` is set when that held call has returned, so an older, slow call ends last."""
+    release, finished = threading.Event(), threading.Event()
+
+    def wrapper(*args, **kwargs):
+        if not is_held(*args, **kwargs):
+            return real(*args, **kwargs)
+        release.wait(10)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            finished.set()
+
+    return wrapper, release, finished
 
 
 def wait_model(qtbot, window, timeout=10000):

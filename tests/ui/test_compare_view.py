@@ -14,7 +14,7 @@ import soundfile as sf
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from conftest import carded_model, draw, tone, wait_idle, wait_model
+from conftest import carded_model, draw, held_back, tone, wait_idle, wait_model
 from siamgui.core.encoder import Encoder
 from siamgui.ui import resources
 from siamgui.ui.main_window import NO_MODELS, OPEN_MODEL
@@ -186,14 +186,7 @@ def test_unexpected_exception_becomes_a_message(glyph_window, qtbot, glyphs, mon
 def test_latest_input_wins_over_a_slow_older_one(glyph_window, qtbot, glyphs, monkeypatch):
     import siamgui.ui.compare_view as cv
 
-    release = threading.Event()
-    real = cv.analyse
-
-    def slow_for_a1(encoder, path):
-        if Path(path).name == "a1.png":
-            release.wait(5)
-        return real(encoder, path)
-
+    slow_for_a1, release, _ = held_back(cv.analyse, lambda encoder, path: Path(path).name == "a1.png")
     monkeypatch.setattr(cv, "analyse", slow_for_a1)
     view = glyph_window.compare
     view.load("A", glyphs["a1"])  # slow
@@ -627,18 +620,7 @@ def test_a_slow_older_file_opened_with_the_button_is_never_drawn_over_a_newer_on
     """Latest wins (ui/jobs.Latest): the older analysis finishes after the newer one and is dropped."""
     import siamgui.ui.compare_view as cv
 
-    release, older_done = threading.Event(), threading.Event()
-    real = cv.analyse
-
-    def slow_for_a1(encoder, path):
-        if Path(path).name != "a1.png":
-            return real(encoder, path)
-        release.wait(10)
-        try:
-            return real(encoder, path)
-        finally:
-            older_done.set()
-
+    slow_for_a1, release, older_done = held_back(cv.analyse, lambda encoder, path: Path(path).name == "a1.png")
     monkeypatch.setattr(cv, "analyse", slow_for_a1)
     view = glyph_window.compare
     pane = view.panes["A"]

@@ -83,13 +83,12 @@ def _pick(combo, data) -> None:
     combo.setCurrentIndex(combo.findData(data))
 
 
-@pytest.fixture
-def classified(make_window, qtbot, tmp_path, monkeypatch):
-    """The Few-shot view after a nearest-example run on a folder of class folders (glyph model)."""
+def _classify_letters(w, qtbot, tmp_path, monkeypatch, classifier: str | None = None):
+    """Few-shot on the glyph model through its buttons: 3 letters of 3 examples as the support set
+    (from its folder dialog), 2 more of each as queries; the view, with its result in."""
     from conftest import ROOT, wait_model
     from tasks.test_fewshot import letters
 
-    w = make_window()
     w.open_model_path(str(ROOT / "models" / "glyph.onnx"))
     wait_model(qtbot, w)
     w.nav.setCurrentRow(w.views.index(w.fewshot))
@@ -97,10 +96,19 @@ def classified(make_window, qtbot, tmp_path, monkeypatch):
     _answer_folder(monkeypatch, letters(tmp_path / "support", 3))
     _press(qtbot, fv.support_button)
     qtbot.waitUntil(lambda: fv.support is not None and not fv.busy, timeout=20000)
-    _pick(fv.classifier_combo, "knn")
+    if classifier:
+        _pick(fv.classifier_combo, classifier)
     _answer_folder(monkeypatch, letters(tmp_path / "queries", 2, seed0=60))
     _press(qtbot, fv.query_folder_button)
     qtbot.waitUntil(lambda: fv.result is not None and not fv.busy, timeout=20000)
+    return fv
+
+
+@pytest.fixture
+def classified(make_window, qtbot, tmp_path, monkeypatch):
+    """The Few-shot view after a nearest-example run on a folder of class folders (glyph model)."""
+    w = make_window()
+    fv = _classify_letters(w, qtbot, tmp_path, monkeypatch, classifier="knn")
     assert fv.result.classifier == "knn" and "nearest example" in fv.summary_label.text()
     _press(qtbot, fv.curve_button)
     qtbot.waitUntil(lambda: fv.curve is not None and not fv.busy, timeout=20000)
@@ -170,22 +178,11 @@ def test_draw_mode_fits_a_1024x700_screen(make_window, qtbot, tmp_path, monkeypa
     """Buttons whole, neighbour thumbnails side by side, prediction lines readable without scrolling."""
     from PySide6.QtCore import QRect
 
-    from conftest import ROOT, wait_model
-    from tasks.test_fewshot import letters
     from test_buttons import SEVEN, draw_stroke
 
     w = make_window()
     w.resize(1024, 668)  # a 1024x700 screen less the title bar
-    w.open_model_path(str(ROOT / "models" / "glyph.onnx"))
-    wait_model(qtbot, w)
-    w.nav.setCurrentRow(w.views.index(w.fewshot))
-    fv = w.fewshot
-    _answer_folder(monkeypatch, letters(tmp_path / "support", 3))
-    _press(qtbot, fv.support_button)
-    qtbot.waitUntil(lambda: fv.support is not None and not fv.busy, timeout=20000)
-    _answer_folder(monkeypatch, letters(tmp_path / "queries", 2, seed0=60))
-    _press(qtbot, fv.query_folder_button)
-    qtbot.waitUntil(lambda: fv.result is not None and not fv.busy, timeout=20000)
+    fv = _classify_letters(w, qtbot, tmp_path, monkeypatch)
     _press(qtbot, fv.draw_button)
     draw_stroke(qtbot, fv.drawpad.pad, SEVEN)
     qtbot.waitUntil(lambda: fv.drawn_prediction is not None, timeout=10000)
@@ -211,22 +208,11 @@ def test_at_1024_px_the_confusion_matrix_gets_room_and_wider_windows_the_big_thu
                                                                                         tmp_path, monkeypatch):
     """Screenshot fewshot.png at 1024x700: the matrix was squeezed to 200 px with unreadable counts
     beside 96-px thumbnails; narrow views now use the small ones, and a wider window the big ones."""
-    from conftest import ROOT, wait_model
-    from tasks.test_fewshot import letters
     from siamgui.ui.fewshot_view import THUMB, THUMB_DRAWING
 
     w = make_window()
     w.resize(1024, 668)
-    w.open_model_path(str(ROOT / "models" / "glyph.onnx"))
-    wait_model(qtbot, w)
-    w.nav.setCurrentRow(w.views.index(w.fewshot))
-    fv = w.fewshot
-    _answer_folder(monkeypatch, letters(tmp_path / "support", 3))
-    _press(qtbot, fv.support_button)
-    qtbot.waitUntil(lambda: fv.support is not None and not fv.busy, timeout=20000)
-    _answer_folder(monkeypatch, letters(tmp_path / "queries", 2, seed0=60))
-    _press(qtbot, fv.query_folder_button)
-    qtbot.waitUntil(lambda: fv.result is not None and not fv.busy, timeout=20000)
+    fv = _classify_letters(w, qtbot, tmp_path, monkeypatch)
     fv.predictions.setCurrentRow(0)  # a query picked: its neighbours shown
     qtbot.waitUntil(lambda: fv.query_thumb.pixmap() is not None and not fv.query_thumb.pixmap().isNull(), timeout=10000)
     qtbot.wait(50)

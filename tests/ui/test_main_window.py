@@ -28,27 +28,14 @@ def test_every_view_and_a_new_one_reach_the_status_bar_through_view_status(make_
 def test_a_slow_older_model_choice_is_never_loaded_over_a_newer_one(make_window, qtbot, tmp_path, monkeypatch):
     """Latest wins (ui/jobs.Latest): two models opened from the menu, the first loading slowly;
     the second stays in use after the first's load finishes."""
-    import threading
-
     from PySide6.QtWidgets import QFileDialog
 
     import siamgui.ui.main_window as mw
-    from conftest import carded_model, wait_model
+    from conftest import carded_model, held_back, wait_model
 
     slow = carded_model(tmp_path / "slow.onnx", {"kind": "glyph", "size": 32}, threshold=0.05, name="slow")
     fast = carded_model(tmp_path / "fast.onnx", {"kind": "glyph", "size": 32}, threshold=0.3, seed=7, name="fast")
-    release, older_done = threading.Event(), threading.Event()
-    real = mw.load_encoder
-
-    def slow_for_the_first(path, device):
-        if path != str(slow):
-            return real(path, device)
-        release.wait(10)
-        try:
-            return real(path, device)
-        finally:
-            older_done.set()
-
+    slow_for_the_first, release, older_done = held_back(mw.load_encoder, lambda path, device: path == str(slow))
     monkeypatch.setattr(mw, "load_encoder", slow_for_the_first)
     w = make_window()
     for model in (slow, fast):  # File > Open model… twice, the first still loading
@@ -72,21 +59,10 @@ from PySide6.QtCore import QRect  # noqa: E402
 @pytest.fixture
 def shipped_window(qtbot, app_settings):
     """Windows that load from the real registry (the shipped models/), as a user's launch does."""
-    from siamgui.ui.app import build_window, create_app
+    from conftest import window_maker
 
-    create_app()
-    windows = []
-
-    def make(settings=None, autoload=True):
-        w = build_window(settings or app_settings, autoload=autoload)
-        qtbot.addWidget(w)
-        w.show()
-        windows.append(w)
-        return w
-
-    yield make
-    for w in windows:
-        w.close()
+    with window_maker(qtbot, app_settings, autoload=True) as make:
+        yield make
 
 
 def test_a_first_launch_opens_on_the_face_model_with_a_verdict_on_screen(shipped_window, qtbot):

@@ -127,12 +127,11 @@ class Encoder:
 
     def run(self, tensors: np.ndarray) -> np.ndarray:
         """Raw encoder outputs for a (N, C, H, W) float32 batch, in chunks of BATCH."""
-        name = self._input_name
         x = np.ascontiguousarray(tensors, dtype=np.float32)
-        if 0 < len(x) <= BATCH:  # a frame's faces: one call, nothing to join
-            return np.asarray(self.session.run(None, {name: x})[0], np.float32)
-        outs = [self.session.run(None, {name: x[i : i + BATCH]})[0] for i in range(0, len(x), BATCH)]
-        return np.concatenate(outs).astype(np.float32) if outs else np.zeros((0, 0), np.float32)
+        outs = [self.session.run(None, {self._input_name: x[i : i + BATCH]})[0] for i in range(0, len(x), BATCH)]
+        if not outs:
+            return np.zeros((0, 0), np.float32)
+        return np.asarray(outs[0] if len(outs) == 1 else np.concatenate(outs), np.float32)  # one chunk: no copy
 
     @cached_property
     def _input_name(self) -> str:

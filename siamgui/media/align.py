@@ -47,7 +47,7 @@ def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     encoder, with the caches cold, :func:`chip_matrix` took 0.23 ms through an SVD and takes 0.04 ms
     this way, the sums in plain Python."""
     src, dst = np.asarray(src, np.float64), np.asarray(dst, np.float64)
-    if src.shape != dst.shape or src.ndim != 2 or src.shape[1] != 2 or len(src) < 2:
+    if src.ndim != 2 or dst.ndim != 2 or src.shape[1:] != (2,) or dst.shape[1:] != (2,):
         raise ValueError("similarity needs two matching (N, 2) point sets, N >= 2")
     return np.array(_fit(src.tolist(), dst.tolist()))
 
@@ -55,6 +55,8 @@ def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 def _fit(s: list, d: list) -> list[list[float]]:
     """:func:`similarity` on lists of (x, y): a handful of points, so plain floats, which beat numpy's
     per-call cost (each call about 5 us on a frame, right after the encoder has had the caches)."""
+    if len(s) != len(d) or len(s) < 2:
+        raise ValueError("similarity needs two matching (N, 2) point sets, N >= 2")
     n = len(s)
     msx, msy = sum(p[0] for p in s) / n, sum(p[1] for p in s) / n
     mdx, mdy = sum(p[0] for p in d) / n, sum(p[1] for p in d) / n
@@ -92,8 +94,6 @@ def chip_matrix(landmarks: np.ndarray, size: int = CHIP_SIZE, padding: float = C
         dst = _shipped_template_points(int(size), float(padding))
     else:
         dst = template_points(size, padding, template).tolist()
-    if len(src) != len(dst) or len(src) < 2:
-        raise ValueError("similarity needs two matching (N, 2) point sets, N >= 2")
     (a, b, c), (d, e, f) = _fit(src.tolist(), dst)
     return np.array([[a, b, c - 0.5], [d, e, f - 0.5]])
 
@@ -166,10 +166,10 @@ def _region(matrix: np.ndarray, size: int, shape: tuple[int, ...], levels: int) 
     whole image's would. Clipped to the image, whose edges then stay the edges the filters see."""
     h, w = int(shape[0]), int(shape[1])
     step = 1 << levels
-    (a, b, _), (d, e, _) = matrix.tolist()
-    if not a * e - b * d:
+    try:
+        corners = _corners(matrix, size)
+    except ValueError:  # a singular matrix samples one point of the image: no region to cut
         return 0, 0, w, h
-    corners = _corners(matrix, size)
     xs, ys = [x for x, _ in corners], [y for _, y in corners]
     margin = 4 * step + 2  # bilinear reads 1 px past a sample; each level's kernel 2 px of the level before
     x0 = min(max(math.floor(min(xs)) - margin, 0), w) // step * step

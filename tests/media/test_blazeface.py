@@ -104,6 +104,7 @@ def test_the_shipped_short_range_model_runs_in_blocked_layout(blaze):
     assert all(c % 16 == 0 or c in heads for c in outs)
     info = json.loads({p.key: p.value for p in model.metadata_props}["siamgui.detector"])
     assert info["layout"]["channels_rounded_up_to"] == 16 and info["layout"]["max_abs_diff_vs_unrounded"] < 1e-3
+    assert set(info["layout"]["ms_per_frame_one_thread"]) == {"as_converted", "rounded"}  # the import timed both
 
 
 def test_keypoints_on_the_template_give_mtcnns_template_back():

@@ -7,7 +7,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from siamgui.train.importers.blocked_layout import LayoutError, max_difference, widen
+from siamgui.train.importers.blocked_layout import LayoutError, max_difference, speeds, widen
 
 
 def _residual_net(rng) -> onnx.ModelProto:
@@ -64,3 +64,10 @@ def test_an_op_it_does_not_know_is_refused_in_words():
     relu.op_type = "Sigmoid"
     with pytest.raises(LayoutError, match="Sigmoid is not an op the widening knows"):
         widen(model)
+
+
+def test_the_two_layouts_are_timed_side_by_side():
+    rng = np.random.default_rng(2)
+    plain = _residual_net(rng)
+    ms = speeds(plain, widen(plain), rng.uniform(-1, 1, (1, 3, 32, 32)).astype(np.float32), turns=2, calls=3)
+    assert set(ms) == {"as_converted", "rounded"} and all(v > 0 for v in ms.values())

@@ -11,8 +11,8 @@ and ReLUs they keep from fusing into the convolutions took 30% of a frame.
 all zero (zero filters and biases make them, and the next convolution gives them zero weights),
 so a channel padding between two maps of the same rounded width is the identity and goes; where
 the widths still differ, the padding becomes a 1x1 convolution with identity weights, which the
-layout covers. The outputs are the original network's to float32 rounding (the importer checks
-and records it): measured here, BlazeFace short range 1.20 -> 0.95 ms a frame on one thread.
+layout covers. The outputs are the original network's to float32 rounding; the importer checks
+both that and the time a frame takes each way (:func:`speeds`), and records them.
 """
 
 from __future__ import annotations
@@ -145,3 +145,27 @@ def max_difference(before, after, inputs: list[np.ndarray]) -> float:
         for p, q in zip(a.run(None, {name: x}), b.run(None, {name: x})):
             worst = max(worst, float(np.max(np.abs(p - q))))
     return worst
+
+
+def speeds(before, after, x: np.ndarray, turns: int = 10, calls: int = 20) -> dict[str, float]:
+    """Median milliseconds a call of each model on one onnxruntime thread, timed side by side in
+    alternating turns (a drifting machine moves both alike): what the rounding buys, measured on
+    the machine that imports."""
+    import time
+
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    sessions = {k: ort.InferenceSession(m.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+                for k, m in (("as_converted", before), ("rounded", after))}
+    name = sessions["as_converted"].get_inputs()[0].name
+    times: dict[str, list[float]] = {k: [] for k in sessions}
+    for _ in range(turns):
+        for k, sess in sessions.items():
+            sess.run(None, {name: x})  # one warm-up call a turn
+            for _ in range(calls):
+                t0 = time.perf_counter()
+                sess.run(None, {name: x})
+                times[k].append(time.perf_counter() - t0)
+    return {k: round(float(np.median(v)) * 1000, 3) for k, v in times.items()}
